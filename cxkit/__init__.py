@@ -1,0 +1,18 @@
+"""cxkit: a Jupyter notebook analysis kit for B2B customer experience.
+
+Modules, one per concept:
+
+- :mod:`cxkit.io` — the data model; loading and validating input tables
+- :mod:`cxkit.sample` — a seeded B2B sample portfolio with known truth
+- :mod:`cxkit.overview` — what a data folder holds (the data overview notebook)
+- :mod:`cxkit.params` — checking notebook parameters
+- :mod:`cxkit.results` — key results of a notebook, saved as JSON
+- :mod:`cxkit.reports` — HTML reports without code
+- :mod:`cxkit.runner` — running notebooks with papermill
+- :mod:`cxkit.paths` — the project root and atomic writes
+"""
+from .errors import CxkitError, DataError, ParameterError, RunError
+
+__version__ = "0.1.0"
+
+__all__ = ["CxkitError", "DataError", "ParameterError", "RunError", "__version__"]

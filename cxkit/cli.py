@@ -1,0 +1,119 @@
+"""The ``cxkit`` command line.
+
+    cxkit run NOTEBOOK [-f PARAMS.yaml] [-p NAME VALUE]... [--out DIR]
+    cxkit demo [--out DIR]
+    cxkit validate DATA_DIR [-f PARAMS.yaml]
+    cxkit sample [--out DIR] [--accounts N] [--seed N] [--format csv|parquet]
+
+Problems a user can fix are printed as ``cxkit: error: ...``, one line each,
+with exit status 1 and no Python traceback (``--debug`` shows it).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import __version__
+from .errors import CxkitError
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="cxkit", description=(
+        "B2B customer-experience analysis notebooks: run them, validate data, make sample data."))
+    p.add_argument("--version", action="version", version=f"cxkit {__version__}")
+    p.add_argument("--debug", action="store_true", help="show Python tracebacks")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run one notebook and write its report")
+    run.add_argument("notebook", help="notebook name (data_overview) or path")
+    run.add_argument("-f", "--file", dest="params_file", metavar="PARAMS.yaml",
+                     help="parameters file (default: params/<notebook>.yaml)")
+    run.add_argument("-p", "--parameter", nargs=2, action="append", default=[],
+                     metavar=("NAME", "VALUE"), help="set a parameter (value read as YAML)")
+    run.add_argument("--out", default="reports", metavar="DIR", help="output folder (reports/)")
+
+    demo = sub.add_parser("demo", help="run every notebook on the bundled sample data")
+    demo.add_argument("--out", default="reports", metavar="DIR", help="output folder (reports/)")
+
+    val = sub.add_parser("validate", help="check every table of a data folder")
+    val.add_argument("data_dir", metavar="DATA_DIR")
+    val.add_argument("-f", "--file", dest="params_file", metavar="PARAMS.yaml",
+                     help="parameters file whose `columns` maps your column names")
+
+    smp = sub.add_parser("sample", help="generate the sample portfolio with known truth")
+    smp.add_argument("--out", default="data/sample", metavar="DIR", help="folder (data/sample)")
+    smp.add_argument("--accounts", type=int, default=None, help="number of accounts (300)")
+    smp.add_argument("--seed", type=int, default=None, help="random seed")
+    smp.add_argument("--format", choices=["csv", "parquet"], default="csv")
+    return p
+
+
+def _cmd_run(args) -> int:
+    from .params import parse_value
+    from .runner import run_notebook
+    overrides = {name: parse_value(value) for name, value in args.parameter}
+    result = run_notebook(args.notebook, args.params_file, overrides, args.out)
+    print(result.summary())
+    return 0
+
+
+def _cmd_demo(args) -> int:
+    from .runner import run_demo
+    for r in run_demo(args.out):
+        print(r.summary())
+    return 0
+
+
+def _cmd_validate(args) -> int:
+    from .io import validate_folder
+    from .params import load_yaml
+    columns = load_yaml(args.params_file).get("columns") if args.params_file else None
+    counts = validate_folder(args.data_dir, columns=columns)
+    print(f"{args.data_dir}: valid ("
+          + ", ".join(f"{name} {n:,} rows" for name, n in counts.items()) + ")")
+    return 0
+
+
+def _cmd_sample(args) -> int:
+    from . import sample
+    kwargs = {}
+    if args.accounts is not None:
+        kwargs["n_accounts"] = args.accounts
+    if args.seed is not None:
+        kwargs["seed"] = args.seed
+    try:
+        portfolio = sample.generate(**kwargs)
+    except ValueError as exc:
+        raise CxkitError(str(exc)) from None
+    folder = sample.write(portfolio, args.out, fmt=args.format)
+    print(f"{folder}: " + ", ".join(f"{k} {len(v):,}" for k, v in portfolio.tables.items()))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``cxkit`` command; returns the exit status."""
+    args = _parser().parse_args(argv)
+    handler = {"run": _cmd_run, "demo": _cmd_demo, "validate": _cmd_validate,
+               "sample": _cmd_sample}[args.command]
+    try:
+        return handler(args)
+    except CxkitError as exc:
+        if args.debug:
+            raise
+        lines = str(exc).splitlines() or [type(exc).__name__]
+        for line in lines:
+            print(f"cxkit: error: {line}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("cxkit: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug or an environment problem: still no traceback by default
+        if args.debug:
+            raise
+        print(f"cxkit: unexpected error: {type(exc).__name__}: {exc} "
+              "(run again with --debug for the traceback)", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

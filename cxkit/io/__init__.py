@@ -1,0 +1,11 @@
+"""Input tables: the data model, loading and validation.
+
+>>> from cxkit.io import load
+>>> data = load("data/sample")            # accounts, contacts, responses, validated
+"""
+from .schemas import REQUIRED_TABLES, TABLES, TableSpec, markdown
+from .tables import (Problem, check_references, find_table, load, load_table, read_raw,
+                     validate_folder, validate_table)
+
+__all__ = ["TABLES", "REQUIRED_TABLES", "TableSpec", "markdown", "Problem", "check_references",
+           "find_table", "load", "load_table", "read_raw", "validate_folder", "validate_table"]

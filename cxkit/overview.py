@@ -1,0 +1,311 @@
+"""What a data folder holds: the computations behind the data overview notebook.
+
+Functions take the validated tables (see :func:`cxkit.io.load`) and return
+DataFrames with documented columns; :func:`overview` gathers them in a result
+object whose :meth:`Overview.summary` says in plain sentences what was loaded.
+Plot functions take ``ax=None`` and return the axis.
+
+Examples
+--------
+>>> from cxkit.io import load
+>>> from cxkit.overview import overview
+>>> ov = overview(load("data/sample", optional=["revenue"]))
+>>> ov.n_accounts
+300
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+
+from .errors import ParameterError
+from .io.schemas import ROLES, TABLES
+
+FREQS = {"Q": "quarter", "M": "month", "Y": "year"}
+
+
+def _freq(freq: str) -> str:
+    if freq not in FREQS:
+        raise ParameterError(f"period must be one of {', '.join(FREQS)} "
+                             f"({', '.join(FREQS.values())}), got {freq!r}")
+    return freq
+
+
+def table_summary(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """Rows, columns and the date or period range of each table.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by table, with columns ``rows``, ``columns``, ``first``, ``last``
+        (first and last date or period, as text; empty where the table has neither).
+    """
+    out = []
+    for name, df in tables.items():
+        first = last = None
+        dates = [c for c in df.columns if pd.api.types.is_datetime64_any_dtype(df[c])]
+        if "period" in df.columns:
+            first, last = df["period"].min(), df["period"].max()
+        elif dates:
+            col = df[dates[0]].dropna()
+            if len(col):
+                first, last = col.min().date().isoformat(), col.max().date().isoformat()
+        out.append({"table": name, "rows": len(df), "columns": df.shape[1],
+                    "first": first, "last": last})
+    return pd.DataFrame(out).set_index("table")
+
+
+def response_periods(responses: pd.DataFrame, freq: str = "Q") -> pd.Series:
+    """The period label (``2024Q1``, ``2024-03``, ``2024``) of each response."""
+    return responses["response_date"].dt.to_period(_freq(freq)).astype(str)
+
+
+def responses_by_role(responses: pd.DataFrame, contacts: pd.DataFrame, freq: str = "Q"
+                      ) -> pd.DataFrame:
+    """Number of responses per period and respondent role.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``period``; one column per role (decision maker, influencer,
+        user) and ``total``. Periods with no response inside the range show 0.
+    """
+    role = responses["contact_id"].map(contacts.set_index("contact_id")["role"])
+    period = response_periods(responses, freq)
+    table = pd.crosstab(period, role).reindex(columns=list(ROLES), fill_value=0)
+    if len(table):
+        full = pd.period_range(table.index.min(), table.index.max(), freq=freq).astype(str)
+        table = table.reindex(full, fill_value=0)
+    table.index.name = "period"
+    table.columns.name = None
+    table["total"] = table.sum(axis=1)
+    return table
+
+
+def response_rates(accounts: pd.DataFrame, contacts: pd.DataFrame, responses: pd.DataFrame,
+                   freq: str = "Q") -> pd.DataFrame:
+    """Survey coverage of each account.
+
+    The response rate is the share of an account's contacts who answer in a
+    period, averaged over the periods of the survey range in which the account
+    was a customer: respondent-periods / (contacts × customer periods).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``account_id``, with ``segment``, ``contacts`` (known contacts),
+        ``respondents`` (contacts who answered at least once), ``responses``,
+        ``periods`` (periods of the survey range the account was a customer in),
+        ``response_rate`` (0–1; empty without contacts or periods) and
+        ``decision_maker`` (whether a decision maker ever answered).
+    """
+    period = response_periods(responses, freq)
+    periods = pd.period_range(period.min(), period.max(), freq=freq) if len(period) else \
+        pd.PeriodIndex([], freq=freq)
+    acc = accounts.set_index("account_id")
+    since = acc["customer_since"].dt.to_period(freq)
+    until = acc["lost_date"].dt.to_period(freq)
+    n_periods = pd.Series(0, index=acc.index)
+    for p in periods:
+        n_periods += ((since <= p) & (until.isna() | (until >= p))).astype(int)
+    respondent_periods = (pd.DataFrame({"account_id": responses["account_id"],
+                                        "contact_id": responses["contact_id"], "period": period})
+                          .drop_duplicates().groupby("account_id").size())
+    n_contacts = contacts.groupby("account_id").size()
+    respondents = responses.groupby("account_id")["contact_id"].nunique()
+    n_responses = responses.groupby("account_id").size()
+    dm_ids = set(contacts.loc[contacts["role"].eq("decision maker"), "contact_id"])
+    dm = responses[responses["contact_id"].isin(dm_ids)].groupby("account_id").size()
+    out = pd.DataFrame(index=pd.Index(accounts["account_id"], name="account_id"))
+    out["segment"] = accounts.set_index("account_id")["segment"]
+    out["contacts"] = n_contacts.reindex(out.index, fill_value=0).astype(int)
+    out["respondents"] = respondents.reindex(out.index, fill_value=0).astype(int)
+    out["responses"] = n_responses.reindex(out.index, fill_value=0).astype(int)
+    out["periods"] = n_periods.reindex(out.index, fill_value=0).astype(int)
+    exposure = (out["contacts"] * out["periods"]).where(lambda x: x > 0)
+    out["response_rate"] = respondent_periods.reindex(out.index, fill_value=0) / exposure
+    out["decision_maker"] = dm.reindex(out.index, fill_value=0).gt(0)
+    return out
+
+
+def missingness(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """Missing values per table and column, most missing first.
+
+    Columns where empty means something by design (the lost date of an active
+    account, an optional comment, an open complaint's resolution time) are left
+    out: see ``blank_is_missing`` in the data model.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``table``, ``column``, ``missing`` (count), ``share`` (0–1);
+        only columns with at least one missing value.
+    """
+    rows = []
+    for name, df in tables.items():
+        spec = TABLES.get(name)
+        miss = df.isna().sum()
+        for col, k in miss[miss > 0].items():
+            f = spec.field(col) if spec else None
+            if f is not None and not f.blank_is_missing:
+                continue
+            rows.append({"table": name, "column": col, "missing": int(k), "share": k / len(df)})
+    out = pd.DataFrame(rows, columns=["table", "column", "missing", "share"])
+    return out.sort_values(["share", "table"], ascending=[False, True]).reset_index(drop=True)
+
+
+@dataclass
+class Overview:
+    """What a data folder holds. Build it with :func:`overview`."""
+
+    tables_: pd.DataFrame
+    by_role_: pd.DataFrame
+    rates_: pd.DataFrame
+    missing_: pd.DataFrame
+    n_accounts: int
+    n_active: int
+    n_lost: int
+    n_contacts: int
+    n_responses: int
+    freq: str
+
+    @property
+    def first_period(self) -> str:
+        return str(self.by_role_.index.min())
+
+    @property
+    def last_period(self) -> str:
+        return str(self.by_role_.index.max())
+
+    def key_results(self) -> dict:
+        """The headline numbers, for the JSON results file."""
+        r = self.rates_
+        return {
+            "accounts": self.n_accounts, "active_accounts": self.n_active,
+            "lost_accounts": self.n_lost, "contacts": self.n_contacts,
+            "responses": self.n_responses, "first_period": self.first_period,
+            "last_period": self.last_period,
+            "median_response_rate": float(r["response_rate"].median()),
+            "accounts_without_response": int(r["responses"].eq(0).sum()),
+            "accounts_without_decision_maker": int((~r["decision_maker"]).sum()),
+            "rows_per_table": self.tables_["rows"].to_dict(),
+        }
+
+    def summary(self) -> list[str]:
+        """Plain sentences on what was loaded, for a reader who does not read tables."""
+        r = self.rates_
+        unit = FREQS[self.freq]
+        per = self.by_role_["total"]
+        shares = self.by_role_[list(ROLES)].sum() / max(self.n_responses, 1)
+        silent = int(r["responses"].eq(0).sum())
+        no_dm = int((~r["decision_maker"]).sum())
+        out = [
+            f"The data covers {self.n_accounts:,} accounts ({self.n_active:,} active, "
+            f"{self.n_lost:,} lost) and {self.n_responses:,} survey responses from "
+            f"{self.n_contacts:,} contacts, from {self.first_period} to {self.last_period}.",
+            f"Each {unit} brought between {per.min():,} and {per.max():,} responses "
+            f"(median {per.median():,.0f}). Decision makers gave {shares['decision maker']:.0%} of "
+            f"responses, influencers {shares['influencer']:.0%} and users {shares['user']:.0%}.",
+            f"At the median account {r['response_rate'].median():.0%} of known contacts "
+            f"answer in a {unit}; {silent:,} account{'s' if silent != 1 else ''} "
+            f"({silent / max(self.n_accounts, 1):.0%}) never answered, and {no_dm:,} "
+            f"({no_dm / max(self.n_accounts, 1):.0%}) have no answer from a decision maker, so "
+            "their view rests on influencers and users.",
+        ]
+        m = self.missing_[self.missing_["table"].eq("responses")
+                          & ~self.missing_["column"].isin(["comment"])]
+        if len(m):
+            top = m.iloc[0]
+            out.append(f"The question skipped most often is {top['column']}, blank in "
+                       f"{top['share']:.1%} of responses; analyses report how many answers "
+                       "each result rests on.")
+        else:
+            out.append("No rating question was skipped.")
+        return out
+
+
+def overview(tables: Mapping[str, pd.DataFrame], freq: str = "Q") -> Overview:
+    """Describe the loaded tables.
+
+    Parameters
+    ----------
+    tables : mapping
+        Validated tables; needs accounts, contacts and responses.
+    freq : {"Q", "M", "Y"}
+        Period for counts over time.
+
+    Returns
+    -------
+    Overview
+    """
+    _freq(freq)
+    a, c, r = tables["accounts"], tables["contacts"], tables["responses"]
+    return Overview(
+        tables_=table_summary(tables), by_role_=responses_by_role(r, c, freq),
+        rates_=response_rates(a, c, r, freq), missing_=missingness(tables),
+        n_accounts=len(a), n_active=int(a["status"].eq("active").sum()),
+        n_lost=int(a["status"].eq("lost").sum()), n_contacts=len(c), n_responses=len(r),
+        freq=freq)
+
+
+# --------------------------------------------------------------------------- plots
+ROLE_COLOURS = {"decision maker": "#1f4e79", "influencer": "#5b9bd5", "user": "#bdd7ee"}
+
+
+def _ax(ax, size=(8, 3.5)):
+    import matplotlib.pyplot as plt
+    if ax is None:
+        _, ax = plt.subplots(figsize=size)
+    return ax
+
+
+def plot_responses_by_role(by_role: pd.DataFrame, ax=None):
+    """Stacked bars of responses per period by role; returns the axis."""
+    ax = _ax(ax)
+    data = by_role[list(ROLES)]
+    bottom = np.zeros(len(data))
+    for role in ROLES:
+        ax.bar(data.index, data[role], bottom=bottom, label=role, color=ROLE_COLOURS[role])
+        bottom += data[role].to_numpy()
+    ax.set_ylabel("responses")
+    ax.set_title("Survey responses per period, by role")
+    ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0), title="role")
+    ax.set_ylim(0, bottom.max() * 1.05 if len(bottom) else 1)
+    ax.tick_params(axis="x", rotation=45)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return ax
+
+
+def plot_response_rates(rates: pd.DataFrame, ax=None):
+    """Distribution of account response rates by segment; returns the axis."""
+    import seaborn as sns
+    ax = _ax(ax)
+    data = rates.dropna(subset=["response_rate"])
+    sns.histplot(data=data, x="response_rate", hue="segment", multiple="stack",
+                 bins=np.arange(0, min(data["response_rate"].max(), 1) + 0.05, 0.025) if len(data)
+                 else 10, ax=ax, palette="crest",
+                 hue_order=[s for s in ("key", "growth", "standard") if s in set(data["segment"])])
+    ax.set_xlabel("share of an account's contacts who answer in a period")
+    ax.set_ylabel("accounts")
+    ax.set_title("Response rate per account")
+    ax.xaxis.set_major_formatter(lambda x, _: f"{x:.0%}")
+    sns.despine(ax=ax)
+    return ax
+
+
+def plot_missingness(missing: pd.DataFrame, ax=None, top: int = 12):
+    """Horizontal bars of the most-missing columns; returns the axis."""
+    ax = _ax(ax, (8, 0.35 * max(min(len(missing), top), 3) + 1))
+    data = missing.head(top).iloc[::-1]
+    labels = data["table"] + "." + data["column"]
+    ax.barh(labels, data["share"], color="#c55a11")
+    ax.set_xlabel("share of rows missing")
+    ax.set_title("Where values are missing")
+    ax.xaxis.set_major_formatter(lambda x, _: f"{x:.0%}")
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return ax

@@ -1,0 +1,91 @@
+"""Locate the project root and resolve paths against it.
+
+A notebook must behave the same when papermill runs it from the repository root,
+when nbval runs it from ``notebooks/`` and when an analyst opens it in
+JupyterLab. Relative paths in parameters (``data_dir: "data/sample"``) are
+therefore resolved against the *project root*, never against the current
+working directory.
+
+The project root is, in order:
+
+1. the ``CXKIT_ROOT`` environment variable, if set;
+2. the nearest folder, from the working directory upwards, that holds both a
+   ``notebooks/`` and a ``params/`` folder (a cxkit checkout or a consultant's
+   own project laid out the same way);
+3. the folder above the installed ``cxkit`` package if it holds them (an
+   editable install of this repository);
+4. the working directory.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+_MARKERS = ("notebooks", "params")
+
+
+def _is_root(folder: Path) -> bool:
+    return all((folder / m).is_dir() for m in _MARKERS)
+
+
+def project_root(start: str | os.PathLike | None = None) -> Path:
+    """Return the project root folder (see the module docstring for the rules).
+
+    Examples
+    --------
+    >>> from cxkit.paths import project_root
+    >>> (project_root() / "params").is_dir()
+    True
+    """
+    env = os.environ.get("CXKIT_ROOT")
+    if env:
+        return Path(env).expanduser().resolve()
+    here = Path(start or os.getcwd()).resolve()
+    for folder in (here, *here.parents):
+        if _is_root(folder):
+            return folder
+    package_parent = Path(__file__).resolve().parents[1]
+    if _is_root(package_parent):
+        return package_parent
+    return here
+
+
+def resolve(path: str | os.PathLike, root: str | os.PathLike | None = None) -> Path:
+    """Resolve ``path`` against the project root unless it is absolute.
+
+    Examples
+    --------
+    >>> from cxkit.paths import resolve, project_root
+    >>> resolve("data/sample") == project_root() / "data" / "sample"
+    True
+    """
+    p = Path(path).expanduser()
+    if p.is_absolute():
+        return p
+    return (Path(root) if root is not None else project_root()) / p
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically: a temporary file, then a rename.
+
+    A reader never sees a half-written file, and an interrupted write leaves the
+    previous file in place.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return path
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` atomically."""
+    return atomic_write_bytes(path, text.encode("utf-8"))

@@ -1,0 +1,207 @@
+"""Run notebooks with papermill and write their reports.
+
+One run writes three files into the output folder, each atomically (a temporary
+name, then a rename), so a reader never sees half a report and a failed run
+never replaces a good one:
+
+- ``<notebook>.ipynb``: the executed notebook;
+- ``<notebook>.html``: the report, without code;
+- ``<notebook>.json``: the key results the notebook saved (:mod:`cxkit.results`).
+
+A failed run keeps the executed notebook, error visible, as
+``<notebook>.failed.ipynb`` and raises :class:`~cxkit.errors.RunError` naming
+the cell and its error in one line; the previous good outputs stay.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+from .errors import CxkitError, RunError
+from .params import check_values, load_yaml, notebook_parameters
+from .paths import project_root, resolve
+from .reports import write_html_report
+from .results import ENV_VAR
+
+
+# The kernel's own log (e.g. ipykernel's notice that it talks to papermill over
+# loopback TCP) is not for the report reader; cell errors still surface.
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
+
+
+@dataclass
+class RunResult:
+    """Where a run wrote its outputs."""
+
+    notebook: str
+    executed: Path
+    html: Path
+    results: Path | None
+    seconds: float
+
+    def summary(self) -> str:
+        return (f"{self.notebook}: report {self.html} ({self.seconds:.1f} s)"
+                + (f", results {self.results}" if self.results else ""))
+
+
+def find_notebook(name: str | os.PathLike, root: Path | None = None) -> Path:
+    """Resolve ``data_overview``, ``data_overview.ipynb`` or a path to a notebook file."""
+    root = root or project_root()
+    text = str(name)
+    candidates = [resolve(text, root), Path(text).resolve()]
+    if not text.endswith(".ipynb"):
+        candidates.insert(0, root / "notebooks" / f"{text}.ipynb")
+    else:
+        candidates.append(root / "notebooks" / Path(text).name)
+    for c in candidates:
+        if c.is_file():
+            return c
+    available = ", ".join(p.stem for p in list_notebooks(root)) or "none"
+    raise CxkitError(f"notebook '{name}' not found (notebooks: {available})")
+
+
+def list_notebooks(root: Path | None = None) -> list[Path]:
+    """The notebooks of the project, in name order."""
+    root = root or project_root()
+    return sorted((root / "notebooks").glob("*.ipynb"))
+
+
+def run_parameters(notebook: Path, params_file: str | os.PathLike | None = None,
+                   overrides: Mapping[str, Any] | None = None, root: Path | None = None
+                   ) -> dict[str, Any]:
+    """The parameters a run uses: ``params/<notebook>.yaml`` (or ``params_file``), then overrides.
+
+    Checked against the notebook's declared parameters (unknown names, types).
+    """
+    root = root or project_root()
+    if params_file is not None:
+        values = load_yaml(resolve(params_file, root))
+    else:
+        default = root / "params" / f"{notebook.stem}.yaml"
+        values = load_yaml(default) if default.is_file() else {}
+    values.update(overrides or {})
+    check_values(values, notebook_parameters(notebook), notebook.stem)
+    return values
+
+
+def run_notebook(notebook: str | os.PathLike, params_file: str | os.PathLike | None = None,
+                 overrides: Mapping[str, Any] | None = None, out_dir: str | os.PathLike = "reports",
+                 progress: bool | None = None, name: str | None = None) -> RunResult:
+    """Execute a notebook with papermill and write its report.
+
+    Parameters
+    ----------
+    notebook : str or path
+        A notebook name (``"data_overview"``) or path.
+    params_file : path, optional
+        YAML parameters; default ``params/<notebook>.yaml`` if it exists.
+    overrides : mapping, optional
+        Parameter values that take precedence (``-p NAME VALUE``).
+    out_dir : path
+        Output folder, relative to the project root or absolute.
+    progress : bool, optional
+        Show papermill's cell progress bar; default when stderr is a terminal.
+    name : str, optional
+        Base name of the output files; default the notebook's name.
+
+    Returns
+    -------
+    RunResult
+
+    Raises
+    ------
+    ParameterError
+        Before anything runs, if a parameter is unknown or of the wrong type.
+    RunError
+        If a cell fails; the message names the cell and its error in one line.
+    """
+    import papermill as pm
+
+    root = project_root()
+    path = find_notebook(notebook, root)
+    values = run_parameters(path, params_file, overrides, root)
+    out = resolve(out_dir, root)
+    out.mkdir(parents=True, exist_ok=True)
+    stem = name or path.stem
+    final = {"ipynb": out / f"{stem}.ipynb", "html": out / f"{stem}.html",
+             "json": out / f"{stem}.json"}
+    failed = out / f"{stem}.failed.ipynb"
+    tag = f"{os.getpid()}.{time.monotonic_ns()}"
+    tmp_nb = out / f".{stem}.{tag}.tmp.ipynb"
+    tmp_json = out / f".{stem}.{tag}.tmp.json"
+    if progress is None:
+        progress = sys.stderr.isatty()
+    env_before = {k: os.environ.get(k) for k in (ENV_VAR, "CXKIT_ROOT")}
+    os.environ[ENV_VAR] = str(tmp_json)
+    os.environ["CXKIT_ROOT"] = str(root)
+    started = time.perf_counter()
+    try:
+        pm.execute_notebook(str(path), str(tmp_nb), parameters=values, cwd=str(root),
+                            progress_bar=progress, log_output=False, report_mode=False,
+                            extra_arguments=KERNEL_ARGUMENTS)
+    except pm.PapermillExecutionError as exc:
+        _keep_failed(tmp_nb, failed)
+        evalue = (str(exc.evalue).strip().splitlines() or [""])[0]
+        raise RunError(f"{stem} failed in cell {exc.exec_count}: {exc.ename}: {evalue}"
+                       f" (executed notebook: {failed})") from None
+    except Exception as exc:  # the kernel died, could not start, ...
+        _keep_failed(tmp_nb, failed)
+        raise RunError(f"{stem} could not run: {type(exc).__name__}: "
+                       f"{(str(exc).strip().splitlines() or [''])[0]}") from None
+    finally:
+        for k, v in env_before.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        if tmp_json.exists() and not tmp_nb.exists():
+            tmp_json.unlink()
+    try:
+        write_html_report(tmp_nb, final["html"])
+        os.replace(tmp_nb, final["ipynb"])
+        results = None
+        if tmp_json.exists():
+            os.replace(tmp_json, final["json"])
+            results = final["json"]
+    finally:
+        for t in (tmp_nb, tmp_json):
+            if t.exists():
+                t.unlink()
+    if failed.exists():
+        failed.unlink()
+    return RunResult(stem, final["ipynb"], final["html"], results, time.perf_counter() - started)
+
+
+def _keep_failed(tmp_nb: Path, failed: Path) -> None:
+    if tmp_nb.exists():
+        os.replace(tmp_nb, failed)
+
+
+def run_demo(out_dir: str | os.PathLike = "reports", progress: bool = True) -> list[RunResult]:
+    """Run every notebook on its default parameters (the bundled sample data).
+
+    Raises
+    ------
+    RunError
+        After all notebooks have run, naming each one that failed.
+    """
+    from tqdm.auto import tqdm
+
+    notebooks = list_notebooks()
+    if not notebooks:
+        raise CxkitError(f"no notebooks in {project_root() / 'notebooks'}")
+    done, failures = [], []
+    bar = tqdm(notebooks, desc="cxkit demo", unit="notebook", disable=not progress)
+    for nb in bar:
+        bar.set_postfix_str(nb.stem)
+        try:
+            done.append(run_notebook(nb, out_dir=out_dir, progress=False))
+        except CxkitError as exc:
+            failures.append(str(exc))
+    if failures:
+        raise RunError("\n".join(failures))
+    return done

@@ -1,0 +1,65 @@
+"""Shared fixtures: the committed sample, a small generated portfolio, corrupted copies."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cxkit import sample
+from cxkit.paths import project_root
+
+ROOT = project_root()
+SAMPLE = ROOT / "data" / "sample"
+SMALL_ACCOUNTS = 40
+
+
+@pytest.fixture(scope="session")
+def root() -> Path:
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def sample_dir() -> Path:
+    return SAMPLE
+
+
+@pytest.fixture(scope="session")
+def small_portfolio():
+    return sample.generate(n_accounts=SMALL_ACCOUNTS, seed=7)
+
+
+@pytest.fixture(scope="session")
+def small_dir(tmp_path_factory, small_portfolio) -> Path:
+    return sample.write(small_portfolio, tmp_path_factory.mktemp("small"))
+
+
+@pytest.fixture
+def data_copy(tmp_path, small_dir):
+    """A writable copy of the small portfolio, and a helper to corrupt one table."""
+    folder = tmp_path / "data"
+    shutil.copytree(small_dir, folder)
+
+    def corrupt(table: str, change):
+        path = folder / f"{table}.csv"
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+        df = change(df)
+        if df is None:
+            path.unlink()
+        else:
+            df.to_csv(path, index=False)
+        return path
+
+    return folder, corrupt
+
+
+def pytest_configure(config):
+    """Notebooks run by nbval save their results JSON here, not in the repository."""
+    import os
+    import tempfile
+
+    from cxkit.results import ENV_VAR
+
+    os.environ.setdefault(ENV_VAR, os.path.join(tempfile.mkdtemp(prefix="cxkit-nbval-"),
+                                                "results.json"))
