@@ -23,6 +23,7 @@ import pandas as pd
 
 from .errors import ParameterError
 from .io.schemas import ROLES, TABLES
+from .reports import pretty
 
 FREQS = {"Q": "quarter", "M": "month", "Y": "year"}
 
@@ -219,7 +220,7 @@ class Overview:
                           & ~self.missing_["column"].isin(["comment"])]
         if len(m):
             top = m.iloc[0]
-            out.append(f"The question skipped most often is {top['column']}, blank in "
+            out.append(f"The question skipped most often is {pretty(top['column'])}, blank in "
                        f"{top['share']:.1%} of responses; analyses report how many answers "
                        "each result rests on.")
         else:

@@ -85,3 +85,42 @@ def bullets(sentences) -> "Markdown":
     from IPython.display import Markdown
 
     return Markdown("\n".join(f"- {s}" for s in sentences))
+
+
+def table(df, percent=(), integer=(), decimals: int = 1, caption: str | None = None):
+    """A DataFrame formatted for a reader: thousands separators, percentages, "—" for empty.
+
+    Parameters
+    ----------
+    df : DataFrame
+    percent : iterable of str
+        Columns holding shares (0–1), shown as percentages.
+    integer : iterable of str
+        Columns shown as whole numbers; other numeric columns get ``decimals``.
+    caption : str, optional
+
+    Returns
+    -------
+    pandas.io.formats.style.Styler
+    """
+    import pandas as pd
+
+    fmt = {}
+    for col in df.columns:
+        if col in percent:
+            fmt[col] = "{:.0%}".format
+        elif col in integer:
+            fmt[col] = "{:,.0f}".format
+        elif pd.api.types.is_integer_dtype(df[col]):
+            fmt[col] = "{:,}".format
+        elif pd.api.types.is_float_dtype(df[col]):
+            fmt[col] = f"{{:,.{decimals}f}}".format
+    styler = df.style.format(fmt, na_rep="—")
+    if caption:
+        styler = styler.set_caption(caption)
+    return styler
+
+
+def pretty(name: str) -> str:
+    """A column name as words: ``support_responsiveness`` → ``support responsiveness``."""
+    return str(name).replace("_", " ")

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from cxkit import sample
+from cxkit.io import find_table
 from cxkit.paths import project_root
 
 ROOT = project_root()
@@ -42,7 +43,7 @@ def data_copy(tmp_path, small_dir):
     shutil.copytree(small_dir, folder)
 
     def corrupt(table: str, change):
-        path = folder / f"{table}.csv"
+        path = find_table(folder, table)  # .csv or .csv.gz, rewritten the same way
         df = pd.read_csv(path, dtype=str, keep_default_na=False)
         df = change(df)
         if df is None:

@@ -56,6 +56,12 @@ BAD = [
      ["accounts.csv", "status 'lost' has no lost_date"]),
     ("negative revenue", "revenue", _set("revenue", 0, "-5"),
      ["column 'revenue'", "below the minimum 0", "row 2: -5"]),
+    ("raw export: more active than licensed", "product_usage", _set("active_users", 0, "99999"),
+     ["product_usage.csv.gz", "active_users exceeds licensed_users", "row 2"]),
+    ("raw export: csat off scale", "support_tickets", _set("csat", 0, "7"),
+     ["support_tickets.csv.gz", "column 'csat'", "above the maximum 5", "row 2: 7"]),
+    ("raw export: timestamp", "support_tickets", _set("opened_at", 1, "2024-02-30 10:00"),
+     ["column 'opened_at'", "is not a date", "row 3: '2024-02-30 10:00'"]),
 ]
 
 

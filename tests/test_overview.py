@@ -69,7 +69,7 @@ def test_summary_sentences_carry_the_numbers(tables):
     text = " ".join(ov.summary())
     assert "3 accounts (2 active, 1 lost)" in text
     assert "5 survey responses from 4 contacts, from 2024Q1 to 2024Q4" in text
-    assert "product_quality, blank in 20.0% of responses" in text
+    assert "product quality, blank in 20.0% of responses" in text
     key = ov.key_results()
     assert key["accounts_without_decision_maker"] == 2
     assert key["rows_per_table"] == {"accounts": 3, "contacts": 4, "responses": 5}

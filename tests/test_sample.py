@@ -10,6 +10,7 @@ import statsmodels.api as sm
 from scipy import stats
 
 from cxkit import sample
+from cxkit.sample import sources
 from cxkit.io import TABLES, load, validate_folder
 
 
@@ -146,3 +147,61 @@ def test_truth_file_names_what_it_holds(truth):
     for key in ("drivers", "revenue", "churn", "operations", "chi", "ideal_customer_profile"):
         assert "definition" in truth[key]
     assert truth["generator"]["n_accounts"] == 300
+
+
+def test_derived_kpis_follow_their_definitions_on_the_committed_files(data):
+    """kpis.csv holds exactly what the definitions give on the raw tables as written."""
+    raw = {t: data[t] for t in sources.RAW_TABLES}
+    derived = sources.derive_kpis(raw).set_index(["account_id", "period", "kpi"])["value"]
+    kpis = data["kpis"].set_index(["account_id", "period", "kpi"])["value"]
+    names = [k for k, (table, _) in sources.KPI_DEFINITIONS.items() if table != "direct"]
+    committed = kpis[kpis.index.get_level_values("kpi").isin(names)]
+    assert len(names) == 21 and set(committed.index.get_level_values("kpi")) == set(names)
+    pd.testing.assert_series_equal(committed.sort_index(), derived.sort_index(), check_names=False)
+
+
+def test_derived_kpis_by_hand(data):
+    """A second computation, written out, for a few KPIs of one account and quarter."""
+    kpis = data["kpis"].set_index(["account_id", "period", "kpi"])["value"]
+    t = data["support_tickets"]
+    acc, q = t["account_id"].iloc[100], t["opened_at"].iloc[100].to_period("Q")
+    mine = t[(t["account_id"] == acc) & (t["opened_at"].dt.to_period("Q") == q)]
+    hours = [(r.first_response_at - r.opened_at).total_seconds() / 3600
+             for r in mine.itertuples() if pd.notna(r.first_response_at)]
+    assert kpis[(acc, str(q), "first_response_hours")] == pytest.approx(
+        sum(hours) / len(hours), abs=5e-4)
+    u = data["product_usage"]
+    months = [str(m) for m in pd.period_range(q.asfreq("M", "start"), q.asfreq("M", "end"))]
+    mu = u[(u["account_id"] == acc) & u["month"].isin(months)]
+    seats = mu["licensed_users"].sum() / len(mu)
+    assert kpis[(acc, str(q), "tickets_per_100_users")] == pytest.approx(
+        100 * len(mine) / seats, abs=5e-4)
+    w = data["web_events"]
+    visits = ((w["account_id"] == acc) & (w["event_date"].dt.to_period("Q") == q)
+              & (w["event_type"] == "web_visit")).sum()
+    assert kpis[(acc, str(q), "web_visits")] == visits
+
+
+def test_invoices_add_up_to_revenue(data):
+    inv = data["erp_invoices"].assign(period=lambda d: d["invoice_date"].dt.to_period("Q")
+                                      .astype(str))
+    billed = inv.groupby(["account_id", "period"])["amount"].sum()
+    revenue = data["revenue"].set_index(["account_id", "period"])["revenue"]
+    both = pd.concat([billed, revenue], axis=1, join="inner")
+    assert len(both) > 0.95 * len(revenue)
+    assert np.allclose(both["amount"], both["revenue"], atol=0.05)
+
+
+def test_stage_kpis_track_health_by_their_loading():
+    """Support and adoption KPIs follow latent health more closely than awareness KPIs."""
+    p = sample.generate(n_accounts=1500, seed=5)
+    k = p.tables["kpis"].pivot_table(index=["account_id", "period"], columns="kpi",
+                                     values="value")
+    h = p.latent["health"].set_index(["account_id", "period"])["health"].reindex(k.index)
+    corr = {}
+    for stage, (_, kpis) in sources.STAGES.items():
+        z = [(k[n] - k[n].mean()) / k[n].std() * (1 if d == "higher" else -1) for n, d in kpis]
+        corr[stage] = pd.concat(z, axis=1).mean(axis=1).corr(h)
+    assert corr["support"] > corr["awareness"] + 0.2
+    assert corr["adoption"] > corr["consideration"] + 0.2
+    assert all(c > 0 for c in corr.values()), corr

@@ -3,9 +3,10 @@
 >>> from cxkit.io import load
 >>> data = load("data/sample")            # accounts, contacts, responses, validated
 """
-from .schemas import REQUIRED_TABLES, TABLES, TableSpec, markdown
+from .schemas import (OPTIONAL_TABLES, RAW_SOURCE_TABLES, REQUIRED_TABLES, TABLES, TableSpec,
+                      markdown)
 from .tables import (Problem, check_references, find_table, load, load_table, read_raw,
                      validate_folder, validate_table)
 
-__all__ = ["TABLES", "REQUIRED_TABLES", "TableSpec", "markdown", "Problem", "check_references",
+__all__ = ["TABLES", "REQUIRED_TABLES", "OPTIONAL_TABLES", "RAW_SOURCE_TABLES", "TableSpec", "markdown", "Problem", "check_references",
            "find_table", "load", "load_table", "read_raw", "validate_folder", "validate_table"]

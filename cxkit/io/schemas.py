@@ -250,7 +250,110 @@ _add(TableSpec(
     ),
 ))
 
+# ----------------------------------------------------------------- raw sources of the KPIs
+_add(TableSpec(
+    "web_events",
+    "Raw export from marketing automation and web analytics: one row per event.",
+    (
+        _id("account_id", "Account the visitor or recipient belongs to.", **_ACCOUNT),
+        Field("event_date", "date", "Date of the event."),
+        Field("event_type", "text", "web_visit, newsletter_sent, newsletter_open, "
+                                    "content_download, demo_request, pricing_page_view, "
+                                    "event_attended, ..."),
+    ),
+))
+
+_add(TableSpec(
+    "crm_opportunities",
+    "Raw CRM export: one row per sales opportunity.",
+    (
+        _id("opportunity_id", "Opportunity identifier.", unique=True),
+        _id("account_id", "Account.", **_ACCOUNT),
+        Field("created_date", "date", "Date the opportunity was opened."),
+        Field("close_date", "date", "Date it was won or lost; empty while open.", nullable=True,
+              blank_is_missing=False),
+        Field("status", "category", "Outcome so far.", values=("open", "won", "lost")),
+        Field("amount", "number", "Opportunity value.", min=0),
+        Field("discount_pct", "number", "Discount granted, % (won deals).", min=0, max=100,
+              required=False, nullable=True, blank_is_missing=False),
+        Field("source", "text", "Lead source (referral, inbound, ...).", required=False,
+              nullable=True),
+    ),
+    rules=(
+        RowRule(("status", "close_date"), "a won or lost opportunity has no close_date",
+                lambda d: d["status"].isin(["won", "lost"]) & d["close_date"].isna()),
+        RowRule(("created_date", "close_date"), "close_date is before created_date",
+                lambda d: d["close_date"] < d["created_date"]),
+    ),
+))
+
+_add(TableSpec(
+    "support_tickets",
+    "Raw support-desk export: one row per ticket.",
+    (
+        _id("ticket_id", "Ticket identifier.", unique=True),
+        _id("account_id", "Account.", **_ACCOUNT),
+        Field("opened_at", "date", "Date and time the ticket was opened."),
+        Field("first_response_at", "date", "Date and time of the first answer; empty if none yet.",
+              nullable=True, blank_is_missing=False),
+        Field("resolved_at", "date", "Date and time resolved; empty while open.", nullable=True,
+              blank_is_missing=False),
+        Field("category", "text", "Ticket category (onboarding, how-to, defect, billing, ...)."),
+        Field("csat", "int", "Satisfaction rating 1–5 given on closing; empty if not rated.",
+              min=1, max=5, required=False, nullable=True, blank_is_missing=False),
+    ),
+    rules=(
+        RowRule(("opened_at", "first_response_at"), "first_response_at is before opened_at",
+                lambda d: d["first_response_at"] < d["opened_at"]),
+        RowRule(("opened_at", "resolved_at"), "resolved_at is before opened_at",
+                lambda d: d["resolved_at"] < d["opened_at"]),
+    ),
+))
+
+_add(TableSpec(
+    "erp_invoices",
+    "Raw ERP export: one row per invoice.",
+    (
+        _id("invoice_id", "Invoice identifier.", unique=True),
+        _id("account_id", "Account invoiced.", **_ACCOUNT),
+        Field("invoice_date", "date", "Invoice date."),
+        Field("due_date", "date", "Payment due date."),
+        Field("paid_date", "date", "Date paid; empty while unpaid.", nullable=True,
+              blank_is_missing=False),
+        Field("amount", "number", "Invoice amount.", min=0),
+        Field("disputed", "bool", "Whether the customer disputed the invoice."),
+    ),
+    rules=(
+        RowRule(("invoice_date", "due_date"), "due_date is before invoice_date",
+                lambda d: d["due_date"] < d["invoice_date"]),
+    ),
+))
+
+_add(TableSpec(
+    "product_usage",
+    "Raw product-analytics export: one row per account and month.",
+    (
+        _id("account_id", "Account.", **_ACCOUNT),
+        Field("month", "period", "Month, e.g. 2024-03."),
+        Field("licensed_users", "int", "Licensed users (seats).", min=0),
+        Field("active_users", "int", "Users active in the month.", min=0),
+        Field("logins", "int", "Logins in the month.", min=0),
+        Field("features_used", "int", "Features used in the month.", min=0),
+        Field("features_available", "int", "Features the account's plan includes.", min=1),
+    ),
+    key=("account_id", "month"),
+    rules=(
+        RowRule(("active_users", "licensed_users"), "active_users exceeds licensed_users",
+                lambda d: d["active_users"] > d["licensed_users"]),
+        RowRule(("features_used", "features_available"), "features_used exceeds features_available",
+                lambda d: d["features_used"] > d["features_available"]),
+    ),
+))
+
 REQUIRED_TABLES = tuple(n for n, s in TABLES.items() if s.required)
+OPTIONAL_TABLES = tuple(n for n, s in TABLES.items() if not s.required)
+RAW_SOURCE_TABLES = ("web_events", "crm_opportunities", "support_tickets", "erp_invoices",
+                     "product_usage")
 
 
 # --------------------------------------------------------------------------- pandera
@@ -331,13 +434,6 @@ def markdown() -> str:
     return "\n".join(out)
 
 
-def is_missing(values: pd.Series) -> pd.Series:
-    """True where a value is missing (NaN/None/NaT or blank text)."""
-    miss = values.isna()
-    if values.dtype == object or pd.api.types.is_string_dtype(values):
-        miss |= values.astype("string").str.strip().eq("").fillna(False).astype(bool)
-    return miss
-
-
-__all__ = ["Field", "TableSpec", "RowRule", "TABLES", "REQUIRED_TABLES", "KINDS",
-           "pandera_schema", "markdown", "is_missing"]
+__all__ = ["Field", "TableSpec", "RowRule", "TABLES", "REQUIRED_TABLES", "OPTIONAL_TABLES",
+           "RAW_SOURCE_TABLES", "KINDS",
+           "pandera_schema", "markdown"]

@@ -21,9 +21,9 @@ import pandera.pandas as pa
 
 from ..errors import DataError
 from ..paths import resolve
-from .schemas import REQUIRED_TABLES, TABLES, TableSpec, is_missing, pandera_schema
+from .schemas import OPTIONAL_TABLES, REQUIRED_TABLES, TABLES, TableSpec, pandera_schema
 
-SUFFIXES = (".csv", ".parquet", ".xlsx", ".xls")
+SUFFIXES = (".csv", ".csv.gz", ".parquet", ".xlsx", ".xls")
 MAX_ROWS_SHOWN = 5
 
 _TRUE = {"true", "t", "yes", "y", "1", "1.0"}
@@ -91,7 +91,7 @@ def find_table(data_dir: str | os.PathLike, name: str) -> Path:
     found = [folder / f"{name}{s}" for s in SUFFIXES if (folder / f"{name}{s}").is_file()]
     if not found:
         raise DataError(f"{_display(folder)}: table '{name}' is missing "
-                        f"(expected {name}.csv, {name}.parquet or {name}.xlsx)")
+                        f"(expected {name}.csv, {name}.csv.gz, {name}.parquet or {name}.xlsx)")
     if len(found) > 1:
         raise DataError(f"{_display(folder)}: table '{name}' is ambiguous: "
                         f"{', '.join(p.name for p in found)}; keep one")
@@ -101,7 +101,7 @@ def find_table(data_dir: str | os.PathLike, name: str) -> Path:
 def read_raw(path: Path) -> pd.DataFrame:
     """Read a table file as it is (CSV columns as text, so ids keep leading zeros)."""
     try:
-        if path.suffix == ".csv":
+        if path.name.endswith((".csv", ".csv.gz")):
             df = pd.read_csv(path, dtype=str, skipinitialspace=True)
         elif path.suffix == ".parquet":
             df = pd.read_parquet(path)
@@ -424,6 +424,5 @@ def validate_folder(data_dir: str | os.PathLike,
     Returns the number of rows of each table found; raises :class:`DataError`
     listing every problem.
     """
-    tables = load(data_dir, tables=REQUIRED_TABLES,
-                  optional=[t for t in TABLES if t not in REQUIRED_TABLES], columns=columns)
+    tables = load(data_dir, tables=REQUIRED_TABLES, optional=OPTIONAL_TABLES, columns=columns)
     return {name: len(df) for name, df in tables.items()}

@@ -39,6 +39,8 @@ Examples
 """
 from __future__ import annotations
 
+import gzip
+import io
 import json
 import os
 from dataclasses import dataclass, field
@@ -47,7 +49,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .paths import atomic_write_bytes, atomic_write_text, resolve
+from ..paths import atomic_write_bytes, atomic_write_text, resolve
+from . import sources as src
 
 DEFAULT_SEED = 20261123
 DEFAULT_ACCOUNTS = 300
@@ -114,41 +117,6 @@ GROWTH_PER_LOG_EMPLOYEES = 0.002
 CHURN_INTERCEPT = -4.2
 CHURN_HEALTH = -1.0
 HEALTH_AR = 0.7
-
-# Journey stages: loading of each stage on latent health, and 3 KPIs each:
-# (name, direction, centre, spread, low, high, decimals).
-STAGES = {
-    "awareness": (0.20, [("web_visits", "higher", 120, 50, 0, 2000, 0),
-                         ("newsletter_open_rate_pct", "higher", 28, 8, 0, 100, 1),
-                         ("event_attendance", "higher", 2, 1.2, 0, 50, 0)]),
-    "consideration": (0.25, [("content_downloads", "higher", 6, 3, 0, 200, 0),
-                             ("demo_requests", "higher", 1, 0.8, 0, 20, 0),
-                             ("pricing_page_views", "higher", 10, 5, 0, 500, 0)]),
-    "purchase": (0.30, [("win_rate_pct", "higher", 35, 10, 0, 100, 1),
-                        ("sales_cycle_days", "lower", 75, 20, 5, 365, 0),
-                        ("discount_pct", "lower", 12, 4, 0, 60, 1)]),
-    "onboarding": (0.55, [("days_to_go_live", "lower", 55, 18, 5, 240, 0),
-                          ("training_completion_pct", "higher", 70, 15, 0, 100, 1),
-                          ("onboarding_tickets", "lower", 6, 3, 0, 100, 0)]),
-    "adoption": (0.70, [("active_users_pct", "higher", 62, 14, 0, 100, 1),
-                        ("feature_adoption_pct", "higher", 45, 12, 0, 100, 1),
-                        ("logins_per_user", "higher", 18, 6, 0, 200, 1)]),
-    "support": (0.75, [("tickets_per_100_users", "lower", 9, 3.5, 0, 100, 1),
-                       ("first_response_hours", "lower", 6, 2.5, 0.1, 96, 1),
-                       ("support_csat_pct", "higher", 82, 8, 0, 100, 1)]),
-    "billing": (0.40, [("invoice_disputes", "lower", 1, 0.9, 0, 30, 0),
-                       ("days_sales_outstanding", "lower", 42, 10, 0, 180, 0),
-                       ("invoice_accuracy_pct", "higher", 96, 2.5, 50, 100, 1)]),
-    "renewal": (0.65, [("renewal_probability_pct", "higher", 78, 12, 0, 100, 1),
-                       ("contract_utilisation_pct", "higher", 80, 12, 0, 150, 1),
-                       ("renewal_decision_days", "lower", 30, 12, 0, 180, 0)]),
-    "expansion": (0.50, [("upsell_revenue_pct", "higher", 6, 4, 0, 100, 1),
-                         ("seat_growth_pct", "higher", 3, 4, -50, 100, 1),
-                         ("new_modules", "higher", 0.5, 0.6, 0, 10, 0)]),
-    "advocacy": (0.55, [("referrals", "higher", 0.4, 0.5, 0, 20, 0),
-                        ("reference_calls", "higher", 0.5, 0.6, 0, 20, 0),
-                        ("survey_response_rate_pct", "higher", 30, 10, 0, 100, 1)]),
-}
 
 FIRST = ["Alex", "Sam", "Jordan", "Taylor", "Morgan", "Casey", "Robin", "Jamie", "Avery", "Riley",
          "Dana", "Quinn", "Rita", "Omar", "Lena", "Marco", "Priya", "Kenji", "Sofia", "Tom"]
@@ -260,7 +228,8 @@ def generate(n_accounts: int = DEFAULT_ACCOUNTS, seed: int = DEFAULT_SEED, start
     n_periods : int
         Number of quarters.
     kpis : bool
-        Whether to generate the health-index KPIs (30 rows per account and quarter).
+        Whether to generate the health-index KPIs (30 per account and quarter) and the
+        raw source tables they derive from (see :mod:`cxkit.sample.sources`).
     n_prospects : int, optional
         Number of prospects; default half the number of accounts.
 
@@ -490,7 +459,14 @@ def generate(n_accounts: int = DEFAULT_ACCOUNTS, seed: int = DEFAULT_SEED, start
               "revenue": revenue, "operations": operations, "complaints": complaints,
               "lost_customers": lost_customers, "prospects": prospects}
     if kpis:
-        tables["kpis"] = _kpis(rng, health, a_idx, t_idx, account_id, labels)
+        rows = pd.DataFrame({"account_id": account_id[a_idx], "period": labels[t_idx],
+                             "lo": begin[a_idx, t_idx], "hi": finish[a_idx, t_idx],
+                             "revenue": revenue["revenue"].to_numpy(),
+                             "employees": employees[a_idx]})
+        scores = src.stage_scores(rng, health[a_idx, t_idx])
+        raw = src.generate_sources(rng, rows, scores, p_end[-1])
+        tables["kpis"] = src.kpi_table(src.derive_kpis(raw), src.direct_kpis(rng, rows, scores))
+        tables.update(raw)
 
     latent = {"health": pd.DataFrame({
         "account_id": account_id[a_idx], "period": labels[t_idx], "health": health[a_idx, t_idx],
@@ -526,28 +502,8 @@ def _comments(rng, ltr, ratings) -> np.ndarray:
     return out
 
 
-def _kpis(rng, health, a_idx, t_idx, account_id, labels) -> pd.DataFrame:
-    m = len(a_idx)
-    h = health[a_idx, t_idx]
-    names, values = [], []
-    for stage, (loading, kpis) in STAGES.items():
-        stage_score = loading * h + np.sqrt(1 - loading ** 2) * rng.normal(0, 1, m)
-        for name, direction, centre, spread, lo, hi, dec in kpis:
-            sign = 1.0 if direction == "higher" else -1.0
-            x = centre + sign * spread * (0.8 * stage_score + 0.6 * rng.normal(0, 1, m))
-            names.append(name)
-            values.append(np.round(np.clip(x, lo, hi), dec))
-    k = len(names)
-    return pd.DataFrame({
-        "account_id": np.tile(account_id[a_idx], k),
-        "period": np.tile(labels[t_idx], k),
-        "kpi": np.repeat(np.array(names), m),
-        "value": np.concatenate(values)}).sort_values(
-            ["account_id", "period"], kind="stable").reset_index(drop=True)
-
-
 def _truth(n, seed, labels, n_p) -> dict:
-    from . import __version__
+    from .. import __version__
     effects = {d: b for d, (b, _) in DRIVERS.items()}
     return {
         "generator": {"cxkit_version": __version__, "numpy_version": np.__version__,
@@ -588,11 +544,15 @@ def _truth(n, seed, labels, n_p) -> dict:
             "definition": "P(lost in quarter) = sigmoid(intercept + health * h), h ~ N(0, 1) latent",
         },
         "chi": {
-            "stage_loadings": {s: v[0] for s, v in STAGES.items()},
-            "kpis": {s: [{"name": k[0], "direction": f"{k[1]}_is_better"} for k in v[1]]
-                     for s, v in STAGES.items()},
-            "definition": ("each stage's KPIs reflect stage health = loading * h + noise; "
-                           "stages with larger loadings say more about churn"),
+            "stage_loadings": {s: v[0] for s, v in src.STAGES.items()},
+            "kpis": {s: [{"name": k, "direction": f"{d}_is_better"} for k, d in v[1]]
+                     for s, v in src.STAGES.items()},
+            "kpi_sources": {k: {"table": t, "definition": d}
+                            for k, (t, d) in src.KPI_DEFINITIONS.items()},
+            "kpi_decimals": src.KPI_DECIMALS,
+            "definition": ("each stage's KPIs reflect stage health = loading * h + noise, through "
+                           "the raw source tables for derived KPIs; stages with larger loadings "
+                           "say more about churn. A row belongs to the quarter of its date."),
         },
         "ideal_customer_profile": {
             "industry_effects": {i: v[1] for i, v in INDUSTRIES.items()},
@@ -617,16 +577,19 @@ def write(portfolio: Portfolio, out_dir: str | os.PathLike = "data/sample",
     """
     folder = resolve(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
+    if fmt not in ("csv", "parquet"):
+        raise ValueError(f"unknown format {fmt!r}: use 'csv' or 'parquet'")
     for name, df in portfolio.tables.items():
         if fmt == "csv":
-            data = df.to_csv(index=False, date_format="%Y-%m-%d", lineterminator="\n").encode()
-        elif fmt == "parquet":
-            import io
+            # dates without a time are written as dates; raw event exports are gzipped
+            data = df.to_csv(index=False, lineterminator="\n").encode()
+            suffix = "csv"
+            if name in src.RAW_TABLES:
+                data, suffix = gzip.compress(data, compresslevel=9, mtime=0), "csv.gz"
+        else:
             buf = io.BytesIO()
             df.to_parquet(buf, index=False)
-            data = buf.getvalue()
-        else:
-            raise ValueError(f"unknown format {fmt!r}: use 'csv' or 'parquet'")
-        atomic_write_bytes(folder / f"{name}.{fmt}", data)
+            data, suffix = buf.getvalue(), "parquet"
+        atomic_write_bytes(folder / f"{name}.{suffix}", data)
     atomic_write_text(folder / "truth.json", json.dumps(portfolio.truth, indent=2) + "\n")
     return folder
