@@ -82,10 +82,10 @@ def _cmd_sample(args) -> int:
     if args.seed is not None:
         kwargs["seed"] = args.seed
     try:
-        portfolio = sample.generate(**kwargs)
+        portfolio = sample.generate(progress=None, **kwargs)
     except ValueError as exc:
         raise CxkitError(str(exc)) from None
-    folder = sample.write(portfolio, args.out, fmt=args.format)
+    folder = sample.write(portfolio, args.out, fmt=args.format, progress=None)
     print(f"{folder}: " + ", ".join(f"{k} {len(v):,}" for k, v in portfolio.tables.items()))
     return 0
 

@@ -172,3 +172,31 @@ def test_problem_formatting():
     p = Problem("x.csv", "is odd", "c", [(2, "a"), (3, 4.5), (4, None)], 3)
     assert str(p) == "x.csv, column 'c': is odd in 3 rows (row 2: 'a', row 3: 4.5, row 4: empty)"
     assert str(Problem("x.csv", "has no rows")) == "x.csv: has no rows"
+
+
+def test_excel_style_csv_exports_load(data_copy):
+    """A byte-order mark (Excel's CSV UTF-8) and Windows-1252 text both load."""
+    folder, _ = data_copy
+    path = folder / "accounts.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame.loc[0, "name"] = "Café Müller GmbH"
+    path.write_bytes(frame.to_csv(index=False).encode("utf-8-sig"))
+    first = load_table(folder, "accounts")
+    assert first.columns[0] == "account_id" and first.loc[0, "name"] == "Café Müller GmbH"
+    path.write_bytes(frame.to_csv(index=False).encode("cp1252"))
+    assert load_table(folder, "accounts").loc[0, "name"] == "Café Müller GmbH"
+
+
+def test_semicolon_separated_file_gets_a_hint(data_copy):
+    folder, _ = data_copy
+    path = folder / "contacts.csv"
+    path.write_text(path.read_text().replace(",", ";"))
+    with pytest.raises(DataError, match="separate values with ';'"):
+        load_table(folder, "contacts")
+
+
+def test_mapping_onto_an_existing_column_is_an_error(data_copy):
+    folder, corrupt = data_copy
+    corrupt("responses", lambda d: d.assign(Q1_LTR=d["ltr"]))
+    with pytest.raises(DataError, match="'ltr' names more than one column"):
+        load_table(folder, "responses", columns={"Q1_LTR": "ltr"})

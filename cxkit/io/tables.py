@@ -102,7 +102,10 @@ def read_raw(path: Path) -> pd.DataFrame:
     """Read a table file as it is (CSV columns as text, so ids keep leading zeros)."""
     try:
         if path.name.endswith((".csv", ".csv.gz")):
-            df = pd.read_csv(path, dtype=str, skipinitialspace=True)
+            try:  # utf-8-sig drops the byte-order mark Excel puts before the first column
+                df = pd.read_csv(path, dtype=str, skipinitialspace=True, encoding="utf-8-sig")
+            except UnicodeDecodeError:  # an "ANSI" export from Excel on Windows
+                df = pd.read_csv(path, dtype=str, skipinitialspace=True, encoding="cp1252")
         elif path.suffix == ".parquet":
             df = pd.read_parquet(path)
         else:
@@ -213,6 +216,8 @@ def _missing_column_problem(missing, present, file) -> Problem:
         if close:
             hints.append(f"'{close[0]}' could be '{m}'")
     hint = "; ".join(hints) or "map your own column names with the `columns` parameter"
+    if len(present) == 1 and ";" in present[0]:
+        hint = "the file seems to separate values with ';': save it comma-separated"
     cols = ", ".join(f"'{m}'" for m in missing)
     return Problem(file, f"missing column{'s' if len(missing) > 1 else ''} {cols} "
                          f"(the file has: {', '.join(present) or 'no columns'}; {hint})")
@@ -306,6 +311,10 @@ def _read_and_validate(path: Path, name: str, columns: Mapping[str, str] | None)
                                         f"which the file does not have "
                                         f"(it has: {', '.join(raw.columns)})")]
         raw = raw.rename(columns=dict(columns))
+        twice = sorted({c for c in raw.columns if list(raw.columns).count(c) > 1})
+        if twice:
+            return None, [Problem(file, f"after the column mapping, {', '.join(map(repr, twice))} "
+                                        "names more than one column; map or drop one of them")]
     offset = 1 if path.suffix == ".parquet" else 2
     return validate_table(raw, name, file, offset)
 

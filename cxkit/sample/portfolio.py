@@ -48,6 +48,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from tqdm.auto import tqdm
 
 from ..paths import atomic_write_bytes, atomic_write_text, resolve
 from . import sources as src
@@ -213,8 +214,8 @@ def _random_dates(rng, start: np.ndarray, end: np.ndarray) -> np.ndarray:
 
 
 def generate(n_accounts: int = DEFAULT_ACCOUNTS, seed: int = DEFAULT_SEED, start: str = START,
-             n_periods: int = N_PERIODS, kpis: bool = True, n_prospects: int | None = None
-             ) -> Portfolio:
+             n_periods: int = N_PERIODS, kpis: bool = True, n_prospects: int | None = None,
+             progress: bool | None = False) -> Portfolio:
     """Simulate a B2B portfolio with known truth.
 
     Parameters
@@ -232,6 +233,8 @@ def generate(n_accounts: int = DEFAULT_ACCOUNTS, seed: int = DEFAULT_SEED, start
         raw source tables they derive from (see :mod:`cxkit.sample.sources`).
     n_prospects : int, optional
         Number of prospects; default half the number of accounts.
+    progress : bool or None
+        Show a progress bar over the generation steps (None: only on a terminal).
 
     Returns
     -------
@@ -240,6 +243,9 @@ def generate(n_accounts: int = DEFAULT_ACCOUNTS, seed: int = DEFAULT_SEED, start
     """
     if n_accounts < 10:
         raise ValueError("n_accounts must be at least 10")
+    steps = tqdm(total=4 if kpis else 2, desc="sample portfolio", unit="step",
+                 disable=None if progress is None else not progress)
+    steps.set_postfix_str("accounts, health, surveys")
     rng = np.random.default_rng(seed)
     n, T = int(n_accounts), int(n_periods)
     periods = pd.period_range(start, periods=T, freq="Q")
@@ -455,6 +461,8 @@ def generate(n_accounts: int = DEFAULT_ACCOUNTS, seed: int = DEFAULT_SEED, start
         "decision_makers": rng.poisson(0.8, n_p), "influencers": rng.poisson(1.2, n_p),
         "users": rng.poisson(1.5, n_p)})
 
+    steps.update()
+    steps.set_postfix_str("raw sources")
     tables = {"accounts": accounts, "contacts": contacts, "responses": responses,
               "revenue": revenue, "operations": operations, "complaints": complaints,
               "lost_customers": lost_customers, "prospects": prospects}
@@ -465,7 +473,10 @@ def generate(n_accounts: int = DEFAULT_ACCOUNTS, seed: int = DEFAULT_SEED, start
                              "employees": employees[a_idx]})
         scores = src.stage_scores(rng, health[a_idx, t_idx])
         raw = src.generate_sources(rng, rows, scores, p_end[-1])
+        steps.update()
+        steps.set_postfix_str("KPIs")
         tables["kpis"] = src.kpi_table(src.derive_kpis(raw), src.direct_kpis(rng, rows, scores))
+        steps.update()
         tables.update(raw)
 
     latent = {"health": pd.DataFrame({
@@ -473,6 +484,8 @@ def generate(n_accounts: int = DEFAULT_ACCOUNTS, seed: int = DEFAULT_SEED, start
         "churned": (~np.isnat(lost_date[a_idx]))
         & (lost_date[a_idx] >= p_start[t_idx]) & (lost_date[a_idx] <= p_end[t_idx])})}
     truth = _truth(n, seed, labels, n_p)
+    steps.update()
+    steps.close()
     return Portfolio(tables, truth, latent)
 
 
@@ -570,7 +583,7 @@ def _truth(n, seed, labels, n_p) -> dict:
 
 
 def write(portfolio: Portfolio, out_dir: str | os.PathLike = "data/sample",
-          fmt: str = "csv") -> Path:
+          fmt: str = "csv", progress: bool | None = False) -> Path:
     """Write a portfolio's tables (CSV or Parquet) and ``truth.json`` into ``out_dir``.
 
     Each file is written atomically. Returns the folder.
@@ -579,7 +592,8 @@ def write(portfolio: Portfolio, out_dir: str | os.PathLike = "data/sample",
     folder.mkdir(parents=True, exist_ok=True)
     if fmt not in ("csv", "parquet"):
         raise ValueError(f"unknown format {fmt!r}: use 'csv' or 'parquet'")
-    for name, df in portfolio.tables.items():
+    for name, df in tqdm(portfolio.tables.items(), desc="writing", unit="table",
+                         disable=None if progress is None else not progress):
         if fmt == "csv":
             # dates without a time are written as dates; raw event exports are gzipped
             data = df.to_csv(index=False, lineterminator="\n").encode()
