@@ -11,10 +11,20 @@ with exit status 1 and no Python traceback (``--debug`` shows it).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from . import __version__
 from .errors import CxkitError
+
+
+def _here(path: str) -> str:
+    """A path typed on the command line is relative to the working folder.
+
+    Defaults (``None`` in the parser, filled in by the commands) stay relative to the
+    project root, as do paths given as notebook parameters with ``-p``.
+    """
+    return os.path.abspath(os.path.expanduser(path))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -26,22 +36,25 @@ def _parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run one notebook and write its report")
     run.add_argument("notebook", help="notebook name (data_overview) or path")
-    run.add_argument("-f", "--file", dest="params_file", metavar="PARAMS.yaml",
+    run.add_argument("-f", "--file", dest="params_file", type=_here, metavar="PARAMS.yaml",
                      help="parameters file (default: params/<notebook>.yaml)")
     run.add_argument("-p", "--parameter", nargs=2, action="append", default=[],
                      metavar=("NAME", "VALUE"), help="set a parameter (value read as YAML)")
-    run.add_argument("--out", default="reports", metavar="DIR", help="output folder (reports/)")
+    run.add_argument("--out", type=_here, default=None, metavar="DIR",
+                     help="output folder (default: reports/ in the project)")
 
     demo = sub.add_parser("demo", help="run every notebook on the bundled sample data")
-    demo.add_argument("--out", default="reports", metavar="DIR", help="output folder (reports/)")
+    demo.add_argument("--out", type=_here, default=None, metavar="DIR",
+                      help="output folder (default: reports/ in the project)")
 
     val = sub.add_parser("validate", help="check every table of a data folder")
-    val.add_argument("data_dir", metavar="DATA_DIR")
-    val.add_argument("-f", "--file", dest="params_file", metavar="PARAMS.yaml",
+    val.add_argument("data_dir", type=_here, metavar="DATA_DIR")
+    val.add_argument("-f", "--file", dest="params_file", type=_here, metavar="PARAMS.yaml",
                      help="parameters file whose `columns` maps your column names")
 
     smp = sub.add_parser("sample", help="generate the sample portfolio with known truth")
-    smp.add_argument("--out", default="data/sample", metavar="DIR", help="folder (data/sample)")
+    smp.add_argument("--out", type=_here, default=None, metavar="DIR",
+                     help="folder (default: data/sample/ in the project)")
     smp.add_argument("--accounts", type=int, default=None, help="number of accounts (300)")
     smp.add_argument("--seed", type=int, default=None, help="random seed")
     smp.add_argument("--format", choices=["csv", "parquet"], default="csv")
@@ -52,14 +65,14 @@ def _cmd_run(args) -> int:
     from .params import parse_value
     from .runner import run_notebook
     overrides = {name: parse_value(value) for name, value in args.parameter}
-    result = run_notebook(args.notebook, args.params_file, overrides, args.out)
+    result = run_notebook(args.notebook, args.params_file, overrides, args.out or "reports")
     print(result.summary())
     return 0
 
 
 def _cmd_demo(args) -> int:
     from .runner import run_demo
-    for r in run_demo(args.out):
+    for r in run_demo(args.out or "reports"):
         print(r.summary())
     return 0
 
@@ -85,7 +98,7 @@ def _cmd_sample(args) -> int:
         portfolio = sample.generate(progress=None, **kwargs)
     except ValueError as exc:
         raise CxkitError(str(exc)) from None
-    folder = sample.write(portfolio, args.out, fmt=args.format, progress=None)
+    folder = sample.write(portfolio, args.out or "data/sample", fmt=args.format, progress=None)
     print(f"{folder}: " + ", ".join(f"{k} {len(v):,}" for k, v in portfolio.tables.items()))
     return 0
 

@@ -158,3 +158,13 @@ def test_demo_runs_every_notebook_on_the_sample(tmp_path):
     for nb in NOTEBOOKS:
         assert (tmp_path / f"{nb.stem}.html").is_file()
         assert (tmp_path / f"{nb.stem}.json").is_file()
+
+
+def test_cli_paths_are_relative_to_the_working_folder(tmp_path, small_dir):
+    """Options typed in a shell are read from where the user is, not the project root."""
+    import shutil
+    shutil.copytree(small_dir, tmp_path / "exports")
+    ok = cxkit("validate", "exports", cwd=tmp_path)
+    assert ok.returncode == 0, ok.stderr
+    made = cxkit("sample", "--out", "made", "--accounts", "12", cwd=tmp_path)
+    assert made.returncode == 0 and (tmp_path / "made" / "accounts.csv").is_file()
