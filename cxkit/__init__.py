@@ -11,8 +11,8 @@ Modules, one per concept:
 - :mod:`cxkit.runner` — running notebooks with papermill
 - :mod:`cxkit.paths` — the project root and atomic writes
 """
-from .errors import CxkitError, DataError, ParameterError, RunError
+from .errors import CxkitError, CxkitWarning, DataError, ParameterError, RunError
 
 __version__ = "0.1.0"
 
-__all__ = ["CxkitError", "DataError", "ParameterError", "RunError", "__version__"]
+__all__ = ["CxkitError", "CxkitWarning", "DataError", "ParameterError", "RunError", "__version__"]

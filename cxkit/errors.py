@@ -24,3 +24,10 @@ class ParameterError(CxkitError, ValueError):
 
 class RunError(CxkitError, RuntimeError):
     """A notebook run failed; the message names the cell and its error."""
+
+
+class CxkitWarning(UserWarning):
+    """Something was done about a problem in the input (a driver left out, a matrix repaired).
+
+    The same text is kept with the result (``notes``), so a report can show it.
+    """

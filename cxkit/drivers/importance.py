@@ -1,0 +1,290 @@
+"""Relative importance of drivers: how much of what we can explain each driver explains.
+
+Methods, all computed from the (weighted) correlation matrix, never by refitting a
+model per subset of drivers:
+
+- ``"shapley"`` (also ``"lmg"``, ``"dominance"``): the Shapley value of each driver in
+  R², which is LMG (Lindeman, Merenda & Gold) and general dominance (Azen & Budescu
+  2003): the driver's gain in R² averaged over every order of entering the drivers.
+  Exact up to ``exact_limit`` drivers (all 2^p subsets); above it, estimated from random
+  orders with a standard error, with a notice.
+- ``"relative_weights"`` (also ``"johnson"``): Johnson's (2000) relative weights, an
+  approximation that costs one eigendecomposition.
+
+:func:`dominance_analysis` adds conditional and complete dominance tables;
+:func:`bootstrap_importance` adds intervals for importances and ranks, resampling
+responses or whole accounts.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from cxkit.drivers import relative_importance
+>>> cars = pd.read_csv("../shared/reference/mtcars.csv")  # doctest: +SKIP
+>>> relative_importance(cars, "mpg", ["am", "vs", "cyl"], scale=None)  # doctest: +SKIP
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..errors import CxkitWarning, ParameterError
+from . import _subsets
+from .prepare import Prepared, driver_corr, prepare
+
+METHODS = {"shapley": "shapley", "lmg": "shapley", "dominance": "shapley",
+           "relative_weights": "relative_weights", "johnson": "relative_weights"}
+EXACT_LIMIT = 25
+BOOTSTRAP_EXACT_LIMIT = 20
+
+
+def _method(method: str) -> str:
+    if method not in METHODS:
+        raise ParameterError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    return METHODS[method]
+
+
+def _coefficients(corr: np.ndarray) -> np.ndarray:
+    """Standardised coefficients of the full model (least squares, pseudo-inverse)."""
+    return np.linalg.pinv(corr[:-1, :-1]) @ corr[:-1, -1]
+
+
+def _table(prep: Prepared, importance: np.ndarray, corr: np.ndarray, method: str,
+           se: np.ndarray | None = None, exact: bool = True) -> pd.DataFrame:
+    r2 = float(importance.sum())
+    out = pd.DataFrame({"importance": importance,
+                        "share": importance / r2 if r2 > 0 else np.nan,
+                        "sign": np.sign(_coefficients(corr)).astype(int)},
+                       index=pd.Index(prep.drivers, name="driver"))
+    if se is not None:
+        out["se"] = se
+    out["rank"] = out["importance"].rank(ascending=False, method="min").astype(int)
+    out.attrs.update({"outcome": prep.outcome, "method": method, "exact": exact, "r2": r2,
+                      **prep.counts, "missing": prep.missing, "notes": list(prep.notes)})
+    return out
+
+
+def relative_importance(data: pd.DataFrame, outcome: str, drivers, method: str = "shapley",
+                        weights=None, missing: str = "listwise",
+                        scale: tuple[float, float] | None = (0, 10),
+                        exact_limit: int = EXACT_LIMIT, n_permutations: int = 4000,
+                        random_state=None) -> pd.DataFrame:
+    """Relative importance of each driver for the outcome.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per response.
+    outcome : str
+        Outcome column, e.g. ``"ltr"``.
+    drivers : list of str
+        Driver columns (any names; no formulas are built from them).
+    method : {"shapley", "lmg", "dominance", "relative_weights", "johnson"}
+    weights : str or array-like, optional
+        Survey weights (column name or values).
+    missing : {"listwise", "pairwise", "impute"}
+        See :func:`cxkit.drivers.prepare.prepare`.
+    scale : (low, high) or None
+        Allowed range of outcome and ratings (0–10); None to skip the check.
+    exact_limit : int
+        Most drivers for the exact Shapley value; above it, a sampled estimate.
+    n_permutations : int
+        Random orders for the sampled estimate.
+    random_state : int or Generator, optional
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``driver``: ``importance`` (sums to the model's R²), ``share`` (sums to
+        1), ``sign`` (+1/−1, sign of the full-model coefficient), ``rank`` (1 = most
+        important), and ``se`` for a sampled estimate. ``attrs`` holds ``r2``,
+        ``method``, ``exact``, the counts used (``n_used``, ``n_total``, ``n_dropped``,
+        ``n_imputed``, ``n_pairwise_min``) and ``notes``.
+    """
+    kind = _method(method)
+    prep = prepare(data, outcome, drivers, weights, missing, scale)
+    corr = driver_corr(prep)
+    p = len(prep.drivers)
+    if kind == "relative_weights":
+        return _table(prep, _subsets.relative_weights(corr), corr, "relative_weights")
+    if p <= exact_limit:
+        r2 = _subsets.all_subsets_r2(corr)
+        return _table(prep, _subsets.shapley_from_r2(r2, p), corr, "shapley")
+    rng = np.random.default_rng(random_state)
+    text = (f"{p} drivers is above the exact limit of {exact_limit}: Shapley values are "
+            f"estimated from {n_permutations:,} random orders of the drivers (standard "
+            "error in column se).")
+    prep.notes.append(text)
+    import warnings
+    warnings.warn(text, CxkitWarning, stacklevel=2)
+    est, se = _subsets.sampled_shapley(corr, n_permutations, rng)
+    return _table(prep, est, corr, "shapley", se=se, exact=False)
+
+
+@dataclass
+class DominanceAnalysis:
+    """Dominance analysis (Azen & Budescu 2003) of drivers for an outcome.
+
+    Attributes
+    ----------
+    general_ : Series
+        General dominance (= Shapley value, LMG) of each driver; sums to ``r2_``.
+    conditional_ : DataFrame
+        Drivers × subset size k: the mean gain in R² from adding the driver to models
+        with k other drivers.
+    complete_ : DataFrame
+        Drivers × drivers: 1 where the row driver completely dominates the column driver
+        (adds more to every model holding neither), 0 where it is dominated, 0.5 where
+        neither; empty on the diagonal.
+    r2_ : float
+    counts_ : dict
+    notes_ : list of str
+    """
+
+    general_: pd.Series
+    conditional_: pd.DataFrame
+    complete_: pd.DataFrame
+    r2_: float
+    counts_: dict
+    notes_: list
+
+    def summary(self) -> str:
+        """A plain-text report of the three levels of dominance."""
+        names = list(self.general_.index)
+        n = self.counts_.get("n_used")
+        lines = [f"Dominance analysis, R² = {self.r2_:.3f}"
+                 + (f", n = {n:,}" if n is not None else " (from a correlation matrix)"), "",
+                 "General dominance (share of R²):"]
+        for d, v in self.general_.sort_values(ascending=False).items():
+            lines.append(f"  {d}: {v:.4f} ({v / self.r2_:.1%})")
+        winners = [d for d in names
+                   if all(self.complete_.loc[d, o] == 1 for o in names if o != d)]
+        lines += ["", "Completely dominates every other driver: " + (", ".join(winners) or "none")]
+        lines += ["", "Conditional dominance (mean gain in R² by number of other drivers):",
+                  self.conditional_.round(4).to_string()]
+        return "\n".join(lines)
+
+
+def dominance_analysis(data: pd.DataFrame, outcome: str, drivers, weights=None,
+                       missing: str = "listwise", scale: tuple[float, float] | None = (0, 10),
+                       corr: np.ndarray | None = None) -> DominanceAnalysis:
+    """Complete, conditional and general dominance of each driver.
+
+    Parameters
+    ----------
+    data, outcome, drivers, weights, missing, scale
+        As for :func:`relative_importance`.
+    corr : ndarray, optional
+        A correlation matrix (drivers then outcome) to analyse instead of ``data``
+        (published examples give only the matrix); ``data`` may then be None.
+
+    Returns
+    -------
+    DominanceAnalysis
+    """
+    if corr is not None:
+        corr = np.asarray(corr, dtype=float)
+        names = list(drivers)
+        counts, notes = {"n_used": None}, []
+    else:
+        prep = prepare(data, outcome, drivers, weights, missing, scale)
+        corr = driver_corr(prep)
+        names, counts, notes = prep.drivers, prep.counts, prep.notes
+    p = len(names)
+    if p > 20:
+        raise ParameterError(f"dominance analysis of {p} drivers compares 2^{p} models per "
+                             "pair; use at most 20 drivers (relative_importance handles more)")
+    r2 = _subsets.all_subsets_r2(corr)
+    cond = _subsets.conditional_contributions(r2, p)
+    comp = _subsets.complete_dominance(r2, p)
+    general = pd.Series(_subsets.shapley_from_r2(r2, p), index=pd.Index(names, name="driver"),
+                        name="general")
+    return DominanceAnalysis(
+        general_=general,
+        conditional_=pd.DataFrame(cond, index=pd.Index(names, name="driver"),
+                                  columns=pd.Index(range(p), name="k")),
+        complete_=pd.DataFrame(comp, index=pd.Index(names, name="driver"), columns=names),
+        r2_=float(r2[-1]), counts_=counts, notes_=notes)
+
+
+def _resample_weights(prep: Prepared, n_boot: int, rng: np.random.Generator,
+                      cluster: bool) -> np.ndarray:
+    n = len(prep.weights)
+    if not cluster:
+        return rng.multinomial(n, np.full(n, 1 / n), size=n_boot).astype(float)
+    codes, uniques = pd.factorize(pd.Series(prep.groups))
+    k = len(uniques)
+    picks = rng.multinomial(k, np.full(k, 1 / k), size=n_boot).astype(float)
+    return picks[:, codes]
+
+
+def bootstrap_importance(data: pd.DataFrame, outcome: str, drivers, method: str = "shapley",
+                         n_boot: int = 1000, cluster: str | None = None, weights=None,
+                         missing: str = "listwise", scale: tuple[float, float] | None = (0, 10),
+                         confidence: float = 0.95, random_state=None, progress: bool = False
+                         ) -> pd.DataFrame:
+    """Bootstrap intervals for each driver's importance and rank.
+
+    Parameters
+    ----------
+    data, outcome, drivers, method, weights, missing, scale
+        As for :func:`relative_importance` (exact Shapley up to 20 drivers).
+    n_boot : int
+        Resamples.
+    cluster : str, optional
+        Column whose groups are resampled whole (``"account_id"``: respondents are
+        nested in accounts, so resample accounts).
+    confidence : float
+    random_state : int or Generator, optional
+    progress : bool
+        Show a progress bar.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``driver``: ``importance`` and ``share`` (full data), ``ci_low``,
+        ``ci_high`` (percentile interval of the importance), ``rank``, ``rank_ci_low``,
+        ``rank_ci_high``, ``p_top`` (share of resamples where the driver ranks first).
+        ``attrs`` as for :func:`relative_importance`, plus ``n_boot``, ``cluster``.
+    """
+    kind = _method(method)
+    if not 0 < confidence < 1:
+        raise ParameterError(f"confidence must be between 0 and 1, got {confidence}")
+    prep = prepare(data, outcome, drivers, weights, missing, scale, groups=cluster)
+    p = len(prep.drivers)
+    if kind == "shapley" and p > BOOTSTRAP_EXACT_LIMIT:
+        raise ParameterError(f"bootstrap of exact Shapley values supports up to "
+                             f"{BOOTSTRAP_EXACT_LIMIT} drivers, got {p}; use "
+                             "method='relative_weights' or fewer drivers")
+    corr = driver_corr(prep)
+    point = (_subsets.shapley_from_r2(_subsets.all_subsets_r2(corr), p) if kind == "shapley"
+             else _subsets.relative_weights(corr))
+    rng = np.random.default_rng(random_state)
+    from tqdm.auto import tqdm
+    chunk = max(1, min(n_boot, 4_000_000 // (2 ** p * 4)))
+    draws = np.empty((n_boot, p))
+    bar = tqdm(total=n_boot, desc="bootstrap", unit="resample", disable=not progress)
+    for start in range(0, n_boot, chunk):
+        m = min(chunk, n_boot - start)
+        counts = _resample_weights(prep, m, rng, cluster is not None)
+        mats = np.stack([driver_corr(prep, c) for c in counts])
+        mats = np.nan_to_num(mats, nan=0.0)
+        if kind == "shapley":
+            draws[start:start + m] = _subsets.shapley_from_r2(_subsets.all_subsets_r2(mats), p)
+        else:
+            draws[start:start + m] = np.stack([_subsets.relative_weights(c) for c in mats])
+        bar.update(m)
+    bar.close()
+    alpha = (1 - confidence) / 2
+    ranks = (-draws).argsort(axis=1).argsort(axis=1) + 1
+    out = _table(prep, point, corr, kind)
+    out["ci_low"] = np.quantile(draws, alpha, axis=0)
+    out["ci_high"] = np.quantile(draws, 1 - alpha, axis=0)
+    out["rank_ci_low"] = np.quantile(ranks, alpha, axis=0, method="lower").astype(int)
+    out["rank_ci_high"] = np.quantile(ranks, 1 - alpha, axis=0, method="higher").astype(int)
+    out["p_top"] = (ranks == 1).mean(axis=0)
+    out = out[["importance", "share", "ci_low", "ci_high", "sign", "rank", "rank_ci_low",
+               "rank_ci_high", "p_top"]]
+    out.attrs.update({"n_boot": n_boot, "cluster": cluster, "confidence": confidence})
+    return out
