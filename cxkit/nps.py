@@ -304,3 +304,28 @@ def account_nps(responses: pd.DataFrame, contacts: pd.DataFrame | None = None,
     out["category"] = categories(out["mean_score"]).to_numpy()
     return out[["responses", "respondents", "nps", "promoters", "detractors", "mean_score",
                 "category"]]
+
+
+def plot_trend(trend: pd.DataFrame, ax=None):
+    """NPS per period with its interval; significant changes marked. Returns the axis."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 3.5))
+    x = list(trend.index)
+    ax.fill_between(x, trend["ci_low"], trend["ci_high"], color="#2e75b6", alpha=0.15,
+                    label="interval")
+    ax.plot(x, trend["nps"], marker="o", color="#2e75b6", label="NPS")
+    sig = trend["significant"].fillna(False).astype(bool)
+    if sig.any():
+        ax.scatter([i for i, s in zip(x, sig) if s], trend.loc[sig, "nps"], s=140,
+                   facecolors="none", edgecolors="#c00000", linewidths=2,
+                   label="significant change", zorder=3)
+    ax.axhline(0, color="#999999", lw=0.8)
+    ax.set_ylabel("NPS")
+    ax.set_title("Net Promoter Score per period")
+    ax.tick_params(axis="x", rotation=45)
+    ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return ax

@@ -87,7 +87,8 @@ def bullets(sentences) -> "Markdown":
     return Markdown("\n".join(f"- {s}" for s in sentences))
 
 
-def table(df, percent=(), integer=(), decimals: int = 1, caption: str | None = None):
+def table(df, percent=(), integer=(), decimals: int = 1, caption: str | None = None,
+          labels: bool = True):
     """A DataFrame formatted for a reader: thousands separators, percentages, "—" for empty.
 
     Parameters
@@ -98,6 +99,8 @@ def table(df, percent=(), integer=(), decimals: int = 1, caption: str | None = N
     integer : iterable of str
         Columns shown as whole numbers; other numeric columns get ``decimals``.
     caption : str, optional
+    labels : bool
+        Show column names, index names and index labels as words (:func:`pretty`).
 
     Returns
     -------
@@ -115,12 +118,32 @@ def table(df, percent=(), integer=(), decimals: int = 1, caption: str | None = N
             fmt[col] = "{:,}".format
         elif pd.api.types.is_float_dtype(df[col]):
             fmt[col] = f"{{:,.{decimals}f}}".format
-    styler = df.style.format(fmt, na_rep="—")
+    shown = df
+    if labels:  # relabel a copy: the caller's frame keeps its names
+        shown = df.rename(columns=pretty)
+        shown.index = shown.index.set_names([pretty(n) if n else n for n in df.index.names])
+        fmt = {pretty(c): f for c, f in fmt.items()}
+    styler = shown.style.format(fmt, na_rep="—")
+    if labels:
+        styler = styler.format_index(pretty, axis=0)
     if caption:
         styler = styler.set_caption(caption)
     return styler
 
 
+_WORDS = {"pct": "%", "pm": "PM", "nps": "NPS", "ltr": "likelihood to recommend",
+          "csat": "CSAT", "kpi": "KPI", "chi": "CHI", "on time": "on-time"}
+
+
 def pretty(name: str) -> str:
-    """A column name as words: ``support_responsiveness`` → ``support responsiveness``."""
-    return str(name).replace("_", " ")
+    """A column name as words: ``on_time_shipment_pct`` → ``on-time shipment %``.
+
+    >>> pretty("pm_expertise"), pretty("on_time_shipment_pct")
+    ('PM expertise', 'on-time shipment %')
+    """
+    words = [_WORDS.get(w, w) for w in str(name).split("_")]
+    text = " ".join(words)
+    for raw, nice in _WORDS.items():
+        if " " in raw:
+            text = text.replace(raw, nice)
+    return text

@@ -1,12 +1,29 @@
-"""Driver analysis: which experience drivers move likelihood to recommend, and how sure we are.
+"""Driver analysis: which experience drivers move likelihood to recommend and revenue,
+how sure we are, and which measures a team can move.
 
-- :func:`relative_importance`, :func:`dominance_analysis`, :func:`bootstrap_importance`
-  (:mod:`cxkit.drivers.importance`): each driver's share of the explained variance;
-- :func:`prepare` (:mod:`cxkit.drivers.prepare`): checks, missing ratings, correlations.
+- :mod:`~cxkit.drivers.importance`: :func:`relative_importance`, :func:`dominance_analysis`,
+  :func:`bootstrap_importance`;
+- :mod:`~cxkit.drivers.model`: :class:`DriverModel` (OLS or promoter logit, robust errors);
+- :mod:`~cxkit.drivers.revenue`: :func:`account_periods`, :class:`RevenueLink`,
+  :func:`category_economics`;
+- :mod:`~cxkit.drivers.measures`: :func:`measure_links`;
+- :mod:`~cxkit.drivers.priority`: :func:`performance`, :func:`priority_matrix` and plots;
+- :mod:`~cxkit.drivers.prepare`: checks, missing ratings, correlations;
+- :mod:`~cxkit.drivers.findings`: the headline sentences of the report;
+- :mod:`~cxkit.drivers.analysis`: :class:`DriverAnalysis`, all of it for the notebook.
 """
+from .analysis import DEFAULT_MEASURES, DriverAnalysis
+from .findings import driver_columns
 from .importance import (DominanceAnalysis, bootstrap_importance, dominance_analysis,
                          relative_importance)
+from .measures import measure_links
+from .model import DriverModel
 from .prepare import Prepared, prepare, weighted_corr
+from .priority import performance, plot_importance, plot_priority_matrix, priority_matrix
+from .revenue import RevenueLink, account_periods, category_economics
 
-__all__ = ["DominanceAnalysis", "Prepared", "bootstrap_importance", "dominance_analysis",
-           "prepare", "relative_importance", "weighted_corr"]
+__all__ = ["DEFAULT_MEASURES", "DominanceAnalysis", "DriverAnalysis", "DriverModel", "Prepared", "RevenueLink", "account_periods",
+           "bootstrap_importance", "category_economics", "dominance_analysis",
+           "driver_columns", "measure_links", "performance", "plot_importance",
+           "plot_priority_matrix", "prepare", "priority_matrix", "relative_importance",
+           "weighted_corr"]

@@ -1,0 +1,256 @@
+"""The whole driver analysis in one model: what the driver_analysis notebook reports.
+
+Examples
+--------
+>>> from cxkit.io import load
+>>> from cxkit.drivers import DriverAnalysis
+>>> tables = load("data/sample", optional=["revenue", "operations"])
+>>> a = DriverAnalysis(n_boot=50, random_state=1).fit(tables)
+>>> a.importance_.index[0]
+'product_quality'
+"""
+from __future__ import annotations
+
+import warnings
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+
+from .. import nps as nps_
+from ..errors import CxkitWarning, ParameterError
+from . import findings
+from .importance import bootstrap_importance
+from .measures import measure_links
+from .model import DriverModel
+from .priority import performance, priority_matrix
+from .revenue import RevenueLink, account_periods, category_economics
+
+DEFAULT_MEASURES = {
+    "shipping_confidence": ["on_time_shipment_pct", "expedited_shipment_pct"],
+    "support_responsiveness": ["ticket_resolution_hours"],
+    "data_accuracy": ["data_error_rate_pct"],
+    "communication": ["pm_meetings"],
+}
+
+
+class DriverAnalysis:
+    """NPS, driver importance with intervals, driver model, priorities, revenue and measures.
+
+    Parameters
+    ----------
+    outcome : str
+        Likelihood-to-recommend column.
+    drivers : list of str, optional
+        Driver columns; default every rating column of the responses.
+    method : {"shapley", "relative_weights"}
+        Relative importance method.
+    missing : {"listwise", "pairwise", "impute"}
+        Skipped ratings (the driver model uses listwise for pairwise).
+    weights : str, optional
+        Survey-weight column of the responses.
+    scheme : {"all", "account", "decision_maker"}
+        How respondents make an account's voice (NPS, importance, model, revenue).
+    role_weights : dict, optional
+        Weight by respondent role.
+    period : {"Q", "M", "Y"}
+    n_boot : int
+        Bootstrap resamples for the intervals of importance and rank.
+    resample_accounts : bool
+        Resample whole accounts in the bootstrap, and cluster the model's errors by account.
+    confidence : float
+    measures : dict, optional
+        Driver → operational measures (default :data:`DEFAULT_MEASURES` where they exist).
+    top_n : int
+        Drivers followed through to measures and headlines.
+    revenue_predictor : {"ltr", "category"}
+    random_state : int, optional
+
+    Attributes
+    ----------
+    drivers_ : list of str
+    nps_ : dict
+        :func:`cxkit.nps.summary` of all responses.
+    trend_ : DataFrame
+        :func:`cxkit.nps.by_period`.
+    importance_ : DataFrame
+        :func:`bootstrap_importance`.
+    model_ : DriverModel
+    matrix_ : DataFrame
+        :func:`priority_matrix`.
+    panel_, revenue_, economics_ : DataFrame, RevenueLink, DataFrame
+        Revenue link (None without a revenue table).
+    links_ : DataFrame
+        :func:`measure_links` (None without an operations table).
+    notes_ : list of str
+    """
+
+    def __init__(self, outcome: str = "ltr", drivers=None, method: str = "shapley",
+                 missing: str = "listwise", weights: str | None = None, scheme: str = "all",
+                 role_weights: Mapping[str, float] | None = None, period: str = "Q",
+                 n_boot: int = 1000, resample_accounts: bool = True, confidence: float = 0.95,
+                 measures: Mapping[str, list] | None = None, top_n: int = 3,
+                 revenue_predictor: str = "ltr", random_state=None):
+        self.outcome = outcome
+        self.drivers = list(drivers) if drivers else None
+        self.method = method
+        self.missing = missing
+        self.weights = weights
+        self.scheme = scheme
+        self.role_weights = dict(role_weights) if role_weights else None
+        self.period = period
+        self.n_boot = n_boot
+        self.resample_accounts = resample_accounts
+        self.confidence = confidence
+        self.measures = measures
+        self.top_n = top_n
+        self.revenue_predictor = revenue_predictor
+        self.random_state = random_state
+
+    def fit(self, tables: Mapping[str, pd.DataFrame]) -> "DriverAnalysis":
+        """Run every part on validated tables (:func:`cxkit.io.load`); returns self."""
+        if self.period not in ("Q", "M", "Y"):
+            raise ParameterError(f"period must be Q, M or Y, got {self.period!r}")
+        if self.n_boot < 10:
+            raise ParameterError(f"n_boot must be at least 10, got {self.n_boot}")
+        responses, contacts = tables["responses"], tables["contacts"]
+        self.drivers_ = self.drivers or findings.driver_columns(responses)
+        if not self.drivers_:
+            raise ParameterError("the responses have no driver-rating columns; name them in "
+                                 "`drivers`")
+        w = nps_.respondent_weights(responses, contacts, self.scheme, self.role_weights)
+        if self.weights:
+            if self.weights not in responses.columns:
+                raise ParameterError(f"weights column '{self.weights}' is not in the responses")
+            w = w * pd.to_numeric(responses[self.weights], errors="coerce")
+        data = responses.assign(_weight=w.to_numpy())
+        notes: list[str] = []
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", CxkitWarning)
+            self.nps_ = nps_.summary(data[self.outcome], data["_weight"], self.confidence)
+            self.trend_ = nps_.by_period(data, freq=self.period, score=self.outcome,
+                                         weights="_weight", confidence=self.confidence)
+            cluster = "account_id" if self.resample_accounts else None
+            self.importance_ = bootstrap_importance(
+                data, self.outcome, self.drivers_, self.method, self.n_boot, cluster,
+                "_weight", self.missing, confidence=self.confidence,
+                random_state=self.random_state)
+            self.model_ = DriverModel(
+                self.importance_.index.tolist(), self.outcome,
+                cov="cluster" if self.resample_accounts else "hc3", weights="_weight",
+                missing="listwise" if self.missing == "pairwise" else self.missing,
+                confidence=self.confidence).fit(data)
+            perf = performance(data, self.importance_.index, "_weight", self.confidence)
+            self.matrix_ = priority_matrix(self.importance_, perf)
+            self.panel_ = self.revenue_ = self.economics_ = None
+            if "revenue" in tables and "accounts" in tables:
+                self.panel_ = account_periods(responses, tables["revenue"], tables["accounts"],
+                                              contacts, self.period, self.outcome, self.scheme,
+                                              self.role_weights)
+                if len(self.panel_) >= 10:
+                    self.revenue_ = RevenueLink(self.revenue_predictor,
+                                                confidence=self.confidence).fit(self.panel_)
+                    self.economics_ = category_economics(self.panel_, self.confidence)
+                else:
+                    notes.append("Too few account-periods with responses and a full next period "
+                                 "of revenue for the revenue link.")
+            self.links_ = None
+            if "operations" in tables:
+                mapping = self.measures if self.measures is not None else {
+                    d: [m for m in ms if m in tables["operations"].columns]
+                    for d, ms in DEFAULT_MEASURES.items() if d in self.drivers_}
+                mapping = {d: ms for d, ms in mapping.items() if ms}
+                if mapping:
+                    self.links_ = measure_links(responses, tables["operations"], mapping,
+                                                self.period, self.confidence)
+        for c in caught:
+            if issubclass(c.category, CxkitWarning) and str(c.message) not in notes:
+                notes.append(str(c.message))
+        self.notes_ = notes
+        return self
+
+    # ------------------------------------------------------------------ report
+    def top_drivers(self) -> list[str]:
+        return self.importance_.sort_values("importance", ascending=False).index[:self.top_n].tolist()
+
+    def importance_table(self) -> pd.DataFrame:
+        """Importance for display: share, rank with its interval, how often ranked first."""
+        imp = self.importance_.sort_values("importance", ascending=False)
+        return pd.DataFrame({
+            "share": imp["share"],
+            "rank": imp["rank"],
+            "rank_interval": [f"{lo}–{hi}" if lo != hi else f"{lo}"
+                              for lo, hi in zip(imp["rank_ci_low"], imp["rank_ci_high"])],
+            "ranked_first": imp["p_top"],
+            "direction": np.where(imp["sign"] >= 0, "raises", "lowers"),
+        })
+
+    def measures_table(self) -> pd.DataFrame | None:
+        """Measure links for display, intervals written as ranges."""
+        if self.links_ is None:
+            return None
+        lk = self.links_.dropna(subset=["r"])
+        return pd.DataFrame({
+            "account_periods": lk["n"].astype(int),
+            "correlation": lk["r"],
+            "rating_per_unit": lk["rating_per_unit"],
+            "measure_per_rating_point": lk["measure_per_point"],
+            "interval": [f"{lo:+.2f} to {hi:+.2f}" for lo, hi in
+                         zip(lk["measure_per_point_ci_low"], lk["measure_per_point_ci_high"])],
+        })
+
+    def revenue_sentences(self) -> list[str]:
+        """What the revenue link found, or why it was skipped."""
+        if self.revenue_ is None:
+            return [self.notes_[-1] if self.panel_ is not None and self.notes_ else
+                    "No revenue table in the data folder: the revenue link was skipped."]
+        return findings.revenue_sentences(self.revenue_, self.economics_,
+                                          findings.UNITS[self.period])
+
+    def measure_sentences(self) -> list[str]:
+        """What the operational measures of the top drivers say, or why there is nothing."""
+        if self.links_ is None:
+            return ["No operations table, or no measure mapped to a driver: measures were "
+                    "skipped."]
+        return (findings.measure_sentences(self.links_, self.top_drivers())
+                or ["None of the top drivers has an operational measure mapped to it."])
+
+    def headlines(self) -> list[str]:
+        """The findings a manager reads first, in plain sentences."""
+        out = [findings.nps_sentence(self.nps_), findings.trend_sentence(self.trend_)]
+        out += findings.importance_sentences(self.importance_, self.top_n)
+        out.append(findings.priority_sentence(self.matrix_))
+        if self.revenue_ is not None:
+            out += self.revenue_sentences()
+        if self.links_ is not None:
+            out += findings.measure_sentences(self.links_, self.top_drivers())
+        return out
+
+    def key_results(self) -> dict:
+        """Numbers for the JSON results file."""
+        imp = self.importance_
+        out = {
+            "nps": {k: self.nps_[k] for k in ("nps", "ci_low", "ci_high", "n", "promoters",
+                                               "detractors")},
+            "r2": imp.attrs["r2"], "responses_used": imp.attrs["n_used"],
+            "responses_left_out": imp.attrs["n_dropped"], "method": imp.attrs["method"],
+            "top_drivers": self.top_drivers(),
+            "importance": {d: {"share": r["share"], "ci_low": r["ci_low"] / imp["importance"].sum(),
+                               "ci_high": r["ci_high"] / imp["importance"].sum(),
+                               "rank": int(r["rank"]), "p_top": r["p_top"]}
+                           for d, r in imp.iterrows()},
+            "fix_now": self.matrix_.index[self.matrix_["quadrant"] == "fix now"].tolist(),
+            "notes": self.notes_,
+        }
+        if self.revenue_ is not None:
+            out["revenue_effect"] = {t: {"coef": r["coef"], "ci_low": r["ci_low"],
+                                         "ci_high": r["ci_high"], "pct": r["pct"]}
+                                     for t, r in self.revenue_.effect_.iterrows()}
+        if self.links_ is not None:
+            out["measures"] = {f"{d} ~ {m}": {"r": r["r"], "rating_per_unit": r["rating_per_unit"],
+                                              "measure_per_point": r["measure_per_point"]}
+                               for (d, m), r in self.links_.iterrows()}
+        return out
+
+    def summary(self) -> str:
+        return "\n".join(f"- {s}" for s in self.headlines() + self.notes_)

@@ -1,0 +1,117 @@
+"""Headline findings of a driver analysis, in plain sentences built from the results."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..io.schemas import TABLES
+from ..reports import pretty
+
+
+def driver_columns(responses: pd.DataFrame) -> list[str]:
+    """The driver-rating columns of a responses table (every column beyond the core ones)."""
+    return TABLES["responses"].extra_columns(responses.columns)
+
+
+def _pct(x: float, signed: bool = False) -> str:
+    return f"{x:+.1f}%" if signed else f"{x:.0f}%"
+
+
+def _list(names) -> str:
+    names = [pretty(n) for n in names]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def nps_sentence(s: dict, label: str = "NPS") -> str:
+    return (f"{label} is {s['nps']:+.0f} ({s['confidence']:.0%} interval {s['ci_low']:+.0f} to "
+            f"{s['ci_high']:+.0f}) from {s['n']:,} responses: {s['promoters']:.0%} promoters, "
+            f"{s['detractors']:.0%} detractors.")
+
+
+def trend_sentence(trend: pd.DataFrame) -> str:
+    last = trend.iloc[-1]
+    if len(trend) < 2 or pd.isna(last["change"]):
+        return f"In {trend.index[-1]} NPS was {last['nps']:+.0f}."
+    move = f"{last['change']:+.0f} points on {trend.index[-2]}"
+    if last["significant"]:
+        return (f"In {trend.index[-1]} NPS was {last['nps']:+.0f}, {move}: a change larger "
+                "than sampling noise (p = {:.3f}).".format(last["p_value"]))
+    return (f"In {trend.index[-1]} NPS was {last['nps']:+.0f} ({move}), a change within "
+            "sampling noise: no reason to act on it alone.")
+
+
+def importance_sentences(imp: pd.DataFrame, top_n: int = 3) -> list[str]:
+    top = imp.sort_values("importance", ascending=False).head(top_n)
+    parts = [f"{pretty(d)} ({r['share']:.0%})" for d, r in top.iterrows()]
+    out = [f"{len(parts)} drivers explain most of what moves likelihood to recommend: "
+           f"{', '.join(parts[:-1]) + ' and ' + parts[-1] if len(parts) > 1 else parts[0]} "
+           f"of the explained variance; all {len(imp)} drivers together explain "
+           f"{imp.attrs['r2']:.0%} of it (R²), from {imp.attrs['n_used']:,} responses."]
+    against = imp.index[imp["sign"] < 0].tolist()
+    if against:
+        out.append(f"{_list(against).capitalize()} {'goes' if len(against) == 1 else 'go'} "
+                   "against recommendation: higher ratings come with lower likelihood to "
+                   "recommend once the other drivers are held equal; check the question wording.")
+    if "p_top" in imp:
+        lead = imp["p_top"].idxmax()
+        share = imp.loc[lead, "p_top"]
+        how = "resampling whole accounts" if imp.attrs.get("cluster") else "resampling responses"
+        if share >= 0.9:
+            out.append(f"{pretty(lead).capitalize()} is the top driver in {share:.0%} of "
+                       f"{imp.attrs['n_boot']:,} bootstrap resamples ({how}): a firm result.")
+        else:
+            rivals = imp.index[imp["rank_ci_low"] == 1].tolist()
+            out.append(f"The lead is not settled: {_list(rivals)} each rank first in some of "
+                       f"{imp.attrs['n_boot']:,} bootstrap resamples ({how}).")
+    return out
+
+
+def priority_sentence(matrix: pd.DataFrame) -> str:
+    fix = matrix[matrix["quadrant"] == "fix now"]
+    if fix.empty:
+        return "No important driver is rated below the median: maintain the leaders."
+    names = [f"{pretty(d)} (rated {r['performance']:.1f})" for d, r in fix.iterrows()]
+    return (f"Fix now: {', '.join(names)} — important and rated below the median of "
+            f"{matrix.attrs['performance_cut']:.1f}.")
+
+
+UNITS = {"Q": "quarter", "M": "month", "Y": "year"}
+
+
+def revenue_sentences(link, economics: pd.DataFrame | None = None, unit: str = "period"
+                      ) -> list[str]:
+    out = []
+    if link.predictor == "ltr":
+        r = link.effect_.loc["ltr"]
+        lo, hi = 100 * np.expm1(r["ci_low"]), 100 * np.expm1(r["ci_high"])
+        out.append(f"Each extra point of an account's likelihood to recommend goes with "
+                   f"{_pct(r['pct'], True)} revenue growth per {unit} ({link.confidence:.0%} "
+                   f"interval {_pct(lo, True)} to {_pct(hi, True)}), holding size and industry "
+                   f"equal; from {link.n_:,} account-periods of {link.n_accounts_:,} accounts.")
+    else:
+        r = link.effect_.loc["promoter"]
+        out.append(f"Promoter accounts grow {_pct(r['pct'], True)} more per {unit} than "
+                   f"detractors, holding size and industry equal.")
+    if economics is not None and {"promoter", "detractor"} <= set(economics.index):
+        p, d = economics.loc["promoter"], economics.loc["detractor"]
+        out.append(f"Promoter accounts grew {_pct(p['growth_pct'], True)} per {unit} on average, "
+                   f"detractor accounts {_pct(d['growth_pct'], True)}.")
+    return out
+
+
+def measure_sentences(links: pd.DataFrame, drivers) -> list[str]:
+    out = []
+    for d in drivers:
+        if d not in links.index.get_level_values("driver"):
+            continue
+        rows = links.loc[d].dropna(subset=["rating_per_unit"])
+        if rows.empty:
+            continue
+        best = rows["r"].abs().idxmax()
+        r = rows.loc[best]
+        out.append(f"For {pretty(d)}, manage {pretty(best)}: accounts that rate it a point "
+                   f"higher have {r['measure_per_point']:+.2f} {pretty(best)} (r = {r['r']:.2f} "
+                   f"over {int(r['n']):,} account-periods), and each unit of {pretty(best)} "
+                   f"goes with {r['rating_per_unit']:+.3f} rating points, the other measures "
+                   "held fixed.")
+    return out

@@ -1,0 +1,140 @@
+"""The priority matrix: what matters most, against how well we do it.
+
+Each driver is placed by its importance (share of explained variance, from
+:func:`~cxkit.drivers.relative_importance` or :func:`~cxkit.drivers.bootstrap_importance`)
+and its performance (the mean rating, with an interval). The portfolio medians split
+the plane into four quadrants:
+
+- **fix now**: important and rated below the median;
+- **maintain**: important and rated well;
+- **monitor**: less important and rated below the median;
+- **don't over-invest**: less important and rated well.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..reports import pretty
+
+QUADRANTS = {(True, False): "fix now", (True, True): "maintain",
+             (False, False): "monitor", (False, True): "don't over-invest"}
+QUADRANT_COLOURS = {"fix now": "#c00000", "maintain": "#2e75b6", "monitor": "#7f7f7f",
+                    "don't over-invest": "#70ad47"}
+
+
+def performance(data: pd.DataFrame, drivers, weights=None, confidence: float = 0.95
+                ) -> pd.DataFrame:
+    """Mean rating of each driver with a t interval (weighted mean if weights are given).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``driver``: ``mean``, ``ci_low``, ``ci_high``, ``n`` (answers).
+    """
+    rows = {}
+    for d in drivers:
+        x = pd.to_numeric(data[d], errors="coerce")
+        w = (pd.Series(1.0, index=data.index) if weights is None else
+             data[weights] if isinstance(weights, str) else pd.Series(weights, index=data.index))
+        ok = x.notna() & w.notna() & (w > 0)
+        x, w = x[ok].to_numpy(float), w[ok].to_numpy(float)
+        mean = np.average(x, weights=w)
+        n_eff = w.sum() ** 2 / (w ** 2).sum()
+        sd = np.sqrt(np.average((x - mean) ** 2, weights=w) * len(x) / max(len(x) - 1, 1))
+        half = stats.t.ppf(0.5 + confidence / 2, max(n_eff - 1, 1)) * sd / np.sqrt(n_eff)
+        rows[d] = {"mean": mean, "ci_low": mean - half, "ci_high": mean + half, "n": len(x)}
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.index.name = "driver"
+    return out
+
+
+def priority_matrix(importance: pd.DataFrame, perf: pd.DataFrame) -> pd.DataFrame:
+    """Combine importance and performance and name each driver's quadrant.
+
+    Parameters
+    ----------
+    importance : DataFrame
+        From :func:`relative_importance` or :func:`bootstrap_importance` (``share``,
+        and ``ci_low``/``ci_high`` of the importance when bootstrapped).
+    perf : DataFrame
+        From :func:`performance`.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``driver``: ``share`` (of explained variance), ``share_ci_low``,
+        ``share_ci_high`` (when bootstrapped), ``performance``, ``performance_ci_low``,
+        ``performance_ci_high``, ``quadrant``; most important first.
+    """
+    total = importance["importance"].sum()
+    out = pd.DataFrame({"share": importance["share"]})
+    if {"ci_low", "ci_high"} <= set(importance.columns):
+        out["share_ci_low"] = importance["ci_low"] / total
+        out["share_ci_high"] = importance["ci_high"] / total
+    out["performance"] = perf["mean"].reindex(out.index)
+    out["performance_ci_low"] = perf["ci_low"].reindex(out.index)
+    out["performance_ci_high"] = perf["ci_high"].reindex(out.index)
+    hi_imp = out["share"] >= out["share"].median()
+    hi_perf = out["performance"] >= out["performance"].median()
+    out["quadrant"] = [QUADRANTS[(bool(i), bool(p))] for i, p in zip(hi_imp, hi_perf)]
+    out.attrs["share_cut"] = float(out["share"].median())
+    out.attrs["performance_cut"] = float(out["performance"].median())
+    return out.sort_values("share", ascending=False)
+
+
+def plot_priority_matrix(matrix: pd.DataFrame, ax=None):
+    """Importance against performance with interval whiskers and quadrant labels."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 5.5))
+    x, y = matrix["performance"], 100 * matrix["share"]
+    xerr = np.vstack([x - matrix["performance_ci_low"], matrix["performance_ci_high"] - x])
+    yerr = None
+    if "share_ci_low" in matrix:
+        yerr = np.vstack([y - 100 * matrix["share_ci_low"], 100 * matrix["share_ci_high"] - y])
+    colours = [QUADRANT_COLOURS[q] for q in matrix["quadrant"]]
+    ax.errorbar(x, y, xerr=xerr, yerr=yerr, fmt="none", ecolor="#bbbbbb", elinewidth=1, zorder=1)
+    ax.scatter(x, y, c=colours, s=70, zorder=2)
+    for name, xi, yi in zip(matrix.index, x, y):
+        ax.annotate(pretty(name), (xi, yi), xytext=(6, 4), textcoords="offset points", fontsize=9)
+    xc, yc = matrix.attrs["performance_cut"], 100 * matrix.attrs["share_cut"]
+    ax.axvline(xc, color="#999999", lw=0.8, ls="--")
+    ax.axhline(yc, color="#999999", lw=0.8, ls="--")
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    ax.set_xlim(x0 - 0.05 * (x1 - x0), x1 + 0.25 * (x1 - x0))
+    x0, x1 = ax.get_xlim()
+    for label, (hx, hy) in {"fix now": (0, 1), "maintain": (1, 1), "monitor": (0, 0),
+                            "don't over-invest": (1, 0)}.items():
+        ax.text(x0 + (0.02 if hx == 0 else 0.98) * (x1 - x0), y0 + (0.03 if hy == 0 else 0.97) * (y1 - y0),
+                label.upper(), ha="left" if hx == 0 else "right", va="bottom" if hy == 0 else "top",
+                color=QUADRANT_COLOURS[label], fontsize=9, fontweight="bold")
+    ax.set_xlabel("performance: mean rating (0–10)")
+    ax.set_ylabel("importance: share of explained variance (%)")
+    ax.set_title("Priority matrix")
+    return ax
+
+
+def plot_importance(importance: pd.DataFrame, ax=None):
+    """Horizontal bars of each driver's share of explained variance, with intervals."""
+    import matplotlib.pyplot as plt
+
+    data = importance.sort_values("share")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 0.45 * len(data) + 1))
+    share = 100 * data["share"]
+    xerr = None
+    if {"ci_low", "ci_high"} <= set(data.columns):
+        total = importance["importance"].sum()
+        xerr = np.vstack([share - 100 * data["ci_low"] / total,
+                          100 * data["ci_high"] / total - share])
+    ax.barh([pretty(d) for d in data.index], share, xerr=xerr, color="#2e75b6",
+            error_kw={"ecolor": "#555555", "elinewidth": 1, "capsize": 3})
+    ax.set_xlabel("share of explained variance in likelihood to recommend (%)")
+    ax.set_title("What drives likelihood to recommend")
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return ax

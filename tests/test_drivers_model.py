@@ -1,0 +1,182 @@
+"""Driver model, revenue link, operational measures, priority matrix, the whole analysis."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from statsmodels.stats.outliers_influence import variance_inflation_factor
+
+from cxkit.drivers import (DriverAnalysis, DriverModel, RevenueLink, account_periods,
+                           category_economics, measure_links, performance, priority_matrix)
+from cxkit.errors import CxkitWarning, ParameterError
+from cxkit.io import load
+from cxkit.results import to_jsonable
+
+
+@pytest.fixture(scope="module")
+def tables(sample_dir):
+    return load(sample_dir, optional=["revenue", "operations"])
+
+
+@pytest.fixture(scope="module")
+def truth(sample_dir):
+    return json.loads((sample_dir / "truth.json").read_text())
+
+
+def test_driver_model_recovers_true_effects(tables, truth):
+    effects = truth["drivers"]["effects_on_ltr"]
+    m = DriverModel(list(effects)).fit(tables["responses"])
+    coef = m.coef_.loc[list(effects), "coef"]
+    np.testing.assert_allclose(coef, pd.Series(effects), atol=0.05)  # ceiling attenuates a little
+    assert m.n_ == m.counts_["n_used"] and 0.4 < m.r2_ < 0.8
+    assert "cluster-robust by account_id" in m.summary()
+
+
+def test_weighted_model_equals_least_squares_by_hand():
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame(rng.integers(0, 11, size=(300, 3)).astype(float), columns=["a", "b", "ltr"])
+    df["w"] = rng.uniform(0.2, 3, 300)
+    df["account_id"] = rng.integers(0, 40, 300).astype(str)
+    m = DriverModel(["a", "b"], weights="w").fit(df)
+    X = np.column_stack([np.ones(300), df[["a", "b"]]])
+    sw = np.sqrt(df["w"].to_numpy())
+    coef, *_ = np.linalg.lstsq(X * sw[:, None], df["ltr"].to_numpy() * sw, rcond=None)
+    np.testing.assert_allclose(m.coef_["coef"], coef, atol=1e-10)
+    hc3 = DriverModel(["a", "b"], weights="w", cov="hc3").fit(df)
+    np.testing.assert_allclose(hc3.coef_["coef"], coef, atol=1e-10)
+    assert not np.allclose(hc3.coef_["se"], m.coef_["se"])
+
+
+def test_vif_matches_statsmodels():
+    rng = np.random.default_rng(2)
+    base = rng.normal(size=400)
+    df = pd.DataFrame({"a": base + rng.normal(size=400) * 0.3, "b": base + rng.normal(size=400) * 0.3,
+                       "c": rng.normal(size=400)})
+    df["ltr"] = (df.a + df.c + rng.normal(size=400)).clip(-50, 50)
+    df = (df - df.min()) / (df.max() - df.min()) * 10
+    df["account_id"] = "x" + pd.Series(np.arange(400) % 50).astype(str)
+    with pytest.warns(CxkitWarning, match="variance inflation factor"):
+        m = DriverModel(["a", "b", "c"]).fit(df)
+    X = np.column_stack([np.ones(400), df[["a", "b", "c"]]])
+    expected = [variance_inflation_factor(X, i) for i in (1, 2, 3)]
+    np.testing.assert_allclose(m.coef_["vif"].iloc[1:], expected, rtol=1e-8)
+
+
+def test_linear_combination_is_taken_out_of_the_regression():
+    rng = np.random.default_rng(3)
+    df = pd.DataFrame(rng.integers(0, 6, size=(200, 3)).astype(float), columns=["a", "b", "ltr"])
+    df["c"] = (df["a"] + df["b"]) / 2
+    df["account_id"] = (np.arange(200) % 30).astype(str)
+    with pytest.warns(CxkitWarning, match="'c' is a linear combination"):
+        m = DriverModel(["a", "b", "c"]).fit(df)
+    assert m.dropped_ == ["c"] and list(m.coef_.index) == ["const", "a", "b"]
+
+
+def test_promoter_logit(tables):
+    m = DriverModel(["product_quality", "shipping_confidence"], kind="logit").fit(tables["responses"])
+    assert (m.coef_.loc[["product_quality", "shipping_confidence"], "coef"] > 0).all()
+    assert 0 < m.r2_ < 1 and "promoter" in m.summary()
+
+
+def test_model_bad_options(tables):
+    r = tables["responses"]
+    with pytest.raises(ParameterError, match="listwise' or 'impute'"):
+        DriverModel(["product_quality"], missing="pairwise").fit(r)
+    with pytest.raises(ParameterError, match="cluster column 'team'"):
+        DriverModel(["product_quality"], cluster="team").fit(r)
+    with pytest.raises(ParameterError, match="kind"):
+        DriverModel(["product_quality"], kind="probit").fit(r)
+
+
+def test_account_periods_use_whole_periods_only():
+    accounts = pd.DataFrame({
+        "account_id": ["A", "B"], "industry": ["x", "y"], "segment": ["key", "key"],
+        "employees": [100, 200],
+        "customer_since": pd.to_datetime(["2020-01-01", "2024-02-15"]),  # B joins in 2024Q1
+        "lost_date": pd.to_datetime([None, None])})
+    responses = pd.DataFrame({
+        "account_id": ["A", "A", "B", "B"], "contact_id": ["c1", "c2", "c3", "c3"],
+        "response_date": pd.to_datetime(["2024-01-10", "2024-02-10", "2024-03-01", "2024-05-01"]),
+        "ltr": [10, 6, 9, 7]})
+    revenue = pd.DataFrame({"account_id": ["A", "A", "B", "B", "B"],
+                            "period": ["2024Q1", "2024Q2", "2024Q1", "2024Q2", "2024Q3"],
+                            "revenue": [100.0, 110.0, 40.0, 100.0, 105.0]})
+    panel = account_periods(responses, revenue, accounts)
+    # A in 2024Q1: mean ltr 8 (passive), growth log(110/100); B's 2024Q1 is prorated: skipped
+    assert panel[["account_id", "period"]].values.tolist() == [["A", "2024Q1"], ["B", "2024Q2"]]
+    row = panel.iloc[0]
+    assert row["ltr"] == 8 and row["category"] == "passive"
+    assert row["growth"] == pytest.approx(np.log(1.1))
+    assert panel.iloc[1]["growth"] == pytest.approx(np.log(1.05))
+
+
+def test_revenue_link_covers_the_true_effect(tables, truth):
+    panel = account_periods(tables["responses"], tables["revenue"], tables["accounts"])
+    link = RevenueLink().fit(panel)
+    true = truth["revenue"]["growth_per_ltr_point"]
+    assert link.effect_.loc["ltr", "ci_low"] <= true <= link.effect_.loc["ltr", "ci_high"]
+    cat = RevenueLink("category").fit(panel).effect_
+    assert cat.loc["promoter", "coef"] > cat.loc["passive", "coef"] > 0
+    econ = category_economics(panel)
+    assert list(econ.index) == ["detractor", "passive", "promoter"]
+    assert econ["account_periods"].sum() == len(panel)
+    assert econ.loc["promoter", "growth_pct"] > econ.loc["detractor", "growth_pct"]
+    assert (econ["growth_ci_low"] < econ["growth_pct"]).all()
+    with pytest.raises(ParameterError, match="too few"):
+        RevenueLink().fit(panel.head(5))
+
+
+def test_measure_links_recover_the_true_slopes(tables, truth):
+    effects = truth["operations"]["effects_on_drivers"]
+    mapping = {d: list(m) for d, m in effects.items()}
+    links = measure_links(tables["responses"], tables["operations"], mapping)
+    for driver, measures in effects.items():
+        for measure, slope in measures.items():
+            row = links.loc[(driver, measure)]
+            assert np.sign(row["rating_per_unit"]) == np.sign(slope) == np.sign(row["r"])
+            if driver == "data_accuracy":
+                # ratings pile up at the 10 ceiling, which flattens the observed slope
+                assert 0.6 * abs(slope) < abs(row["rating_per_unit"]) <= abs(slope)
+            else:
+                assert row["rating_per_unit_ci_low"] <= slope <= row["rating_per_unit_ci_high"], \
+                    (driver, measure)
+    with pytest.raises(ParameterError, match="not in the operations table: 'late_pct'"):
+        measure_links(tables["responses"], tables["operations"], {"shipping_confidence": ["late_pct"]})
+    few = measure_links(tables["responses"], tables["operations"].head(5),
+                        {"shipping_confidence": ["on_time_shipment_pct"]})
+    assert np.isnan(few["r"].iloc[0])
+
+
+def test_priority_quadrants():
+    imp = pd.DataFrame({"importance": [0.3, 0.2, 0.05, 0.05], "share": [0.5, 1 / 3, 1 / 12, 1 / 12]},
+                       index=pd.Index(["a", "b", "c", "d"], name="driver"))
+    data = pd.DataFrame({"a": [6, 6, 7], "b": [9, 9, 8], "c": [5, 6, 5], "d": [9, 10, 9]})
+    m = priority_matrix(imp, performance(data, list("abcd")))
+    assert m["quadrant"].to_dict() == {"a": "fix now", "b": "maintain", "c": "monitor",
+                                       "d": "don't over-invest"}
+    assert m.loc["a", "performance"] == pytest.approx(19 / 3)
+    assert m.loc["a", "performance_ci_low"] < 19 / 3 < m.loc["a", "performance_ci_high"]
+
+
+def test_whole_analysis_reads_and_serialises(tables):
+    a = DriverAnalysis(n_boot=50, random_state=3).fit(tables)
+    text = " ".join(a.headlines())
+    assert text.startswith("NPS is +")
+    assert "product quality" in text and "Fix now" in text and "revenue growth per quarter" in text
+    assert "manage on-time shipment %" in text
+    key = a.key_results()
+    json.dumps(to_jsonable(key), allow_nan=False)
+    assert key["top_drivers"][0] == "product_quality"
+    assert key["nps"]["n"] == len(tables["responses"])
+
+
+def test_analysis_without_revenue_or_operations(tables):
+    core = {k: tables[k] for k in ("accounts", "contacts", "responses")}
+    a = DriverAnalysis(n_boot=20, random_state=3).fit(core)
+    assert a.revenue_ is None and a.links_ is None
+    assert "revenue link was skipped" in a.revenue_sentences()[0]
+    assert "measures were skipped" in a.measure_sentences()[0]
+    with pytest.raises(ParameterError, match="n_boot"):
+        DriverAnalysis(n_boot=2).fit(core)
