@@ -166,6 +166,14 @@ def test_whole_analysis_reads_and_serialises(tables):
     assert text.startswith("NPS is +")
     assert "product quality" in text and "Fix now" in text and "revenue growth per quarter" in text
     assert "manage on-time shipment %" in text
+    seg = a.segment_table()
+    assert set(seg.index) == {"key", "growth", "standard"}
+    assert seg["responses"].sum() == len(tables["responses"])
+    assert list(a.economics_table().index) == ["detractor", "passive", "promoter"]
+    assert a.importance_table()["rank"].tolist() == sorted(a.importance_table()["rank"])
+    from cxkit.drivers.findings import model_sentence
+    assert model_sentence(a.model_).startswith(f"The model rests on {a.model_.n_:,} of "
+                                               f"{len(tables['responses']):,} responses")
     key = a.key_results()
     json.dumps(to_jsonable(key), allow_nan=False)
     assert key["top_drivers"][0] == "product_quality"

@@ -73,6 +73,8 @@ class DriverAnalysis:
         :func:`cxkit.nps.summary` of all responses.
     trend_ : DataFrame
         :func:`cxkit.nps.by_period`.
+    segments_ : DataFrame
+        :func:`cxkit.nps.by_group` by account segment (None without accounts).
     importance_ : DataFrame
         :func:`bootstrap_importance`.
     model_ : DriverModel
@@ -130,6 +132,12 @@ class DriverAnalysis:
             self.nps_ = nps_.summary(data[self.outcome], data["_weight"], self.confidence)
             self.trend_ = nps_.by_period(data, freq=self.period, score=self.outcome,
                                          weights="_weight", confidence=self.confidence)
+            self.segments_ = None
+            if "accounts" in tables:
+                seg = data.join(tables["accounts"].set_index("account_id")["segment"],
+                                on="account_id")
+                self.segments_ = nps_.by_group(seg, "segment", self.outcome, "_weight",
+                                               self.confidence)
             cluster = "account_id" if self.resample_accounts else None
             self.importance_ = bootstrap_importance(
                 data, self.outcome, self.drivers_, self.method, self.n_boot, cluster,
@@ -198,6 +206,30 @@ class DriverAnalysis:
             "interval": [f"{lo:+.2f} to {hi:+.2f}" for lo, hi in
                          zip(lk["measure_per_point_ci_low"], lk["measure_per_point_ci_high"])],
         })
+
+    def segment_table(self) -> pd.DataFrame | None:
+        """NPS by segment for display."""
+        if self.segments_ is None:
+            return None
+        g = self.segments_
+        return pd.DataFrame({"nps": g["nps"], "interval": [f"{lo:+.0f} to {hi:+.0f}" for lo, hi
+                                                           in zip(g["ci_low"], g["ci_high"])],
+                             "promoters": g["promoters"], "detractors": g["detractors"],
+                             "responses": g["n"]})
+
+    def economics_table(self) -> pd.DataFrame | None:
+        """Spend and growth of detractor, passive and promoter accounts, for display."""
+        if self.economics_ is None:
+            return None
+        e = self.economics_
+        return pd.DataFrame({
+            "account_periods": e["account_periods"], "accounts": e["accounts"],
+            "revenue_per_period": e["revenue"],
+            "revenue_interval": [f"{lo:,.0f} to {hi:,.0f}" for lo, hi in
+                                 zip(e["revenue_ci_low"], e["revenue_ci_high"])],
+            "growth_pct": e["growth_pct"],
+            "growth_interval": [f"{lo:+.1f}% to {hi:+.1f}%" for lo, hi in
+                                zip(e["growth_ci_low"], e["growth_ci_high"])]})
 
     def revenue_sentences(self) -> list[str]:
         """What the revenue link found, or why it was skipped."""

@@ -66,6 +66,18 @@ def importance_sentences(imp: pd.DataFrame, top_n: int = 3) -> list[str]:
     return out
 
 
+def model_sentence(model) -> str:
+    """How many responses the driver model rests on, and how it was fitted."""
+    c = model.counts_
+    left = (f"{c['n_dropped']:,} left out for a missing answer" if c["n_dropped"] else
+            "none left out")
+    imputed = f", {c['n_imputed']:,} skipped ratings filled with the driver's mean" \
+        if c["n_imputed"] else ""
+    fit = f"R² = {model.r2_:.2f}" if model.kind == "ols" else f"pseudo R² = {model.r2_:.2f}"
+    return (f"The model rests on {model.n_:,} of {c['n_total']:,} responses ({left}{imputed}); "
+            f"{fit}.")
+
+
 def priority_sentence(matrix: pd.DataFrame) -> str:
     fix = matrix[matrix["quadrant"] == "fix now"]
     if fix.empty:
