@@ -4,6 +4,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -15,15 +16,13 @@ from cxkit.drivers import (bootstrap_importance, dominance_analysis, relative_im
 from cxkit.drivers import _subsets
 from cxkit.errors import CxkitWarning, ParameterError
 
-REFERENCE = __import__("pathlib").Path(__file__).resolve().parents[2] / "shared" / "reference"
+DATA = Path(__file__).resolve().parent / "data"
 
 
 @pytest.fixture(scope="module")
 def mtcars():
-    path = REFERENCE / "mtcars.csv"
-    if not path.is_file():
-        pytest.skip("shared/reference/mtcars.csv not beside the repository")
-    return pd.read_csv(path)
+    # R's datasets::mtcars, as in shared/reference/mtcars.csv (see tests/data/README.md)
+    return pd.read_csv(DATA / "mtcars.csv")
 
 
 # Azen & Budescu (2003), as used in the tests of the R package dominanceAnalysis
