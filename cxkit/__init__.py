@@ -9,6 +9,8 @@ Modules, one per concept:
 - :mod:`cxkit.results` — key results of a notebook, saved as JSON
 - :mod:`cxkit.reports` — HTML reports without code
 - :mod:`cxkit.runner` — running notebooks with papermill
+- :mod:`cxkit.nps` — NPS with intervals; :mod:`cxkit.drivers` — driver analysis
+- :mod:`cxkit.periods` — period labels shared by every table
 - :mod:`cxkit.paths` — the project root and atomic writes
 """
 from .errors import CxkitError, CxkitWarning, DataError, ParameterError, RunError

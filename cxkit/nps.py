@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from . import periods
 from .errors import ParameterError
 
 METHODS = ("adjusted-wald", "wald")
@@ -208,7 +209,7 @@ def by_period(data: pd.DataFrame, date: str = "response_date", freq: str = "Q",
         (NPS points against the previous period), ``p_value`` of that change
         (:func:`compare`) and ``significant`` (``p_value < alpha``).
     """
-    period = data[date].dt.to_period(freq).astype(str)
+    period = periods.labels(data[date], freq)
     frame = data.assign(period=period)
     out = by_group(frame, "period", score, weights, confidence, method)
     changes, pvals = [np.nan], [np.nan]

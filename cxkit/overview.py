@@ -21,19 +21,9 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from .errors import ParameterError
+from . import periods
 from .io.schemas import ROLES, TABLES
 from .reports import pretty
-
-FREQS = {"Q": "quarter", "M": "month", "Y": "year"}
-
-
-def _freq(freq: str) -> str:
-    if freq not in FREQS:
-        raise ParameterError(f"period must be one of {', '.join(FREQS)} "
-                             f"({', '.join(FREQS.values())}), got {freq!r}")
-    return freq
-
 
 def table_summary(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """Rows, columns and the date or period range of each table.
@@ -59,11 +49,6 @@ def table_summary(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     return pd.DataFrame(out).set_index("table")
 
 
-def response_periods(responses: pd.DataFrame, freq: str = "Q") -> pd.Series:
-    """The period label (``2024Q1``, ``2024-03``, ``2024``) of each response."""
-    return responses["response_date"].dt.to_period(_freq(freq)).astype(str)
-
-
 def responses_by_role(responses: pd.DataFrame, contacts: pd.DataFrame, freq: str = "Q"
                       ) -> pd.DataFrame:
     """Number of responses per period and respondent role.
@@ -75,7 +60,7 @@ def responses_by_role(responses: pd.DataFrame, contacts: pd.DataFrame, freq: str
         user) and ``total``. Periods with no response inside the range show 0.
     """
     role = responses["contact_id"].map(contacts.set_index("contact_id")["role"])
-    period = response_periods(responses, freq)
+    period = periods.labels(responses["response_date"], freq)
     table = pd.crosstab(period, role).reindex(columns=list(ROLES), fill_value=0)
     if len(table):
         full = pd.period_range(table.index.min(), table.index.max(), freq=freq).astype(str)
@@ -103,14 +88,14 @@ def response_rates(accounts: pd.DataFrame, contacts: pd.DataFrame, responses: pd
         ``response_rate`` (0–1; empty without contacts or periods) and
         ``decision_maker`` (whether a decision maker ever answered).
     """
-    period = response_periods(responses, freq)
-    periods = pd.period_range(period.min(), period.max(), freq=freq) if len(period) else \
+    period = periods.labels(responses["response_date"], freq)
+    span = pd.period_range(period.min(), period.max(), freq=freq) if len(period) else \
         pd.PeriodIndex([], freq=freq)
     acc = accounts.set_index("account_id")
     since = acc["customer_since"].dt.to_period(freq)
     until = acc["lost_date"].dt.to_period(freq)
     n_periods = pd.Series(0, index=acc.index)
-    for p in periods:
+    for p in span:
         n_periods += ((since <= p) & (until.isna() | (until >= p))).astype(int)
     respondent_periods = (pd.DataFrame({"account_id": responses["account_id"],
                                         "contact_id": responses["contact_id"], "period": period})
@@ -198,7 +183,7 @@ class Overview:
     def summary(self) -> list[str]:
         """Plain sentences on what was loaded, for a reader who does not read tables."""
         r = self.rates_
-        unit = FREQS[self.freq]
+        unit = periods.unit(self.freq)
         per = self.by_role_["total"]
         shares = self.by_role_[list(ROLES)].sum() / max(self.n_responses, 1)
         silent = int(r["responses"].eq(0).sum())
@@ -242,7 +227,7 @@ def overview(tables: Mapping[str, pd.DataFrame], freq: str = "Q") -> Overview:
     -------
     Overview
     """
-    _freq(freq)
+    periods.check(freq)
     a, c, r = tables["accounts"], tables["contacts"], tables["responses"]
     return Overview(
         tables_=table_summary(tables), by_role_=responses_by_role(r, c, freq),

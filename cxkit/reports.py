@@ -76,11 +76,15 @@ def setup_notebook() -> None:
     pd.set_option("display.max_rows", 30)
 
 
-def bullets(sentences) -> "Markdown":
+def bullets(sentences):
     """Show plain sentences as a Markdown bullet list in a notebook.
 
     The sentences are cxkit's own words built from results; anything from a
     customer must be escaped before it reaches Markdown or HTML.
+
+    Returns
+    -------
+    IPython.display.Markdown
     """
     from IPython.display import Markdown
 

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .. import nps as nps_
+from .. import periods
 from ..errors import CxkitWarning, ParameterError
 from . import findings
 from .importance import bootstrap_importance
@@ -111,8 +112,7 @@ class DriverAnalysis:
 
     def fit(self, tables: Mapping[str, pd.DataFrame]) -> "DriverAnalysis":
         """Run every part on validated tables (:func:`cxkit.io.load`); returns self."""
-        if self.period not in ("Q", "M", "Y"):
-            raise ParameterError(f"period must be Q, M or Y, got {self.period!r}")
+        periods.check(self.period)
         if self.n_boot < 10:
             raise ParameterError(f"n_boot must be at least 10, got {self.n_boot}")
         responses, contacts = tables["responses"], tables["contacts"]
@@ -237,7 +237,7 @@ class DriverAnalysis:
             return [self.notes_[-1] if self.panel_ is not None and self.notes_ else
                     "No revenue table in the data folder: the revenue link was skipped."]
         return findings.revenue_sentences(self.revenue_, self.economics_,
-                                          findings.UNITS[self.period])
+                                          periods.unit(self.period))
 
     def measure_sentences(self) -> list[str]:
         """What the operational measures of the top drivers say, or why there is nothing."""

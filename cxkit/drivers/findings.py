@@ -87,9 +87,6 @@ def priority_sentence(matrix: pd.DataFrame) -> str:
             f"{matrix.attrs['performance_cut']:.1f}.")
 
 
-UNITS = {"Q": "quarter", "M": "month", "Y": "year"}
-
-
 def revenue_sentences(link, economics: pd.DataFrame | None = None, unit: str = "period"
                       ) -> list[str]:
     out = []

@@ -17,13 +17,18 @@ responses or whole accounts.
 
 Examples
 --------
->>> import pandas as pd
+>>> from cxkit.io import load_table
 >>> from cxkit.drivers import relative_importance
->>> cars = pd.read_csv("../shared/reference/mtcars.csv")  # doctest: +SKIP
->>> relative_importance(cars, "mpg", ["am", "vs", "cyl"], scale=None)  # doctest: +SKIP
+>>> r = load_table("data/sample", "responses")
+>>> ri = relative_importance(r, "ltr", ["product_quality", "communication", "pm_expertise"])
+>>> ri["rank"].to_dict()
+{'product_quality': 1, 'communication': 3, 'pm_expertise': 2}
+>>> float(round(ri["share"].sum(), 6))
+1.0
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -116,7 +121,6 @@ def relative_importance(data: pd.DataFrame, outcome: str, drivers, method: str =
             f"estimated from {n_permutations:,} random orders of the drivers (standard "
             "error in column se).")
     prep.notes.append(text)
-    import warnings
     warnings.warn(text, CxkitWarning, stacklevel=2)
     est, se = _subsets.sampled_shapley(corr, n_permutations, rng)
     return _table(prep, est, corr, "shapley", se=se, exact=False)

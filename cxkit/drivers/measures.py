@@ -18,6 +18,7 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
+from .. import periods
 from ..errors import ParameterError
 
 COLUMNS = ["n", "accounts", "r", "r_ci_low", "r_ci_high", "rating_per_unit",
@@ -27,7 +28,7 @@ COLUMNS = ["n", "accounts", "r", "r_ci_low", "r_ci_high", "rating_per_unit",
 
 def driver_periods(responses: pd.DataFrame, drivers, freq: str = "Q") -> pd.DataFrame:
     """Mean rating of each driver per account and period (and the responses behind it)."""
-    period = responses["response_date"].dt.to_period(freq).astype(str)
+    period = periods.labels(responses["response_date"], freq)
     frame = responses[["account_id", *drivers]].assign(period=period)
     g = frame.groupby(["account_id", "period"])
     out = g[list(drivers)].mean()

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
+from .. import periods
 from ..errors import ParameterError
 from ..nps import categories, respondent_weights
 
@@ -49,7 +50,7 @@ def account_periods(responses: pd.DataFrame, revenue: pd.DataFrame, accounts: pd
         (log of next / this), ``industry``, ``segment``, ``log_employees``.
     """
     w = respondent_weights(responses, contacts, scheme, role_weights)
-    period = responses["response_date"].dt.to_period(freq).astype(str)
+    period = periods.labels(responses["response_date"], freq)
     frame = pd.DataFrame({"account_id": responses["account_id"], "period": period,
                           "ws": responses[score].astype(float) * w, "w": w})
     frame = frame[frame["w"] > 0].dropna(subset=["ws"])

@@ -352,7 +352,7 @@ def generate(n_accounts: int = DEFAULT_ACCOUNTS, seed: int = DEFAULT_SEED, start
     r_date = _random_dates(rng, lo_day, hi_day)
     halo = rng.normal(0, 1, n_r)
     ratings = {}
-    for d, (beta, mean) in DRIVERS.items():
+    for d, (_effect, mean) in DRIVERS.items():
         x = mean + 0.6 * g[r_acc] + 0.5 * halo + rng.normal(0, 1.2, n_r)
         for measure, slope in OPERATION_EFFECTS.get(d, {}).items():
             x = x + slope * (ops[measure][r_acc, r_t] - op_base[measure])

@@ -1,0 +1,35 @@
+"""Periods: the labels that tie tables together (``2024Q1``, ``2024-03``, ``2024``).
+
+Every analysis groups dated rows (responses, tickets) into the periods that revenue,
+KPIs and operational measures are recorded in. One place says which periods there are
+and how a date becomes a label.
+
+>>> import pandas as pd
+>>> labels(pd.Series(pd.to_datetime(["2024-02-10", "2024-11-30"])), "Q").tolist()
+['2024Q1', '2024Q4']
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from .errors import ParameterError
+
+FREQS = {"Q": "quarter", "M": "month", "Y": "year"}
+
+
+def check(freq: str) -> str:
+    """Return ``freq`` if it is a period cxkit knows (Q, M, Y); else a clear error."""
+    if freq not in FREQS:
+        raise ParameterError(f"period must be one of {', '.join(FREQS)} "
+                             f"({', '.join(FREQS.values())}), got {freq!r}")
+    return freq
+
+
+def unit(freq: str) -> str:
+    """The period as a word: ``"Q"`` → ``"quarter"``."""
+    return FREQS[check(freq)]
+
+
+def labels(dates: pd.Series, freq: str = "Q") -> pd.Series:
+    """The period label of each date (missing dates stay missing)."""
+    return dates.dt.to_period(check(freq)).astype(str).where(dates.notna())
