@@ -1,10 +1,12 @@
 """Customer Health Index: a 0–100 health score per account from journey stages × KPIs.
 
 - :mod:`~cxkit.chi.model`: the model in YAML (:func:`load_model`, :func:`from_dict`);
-- :mod:`~cxkit.chi.score`: :func:`normalise`, :func:`score`, :func:`explain_change`.
+- :mod:`~cxkit.chi.score`: :func:`normalise`, :func:`score`, :func:`explain_change`;
+- :mod:`~cxkit.chi.derive`: KPIs from raw exports by SQL in DuckDB (:func:`derive_kpis`).
 """
+from .derive import derive_kpis, load_definitions
 from .model import ChiModel, Kpi, Stage, from_dict, load_model
 from .score import explain_change, kpi_terms, normalise, score
 
-__all__ = ["ChiModel", "Kpi", "Stage", "explain_change", "from_dict", "kpi_terms", "load_model",
-           "normalise", "score"]
+__all__ = ["ChiModel", "Kpi", "Stage", "derive_kpis", "explain_change", "from_dict", "kpi_terms",
+           "load_definitions", "load_model", "normalise", "score"]
