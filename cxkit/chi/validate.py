@@ -122,8 +122,10 @@ def predictive_power(panel: pd.DataFrame, predictors: dict, outcome: str = "lost
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.index.name = "predictors"
     events = int(y.sum())
-    note = (f"Only {events} {outcome} events in the held-out periods: the AUCs are too "
-            "uncertain to rank the predictors." if events < 20 else "")
+    what = "losses in the next period" if outcome == "lost_next" else f"{outcome} events"
+    note = (f"Only {events} {what} in the held-out periods (from {test_from}): the AUCs are "
+            "too uncertain to rank the predictors; more accounts or periods are needed."
+            if events < 20 else "")
     out.attrs.update({"test_from": test_from, "outcome": outcome, "note": note})
     return out
 
