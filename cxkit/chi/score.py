@@ -133,13 +133,17 @@ def score(kpis: pd.DataFrame, model: ChiModel, period: str | None = "period") ->
     out = pd.DataFrame(index=kpis.index)
     raw_chi = terms.sum(axis=1)
     enough = coverage >= model.min_coverage - 1e-12
-    out["chi"] = raw_chi.where(enough & (coverage > 0))
-    out["band"] = [model.band(v) for v in out["chi"]]
+    chi = raw_chi.where(enough & (coverage > 0))
+    out["chi"] = chi
+    out["band"] = pd.Series(np.select([chi >= model.bands["green"], chi >= model.bands["amber"],
+                                       chi.notna()], ["green", "amber", "red"], default=""),
+                            index=chi.index).replace("", np.nan)
     out["coverage"] = coverage
-    out["reason"] = np.where(
-        enough, "",
-        [f"only {c:.0%} of stage weight has data (minimum {model.min_coverage:.0%})"
-         for c in coverage])
+    reason = pd.Series("", index=kpis.index, dtype=object)
+    low = ~enough
+    reason[low] = [f"only {c:.0%} of stage weight has data (minimum {model.min_coverage:.0%})"
+                   for c in coverage[low]]  # text only where CHI is missing
+    out["reason"] = reason
     for s in model.stages:
         out[s.name] = norm[[k.name for k in s.kpis]].mean(axis=1)
     return out
