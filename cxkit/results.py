@@ -7,9 +7,11 @@ them in its last cell::
     results["n_accounts"] = 300
     results.save()
 
-When ``cxkit run`` executes the notebook it sets ``CXKIT_RESULTS_PATH`` so the
-file lands beside the HTML report; run interactively, it goes to
-``reports/<notebook>.json`` under the project root. numpy and pandas values are
+When ``cxkit run`` executes the notebook it sets ``CXKIT_OUTPUT_PREFIX``: every file
+the notebook writes through :func:`output_path` (the JSON results, a workbook) gets that
+temporary prefix, and the runner renames them all beside the HTML report when the run
+succeeds, or removes them when it fails. Run interactively, they go to
+``reports/<notebook>.<suffix>`` under the project root. numpy and pandas values are
 converted (NaN becomes ``null``); the file is written atomically.
 """
 from __future__ import annotations
@@ -26,7 +28,19 @@ import pandas as pd
 
 from .paths import atomic_write_text, project_root
 
-ENV_VAR = "CXKIT_RESULTS_PATH"
+ENV_VAR = "CXKIT_OUTPUT_PREFIX"
+
+
+def output_path(notebook: str, suffix: str) -> Path:
+    """Where a notebook writes an output file (``suffix`` like ``".json"``, ``".xlsx"``).
+
+    Under ``cxkit run``: the run's temporary prefix plus the suffix (renamed into place
+    with the report when the run succeeds). Interactively: ``reports/<notebook><suffix>``.
+    """
+    prefix = os.environ.get(ENV_VAR)
+    if prefix:
+        return Path(prefix + suffix)
+    return project_root() / "reports" / f"{notebook}{suffix}"
 
 
 def to_jsonable(value):
@@ -77,10 +91,7 @@ class Results(dict):
 
     @property
     def path(self) -> Path:
-        env = os.environ.get(ENV_VAR)
-        if env:
-            return Path(env)
-        return project_root() / "reports" / f"{self.notebook}.json"
+        return output_path(self.notebook, ".json")
 
     def save(self) -> Path:
         """Write the results as JSON (atomically) and return the path."""

@@ -6,7 +6,9 @@ never replaces a good one:
 
 - ``<notebook>.ipynb``: the executed notebook;
 - ``<notebook>.html``: the report, without code;
-- ``<notebook>.json``: the key results the notebook saved (:mod:`cxkit.results`).
+- ``<notebook>.json``: the key results the notebook saved (:mod:`cxkit.results`);
+- any other file the notebook wrote through :func:`cxkit.results.output_path`
+  (``<notebook>.xlsx``: a workbook).
 
 A failed run keeps the executed notebook, error visible, as
 ``<notebook>.failed.ipynb`` and raises :class:`~cxkit.errors.RunError` naming
@@ -42,10 +44,12 @@ class RunResult:
     html: Path
     results: Path | None
     seconds: float
+    extra: tuple = ()
 
     def summary(self) -> str:
         return (f"{self.notebook}: report {self.html} ({self.seconds:.1f} s)"
-                + (f", results {self.results}" if self.results else ""))
+                + (f", results {self.results}" if self.results else "")
+                + "".join(f", {p}" for p in self.extra))
 
 
 def find_notebook(name: str | os.PathLike, root: Path | None = None) -> Path:
@@ -131,12 +135,12 @@ def run_notebook(notebook: str | os.PathLike, params_file: str | os.PathLike | N
              "json": out / f"{stem}.json"}
     failed = out / f"{stem}.failed.ipynb"
     tag = f"{os.getpid()}.{time.monotonic_ns()}"
-    tmp_nb = out / f".{stem}.{tag}.tmp.ipynb"
-    tmp_json = out / f".{stem}.{tag}.tmp.json"
+    prefix = out / f".{stem}.{tag}.tmp"  # the kernel's outputs: prefix + ".json", ".xlsx"...
+    tmp_nb = Path(f"{prefix}.ipynb")
     if progress is None:
         progress = sys.stderr.isatty()
     env_before = {k: os.environ.get(k) for k in (ENV_VAR, "CXKIT_ROOT")}
-    os.environ[ENV_VAR] = str(tmp_json)
+    os.environ[ENV_VAR] = str(prefix)
     os.environ["CXKIT_ROOT"] = str(root)
     started = time.perf_counter()
     try:
@@ -158,22 +162,32 @@ def run_notebook(notebook: str | os.PathLike, params_file: str | os.PathLike | N
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
-        if tmp_json.exists() and not tmp_nb.exists():
-            tmp_json.unlink()
+        if not tmp_nb.exists():  # failed: the outputs of a failed run are not kept
+            _remove_outputs(out, prefix)
     try:
         write_html_report(tmp_nb, final["html"])
         os.replace(tmp_nb, final["ipynb"])
-        results = None
-        if tmp_json.exists():
-            os.replace(tmp_json, final["json"])
-            results = final["json"]
+        results, extra = None, []
+        for tmp in sorted(out.glob(f"{prefix.name}.*")):
+            target = out / f"{stem}{tmp.name[len(prefix.name):]}"
+            os.replace(tmp, target)
+            if target.suffix == ".json":
+                results = target
+            else:
+                extra.append(target)
     finally:
-        for t in (tmp_nb, tmp_json):
-            if t.exists():
-                t.unlink()
+        if tmp_nb.exists():
+            tmp_nb.unlink()
+        _remove_outputs(out, prefix)
     if failed.exists():
         failed.unlink()
-    return RunResult(stem, final["ipynb"], final["html"], results, time.perf_counter() - started)
+    return RunResult(stem, final["ipynb"], final["html"], results, time.perf_counter() - started,
+                     tuple(extra))
+
+
+def _remove_outputs(out: Path, prefix: Path) -> None:
+    for tmp in out.glob(f"{prefix.name}.*"):
+        tmp.unlink()
 
 
 def _keep_failed(tmp_nb: Path, failed: Path) -> None:

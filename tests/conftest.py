@@ -63,4 +63,4 @@ def pytest_configure(config):
     from cxkit.results import ENV_VAR
 
     os.environ.setdefault(ENV_VAR, os.path.join(tempfile.mkdtemp(prefix="cxkit-nbval-"),
-                                                "results.json"))
+                                                "notebook"))

@@ -44,3 +44,37 @@ def test_table_formats_counts_shares_and_blanks():
 
 def test_pretty():
     assert reports.pretty("support_responsiveness") == "support responsiveness"
+
+
+def test_workbook_keeps_customer_text_as_text_and_colours_bands(tmp_path):
+    import openpyxl
+    comments = ["=SUM(A1:A3) looks wrong", "+1 for the portal", "-- late again", "@Rita helped",
+                "=HYPERLINK(\"http://x\",\"y\")", "http://example.com"]
+    df = pd.DataFrame({"comment": comments, "chi": [30.0, 60.0, 80.0, None, 55.5, 75.0],
+                       "share": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]},
+                      index=pd.Index(list("abcdef"), name="account_id"))
+    path = reports.write_workbook(tmp_path / "w.xlsx", {"Summary": ["First line", "=not a formula"],
+                                                        "Accounts: key/growth": df},
+                                  percent={"Accounts: key/growth": ["share"]},
+                                  bands={"Accounts: key/growth": (["chi"], 50, 75)})
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["Summary", "Accounts  key growth"]
+    assert wb["Summary"]["A2"].value == "=not a formula" and wb["Summary"]["A2"].data_type == "s"
+    ws = wb["Accounts  key growth"]
+    assert [c.value for c in ws[1]] == ["account id", "comment", "CHI", "share"]
+    for row, text in enumerate(comments, start=2):
+        cell = ws.cell(row, 2)
+        assert cell.value == text and cell.data_type == "s", text
+        assert cell.hyperlink is None
+    assert ws.cell(2, 3).value == 30 and ws.cell(5, 3).value is None
+    assert ws.cell(2, 4).number_format == "0%"
+    assert ws.freeze_panes == "B2"
+    rules = [r for rng in ws.conditional_formatting for r in rng.rules]
+    assert len(rules) == 3
+    assert not list(tmp_path.glob(".*tmp"))
+
+
+def test_sheet_names_are_valid_and_unique():
+    assert reports.sheet_name("a/b:c?", ["x"]) == "a b c"
+    assert reports.sheet_name("Summary", ["summary"]) == "Summary 2"
+    assert len(reports.sheet_name("x" * 40)) == 31

@@ -22,7 +22,8 @@ def test_to_jsonable_converts_numpy_pandas_and_nan():
 
 def test_results_go_where_the_runner_says(tmp_path, monkeypatch):
     target = tmp_path / "out" / "nb.json"
-    monkeypatch.setenv(results.ENV_VAR, str(target))
+    monkeypatch.setenv(results.ENV_VAR, str(tmp_path / "out" / "nb"))
+    assert results.output_path("x", ".xlsx") == tmp_path / "out" / "nb.xlsx"
     r = results.Results("nb", n=np.int64(3))
     assert r.save() == target
     saved = json.loads(target.read_text())

@@ -48,6 +48,9 @@ def test_run_writes_report_without_code_and_results(small_reports, notebook):
     results = json.loads((out / f"{notebook}.json").read_text())
     assert results["notebook"] == notebook
     assert not list(out.glob(".*.tmp*"))  # no temporary files left
+    if notebook == "chi_scorecard":  # the notebook's workbook is renamed in with the report
+        import openpyxl
+        assert "Portfolio" in openpyxl.load_workbook(out / f"{notebook}.xlsx").sheetnames
     assert "Kernel is running over TCP" not in proc.stderr
 
 

@@ -7,6 +7,8 @@ and whether CHI predicts losses better than NPS alone.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -241,6 +243,31 @@ class ChiScorecard:
             out.append(f"No data for KPI(s) {', '.join(self.missing_kpis_)}: their stages "
                        "score on the other KPIs.")
         return out
+
+    def to_excel(self, path) -> Path:
+        """The scorecard as an Excel workbook: summary, portfolio, groups, one account, proof."""
+        from ..reports import write_workbook
+
+        m = self.model_
+        stage_cols = ["chi", "previous", *m.stage_names]
+        sheets = {"Summary": self.headlines(),
+                  "Portfolio": self.latest_,
+                  "By segment": self.bands_by("segment"),
+                  "By account manager": self.bands_by("account_manager")}
+        bands = {"Portfolio": (stage_cols, m.bands["amber"], m.bands["green"]),
+                 "By segment": (["median_chi"], m.bands["amber"], m.bands["green"])}
+        if self.account_ is not None:
+            name = f"Account {self.account_}"
+            sheets[name] = self.account_history()
+            bands[name] = (list(self.account_history().columns), m.bands["amber"],
+                           m.bands["green"])
+        if self.explain_ is not None:
+            sheets["Why it changed"] = self.explain_
+        if self.proof_ is not None:
+            sheets["Proof against churn"] = self.proof_
+        if self.weights_ is not None:
+            sheets["Suggested weights"] = self.weights_
+        return write_workbook(path, sheets, bands=bands)
 
     def key_results(self) -> dict:
         lat = self.latest_
