@@ -205,22 +205,34 @@ def check_values(values: Mapping[str, Any], declared: Mapping[str, dict],
         raise ParameterError("\n".join(problems))
 
 
-def load_yaml(path: str | os.PathLike) -> dict[str, Any]:
-    """Read a parameters YAML file: a mapping of parameter names to values."""
+def read_yaml_mapping(path: str | os.PathLike, what: str, shown: str | None = None,
+                      expected: str = "a mapping") -> dict[str, Any]:
+    """Read a YAML file that holds a mapping; clear errors for a missing or broken file.
+
+    ``what`` names the file in the not-found message ("parameters file"); ``shown`` is
+    the path as the user gave it (default ``path``); an empty file is an empty mapping.
+    """
+    shown = str(path) if shown is None else shown
     path = Path(path)
     if not path.is_file():
-        raise ParameterError(f"{path}: parameters file not found")
+        raise ParameterError(f"{shown}: {what} not found")
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
-        raise ParameterError(f"{path}: not valid YAML{where}") from None
+        raise ParameterError(f"{shown}: not valid YAML{where}") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ParameterError(f"{path}: expected a mapping of parameter names to values")
+        raise ParameterError(f"{shown}: expected {expected}")
     return data
+
+
+def load_yaml(path: str | os.PathLike) -> dict[str, Any]:
+    """Read a parameters YAML file: a mapping of parameter names to values."""
+    return read_yaml_mapping(path, "parameters file",
+                             expected="a mapping of parameter names to values")
 
 
 def parse_value(text: str) -> Any:

@@ -79,3 +79,15 @@ def test_period_macros(sample_dir, definitions, period, first, previous):
             "1 AS value FROM web_events")
     got = derive_kpis(sample_dir, dict(definitions, period=period, kpis={"p": prev}))
     assert got["period"].iloc[0] == previous
+
+
+def test_definitions_that_are_not_a_mapping(tmp_path):
+    bad = tmp_path / "k.yaml"
+    bad.write_text("- SELECT 1\n")
+    with pytest.raises(ParameterError, match="expected a mapping with period and kpis"):
+        load_definitions(bad)
+    bad.write_text("kpis: [\n")
+    with pytest.raises(ParameterError, match="not valid YAML at line"):
+        load_definitions(bad)
+    with pytest.raises(ParameterError, match="KPI definitions not found"):
+        load_definitions(tmp_path / "none.yaml")

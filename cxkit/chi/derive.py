@@ -25,9 +25,9 @@ import os
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from ..errors import DataError, ParameterError
+from ..params import read_yaml_mapping
 from ..paths import resolve
 
 _PERIOD_SQL = {
@@ -44,15 +44,8 @@ _READERS = {".csv": "read_csv", ".gz": "read_csv", ".parquet": "read_parquet"}
 
 def load_definitions(path: str | os.PathLike = "params/chi_kpis.yaml") -> dict:
     """Read KPI definitions: ``{"period": "Q", "kpis": {name: sql}}``."""
-    p = resolve(path)
-    if not Path(p).is_file():
-        raise ParameterError(f"{path}: KPI definitions not found")
-    try:
-        raw = yaml.safe_load(Path(p).read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ParameterError(f"{path}: not valid YAML"
-                             + (f" at line {mark.line + 1}" if mark else "")) from None
+    raw = read_yaml_mapping(resolve(path), "KPI definitions", str(path),
+                            "a mapping with period and kpis")
     period = raw.get("period", "Q")
     if period not in _PERIOD_SQL:
         raise ParameterError(f"{path}: period must be Q, M or Y, got {period!r}")

@@ -30,12 +30,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
-import yaml
 
 from ..errors import ParameterError
+from ..params import read_yaml_mapping
 from ..paths import resolve
 
 DIRECTIONS = ("higher_is_better", "lower_is_better")
@@ -231,13 +230,6 @@ def load_model(path: str | os.PathLike = "params/chi_model.yaml") -> ChiModel:
     >>> len(m.stages), len(m.kpi_names)
     (10, 30)
     """
-    p = resolve(path)
-    if not Path(p).is_file():
-        raise ParameterError(f"{path}: health-index model not found")
-    try:
-        raw = yaml.safe_load(Path(p).read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ParameterError(f"{path}: not valid YAML"
-                             + (f" at line {mark.line + 1}" if mark else "")) from None
+    raw = read_yaml_mapping(resolve(path), "health-index model", str(path),
+                            "a mapping with stages, min_coverage, bands")
     return from_dict(raw, str(path))
