@@ -310,6 +310,7 @@ def account_nps(responses: pd.DataFrame, contacts: pd.DataFrame | None = None,
 def plot_trend(trend: pd.DataFrame, ax=None):
     """NPS per period with its interval; significant changes marked. Returns the axis."""
     import matplotlib.pyplot as plt
+    import seaborn as sns
 
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 3.5))
@@ -327,6 +328,5 @@ def plot_trend(trend: pd.DataFrame, ax=None):
     ax.set_title("Net Promoter Score per period")
     ax.tick_params(axis="x", rotation=45)
     ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
+    sns.despine(ax=ax)
     return ax

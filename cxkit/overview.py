@@ -250,6 +250,8 @@ def _ax(ax, size=(8, 3.5)):
 
 def plot_responses_by_role(by_role: pd.DataFrame, ax=None):
     """Stacked bars of responses per period by role; returns the axis."""
+    import seaborn as sns
+
     ax = _ax(ax)
     data = by_role[list(ROLES)]
     bottom = np.zeros(len(data))
@@ -261,8 +263,7 @@ def plot_responses_by_role(by_role: pd.DataFrame, ax=None):
     ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0), title="role")
     ax.set_ylim(0, bottom.max() * 1.05 if len(bottom) else 1)
     ax.tick_params(axis="x", rotation=45)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
+    sns.despine(ax=ax)
     return ax
 
 
@@ -285,6 +286,8 @@ def plot_response_rates(rates: pd.DataFrame, ax=None):
 
 def plot_missingness(missing: pd.DataFrame, ax=None, top: int = 12):
     """Horizontal bars of the most-missing columns; returns the axis."""
+    import seaborn as sns
+
     ax = _ax(ax, (8, 0.35 * max(min(len(missing), top), 3) + 1))
     data = missing.head(top).iloc[::-1]
     labels = data["table"] + "." + data["column"]
@@ -292,6 +295,5 @@ def plot_missingness(missing: pd.DataFrame, ax=None, top: int = 12):
     ax.set_xlabel("share of rows missing")
     ax.set_title("Where values are missing")
     ax.xaxis.set_major_formatter(lambda x, _: f"{x:.0%}")
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
+    sns.despine(ax=ax)
     return ax

@@ -288,6 +288,7 @@ class ChiScorecard:
 def plot_distribution(latest: pd.DataFrame, model: ChiModel, ax=None):
     """Histogram of CHI in the latest period, coloured by band."""
     import matplotlib.pyplot as plt
+    import seaborn as sns
 
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 3.5))
@@ -301,14 +302,14 @@ def plot_distribution(latest: pd.DataFrame, model: ChiModel, ax=None):
     ax.set_ylabel("accounts")
     ax.set_title("Account health in the latest period")
     ax.legend(frameon=False)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
+    sns.despine(ax=ax)
     return ax
 
 
 def plot_bands_by(table: pd.DataFrame, ax=None):
     """Stacked bars of accounts per band for each group (segment, account manager)."""
     import matplotlib.pyplot as plt
+    import seaborn as sns
 
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 0.4 * len(table) + 1.2))
@@ -319,8 +320,7 @@ def plot_bands_by(table: pd.DataFrame, ax=None):
         left += table[band].to_numpy()
     ax.set_xlabel("accounts")
     ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
+    sns.despine(ax=ax)
     return ax
 
 
@@ -341,6 +341,7 @@ def plot_account_heatmap(history: pd.DataFrame, title: str = "", ax=None):
 def plot_contributions(explain: pd.DataFrame, ax=None):
     """Each stage's contribution to the change in CHI (CHI points)."""
     import matplotlib.pyplot as plt
+    import seaborn as sns
 
     by_stage = explain.attrs["by_stage"].sort_values()
     if ax is None:
@@ -351,6 +352,5 @@ def plot_contributions(explain: pd.DataFrame, ax=None):
     ax.set_xlabel("contribution to the change in CHI (points)")
     ax.set_title(f"Why CHI moved from {explain.attrs['chi_before']:.0f} to "
                  f"{explain.attrs['chi_after']:.0f}")
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
+    sns.despine(ax=ax)
     return ax

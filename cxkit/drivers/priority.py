@@ -121,6 +121,7 @@ def plot_priority_matrix(matrix: pd.DataFrame, ax=None):
 def plot_importance(importance: pd.DataFrame, ax=None):
     """Horizontal bars of each driver's share of explained variance, with intervals."""
     import matplotlib.pyplot as plt
+    import seaborn as sns
 
     data = importance.sort_values("share")
     if ax is None:
@@ -135,6 +136,5 @@ def plot_importance(importance: pd.DataFrame, ax=None):
             error_kw={"ecolor": "#555555", "elinewidth": 1, "capsize": 3})
     ax.set_xlabel("share of explained variance in likelihood to recommend (%)")
     ax.set_title("What drives likelihood to recommend")
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
+    sns.despine(ax=ax)
     return ax

@@ -204,6 +204,7 @@ def category_economics(panel: pd.DataFrame, confidence: float = 0.95) -> pd.Data
 def plot_category_economics(economics: pd.DataFrame, ax=None):
     """Revenue growth per period of detractor, passive and promoter accounts, with intervals."""
     import matplotlib.pyplot as plt
+    import seaborn as sns
 
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3.5))
@@ -215,6 +216,5 @@ def plot_category_economics(economics: pd.DataFrame, ax=None):
     ax.axhline(0, color="#555555", lw=0.8)
     ax.set_ylabel("revenue growth per period (%)")
     ax.set_title("Revenue growth by NPS category of the account")
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
+    sns.despine(ax=ax)
     return ax
