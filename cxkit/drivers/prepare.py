@@ -116,6 +116,21 @@ def _numeric(data: pd.DataFrame, col: str) -> pd.Series:
     return values.astype(float)
 
 
+def survey_weights(data: pd.DataFrame, weights=None) -> pd.Series:
+    """One weight per row: 1 without weights, else a checked column or array of values."""
+    if weights is None:
+        return pd.Series(1.0, index=data.index)
+    if isinstance(weights, str):
+        if weights not in data.columns:
+            raise ParameterError(f"weights column '{weights}' is not in the data")
+        w = _numeric(data, weights)
+    else:
+        w = pd.Series(np.asarray(weights, dtype=float), index=data.index)
+    if (w < 0).any():
+        raise ParameterError("weights must not be negative")
+    return w
+
+
 def prepare(data: pd.DataFrame, outcome: str, drivers, weights=None, missing: str = "listwise",
             scale: tuple[float, float] | None = (0, 10), groups=None) -> Prepared:
     """Check the data of a driver analysis and apply the missing-rating rule.
@@ -164,16 +179,7 @@ def prepare(data: pd.DataFrame, outcome: str, drivers, weights=None, missing: st
                 shown = ", ".join(f"row {i}: {v[i]:g}" for i in v.index[off][:5])
                 raise ParameterError(f"column '{c}' has values outside {lo:g}–{hi:g} in "
                                      f"{int(off.sum())} rows ({shown})")
-    if weights is None:
-        w = pd.Series(1.0, index=data.index)
-    elif isinstance(weights, str):
-        if weights not in data.columns:
-            raise ParameterError(f"weights column '{weights}' is not in the data")
-        w = _numeric(data, weights)
-    else:
-        w = pd.Series(np.asarray(weights, dtype=float), index=data.index)
-    if (w < 0).any():
-        raise ParameterError("weights must not be negative")
+    w = survey_weights(data, weights)
     g = None
     if groups is not None:
         g = data[groups] if isinstance(groups, str) else pd.Series(np.asarray(groups),

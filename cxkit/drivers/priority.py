@@ -17,6 +17,7 @@ import pandas as pd
 from scipy import stats
 
 from ..reports import pretty
+from .prepare import survey_weights
 
 QUADRANTS = {(True, False): "fix now", (True, True): "maintain",
              (False, False): "monitor", (False, True): "don't over-invest"}
@@ -34,12 +35,11 @@ def performance(data: pd.DataFrame, drivers, weights=None, confidence: float = 0
         Indexed by ``driver``: ``mean``, ``ci_low``, ``ci_high``, ``n`` (answers).
     """
     rows = {}
+    weight = survey_weights(data, weights)
     for d in drivers:
         x = pd.to_numeric(data[d], errors="coerce")
-        w = (pd.Series(1.0, index=data.index) if weights is None else
-             data[weights] if isinstance(weights, str) else pd.Series(weights, index=data.index))
-        ok = x.notna() & w.notna() & (w > 0)
-        x, w = x[ok].to_numpy(float), w[ok].to_numpy(float)
+        ok = x.notna() & weight.notna() & (weight > 0)
+        x, w = x[ok].to_numpy(float), weight[ok].to_numpy(float)
         mean = np.average(x, weights=w)
         n_eff = w.sum() ** 2 / (w ** 2).sum()
         sd = np.sqrt(np.average((x - mean) ** 2, weights=w) * len(x) / max(len(x) - 1, 1))
