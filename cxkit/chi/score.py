@@ -129,8 +129,13 @@ def score(kpis: pd.DataFrame, model: ChiModel, period: str | None = "period") ->
     0  72.5  amber
     """
     norm = normalise(kpis, model, period)
-    terms, coverage = kpi_terms(norm, model)
-    out = pd.DataFrame(index=kpis.index)
+    return _assemble(norm, *kpi_terms(norm, model), model)
+
+
+def _assemble(norm: pd.DataFrame, terms: pd.DataFrame, coverage: pd.Series,
+              model: ChiModel) -> pd.DataFrame:
+    """The columns of :func:`score` from the normalised KPIs and their terms."""
+    out = pd.DataFrame(index=norm.index)
     raw_chi = terms.sum(axis=1)
     enough = coverage >= model.min_coverage - 1e-12
     chi = raw_chi.where(enough & (coverage > 0))
@@ -139,7 +144,7 @@ def score(kpis: pd.DataFrame, model: ChiModel, period: str | None = "period") ->
                                        chi.notna()], ["green", "amber", "red"], default=""),
                             index=chi.index).replace("", np.nan)
     out["coverage"] = coverage
-    reason = pd.Series("", index=kpis.index, dtype=object)
+    reason = pd.Series("", index=norm.index, dtype=object)
     low = ~enough
     reason[low] = [f"only {c:.0%} of stage weight has data (minimum {model.min_coverage:.0%})"
                    for c in coverage[low]]  # text only where CHI is missing
@@ -170,8 +175,8 @@ def explain_change(kpis: pd.DataFrame, model: ChiModel, account_id, before, afte
         If the account has no row in either period, or no CHI (coverage too low).
     """
     norm = normalise(kpis, model, period)
-    terms, _ = kpi_terms(norm, model)
-    scored = score(kpis, model, period)
+    terms, coverage = kpi_terms(norm, model)
+    scored = _assemble(norm, terms, coverage, model)  # one pass, as score() would do
     rows = {}
     for label, when in (("before", before), ("after", after)):
         hit = kpis.index[(kpis[account] == account_id) & (kpis[period] == when)]
