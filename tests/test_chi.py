@@ -95,6 +95,56 @@ def test_percentile_ties_and_direction():
     assert np.isnan(n.iloc[4])
 
 
+def test_scoring_matches_a_plain_pandas_reading_of_the_definition():
+    # The scorer works on one numpy matrix with its own sort-based ranks. Here the
+    # definition is read literally with pandas, row by row of the model: groupby-rank
+    # for percentiles, row means per stage, weights renormalised over stages present.
+    m = load_model()
+    rng = np.random.default_rng(5)
+    n = 600
+    k = pd.DataFrame({"period": rng.choice(["2025Q1", "2025Q2", "2025Q3"], n)})
+    for name in m.kpi_names:
+        x = rng.integers(0, 40, n).astype(float)  # many ties
+        x[rng.random(n) < 0.15] = np.nan
+        k[name] = x
+    k.iloc[:5, 1:] = np.nan  # rows with no data at all
+    k.iloc[5, 1:4] = 7.0  # a row with one stage only: coverage below the limit
+    k.iloc[5, 4:] = np.nan
+    ref = {}
+    for st in m.stages:
+        for kp in st.kpis:
+            x = k[kp.name]
+            if kp.method == "percentile":
+                r = x.groupby(k["period"]).rank(method="average")
+                cnt = x.notna().groupby(k["period"]).transform("sum")
+                f = ((r - 1) / (cnt - 1)).where(cnt > 1, 0.5)
+                ref[kp.name] = 100 * f if kp.higher_is_better else 100 - 100 * f
+            elif kp.method == "scale":
+                f = (x.clip(kp.min, kp.max) - kp.min) / (kp.max - kp.min)
+                ref[kp.name] = 100 * f if kp.higher_is_better else 100 - 100 * f
+            else:
+                pts = np.array(kp.points)
+                ref[kp.name] = pd.Series(np.interp(x, pts[:, 0], pts[:, 1]), index=x.index
+                                         ).where(x.notna())
+    ref = pd.DataFrame(ref)
+    pd.testing.assert_frame_equal(normalise(k, m), ref, check_exact=False, rtol=1e-12)
+    stages = pd.DataFrame({st.name: ref[[kp.name for kp in st.kpis]].mean(axis=1)
+                           for st in m.stages})
+    w = pd.Series({st.name: st.weight for st in m.stages})
+    present = stages.notna()
+    chi = (stages.fillna(0) * w).sum(axis=1) / (present * w).sum(axis=1)
+    coverage = (present * w).sum(axis=1) / w.sum()
+    chi = chi.where(coverage >= m.min_coverage)
+    s = score(k, m)
+    pd.testing.assert_frame_equal(s[m.stage_names], stages, check_exact=False, rtol=1e-12)
+    pd.testing.assert_series_equal(s["coverage"], coverage, check_names=False)
+    pd.testing.assert_series_equal(s["chi"], chi, check_exact=False, rtol=1e-12,
+                                   check_names=False)
+    assert s["chi"].isna().sum() >= 6 and (s["reason"] != "").sum() == s["chi"].isna().sum()
+    assert (s["band"].astype(object) == pd.cut(chi, [-1, 50, 75, 101], right=False,
+            labels=["red", "amber", "green"]).astype(object)).sum() == s["chi"].notna().sum()
+
+
 @pytest.mark.parametrize("change,message", [
     (lambda m: m["stages"][0].update(weight=0), "stage 'support': weight must be above 0"),
     (lambda m: m["stages"][1].update(kpis=[]), "stage 'billing': the stage is empty"),

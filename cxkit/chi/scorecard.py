@@ -17,7 +17,7 @@ from ..errors import ParameterError
 from ..reports import pretty
 from .derive import derive_kpis, load_definitions
 from .model import ChiModel, load_model
-from .score import explain_change, score
+from .score import explain_change, normalise, score
 from .validate import outcome_panel, predictive_power, suggest_weights
 
 BAND_COLOURS = {"red": "#f4b6b6", "amber": "#ffe08a", "green": "#b7dfb0"}
@@ -83,6 +83,8 @@ class ChiScorecard:
     ----------
     scores_ : DataFrame
         ``account_id``, ``period``, ``chi``, ``band``, ``coverage``, ``reason``, stages.
+    wide_, normalised_ : DataFrame
+        The KPIs scored (one column per KPI) and the same normalised to 0–100.
     latest_ : DataFrame
         The latest period, one row per account, with ``previous``, ``change``, ``trend``
         and account details (name, segment, account manager).
@@ -123,7 +125,9 @@ class ChiScorecard:
         for k in missing:  # a KPI never observed is missing everywhere, not an error here
             wide[k] = np.nan
         self.missing_kpis_ = missing
-        self.scores_ = wide[["account_id", "period"]].join(score(wide, self.model_))
+        self.normalised_ = normalise(wide, self.model_)  # once, for scores and explanations
+        self.scores_ = wide[["account_id", "period"]].join(
+            score(wide, self.model_, normalised=self.normalised_))
         self.wide_ = wide
         self._latest(tables["accounts"])
         self._explain()
@@ -176,7 +180,7 @@ class ChiScorecard:
         self.account_ = target
         try:
             self.explain_ = explain_change(self.wide_, self.model_, target, self.previous_period_,
-                                           self.latest_period_)
+                                           self.latest_period_, normalised=self.normalised_)
         except ParameterError as exc:
             self.explain_note_ = str(exc)
 
