@@ -1,6 +1,12 @@
-"""Proving the index against the generator's truth: CHI predicts churn, NPS alone barely."""
+"""Proving the index against the generator's truth.
+
+In the generator, churn follows latent health (which the KPIs reflect) and revenue growth
+follows likelihood to recommend: CHI should beat NPS on the first and lose on the second.
+"""
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from cxkit.chi import load_model, outcome_panel, predictive_power, score, suggest_weights
@@ -16,7 +22,8 @@ def panel():
     wide = t["kpis"].pivot_table(index=["account_id", "period"], columns="kpi",
                                  values="value").reset_index()
     scores = wide[["account_id", "period"]].join(score(wide, load_model()))
-    return outcome_panel(scores, t["accounts"], t["responses"]), p
+    return outcome_panel(scores, t["accounts"], t["responses"], revenue=t["revenue"],
+                         opportunities=t["crm_opportunities"]), p
 
 
 def test_outcome_panel_marks_the_next_period_loss(panel):
@@ -38,6 +45,8 @@ def test_chi_predicts_churn_better_than_nps_alone(panel):
     assert (r["n_test"] == r["n_test"].iloc[0]).all()  # the same held-out rows for both
     assert r.loc["CHI", "ci_low"] > 0.6
     assert r.loc["CHI", "auc"] > r.loc["NPS", "ci_high"]
+    assert r.loc["CHI", "gain_low"] > 0  # paired: CHI's AUC above NPS's on the same resamples
+    assert r.loc["NPS", "gain"] == 0
     assert (r["ci_low"] <= r["auc"]).all() and (r["auc"] <= r["ci_high"]).all()
     assert r.attrs["note"] == "" and r.attrs["test_from"] == "2025Q1"
 
@@ -60,3 +69,51 @@ def test_few_events_are_flagged_and_bad_input_is_an_error(panel):
         predictive_power(data, {"NPS": ["nps"]})
     with pytest.raises(ParameterError, match="at least 3 periods"):
         predictive_power(data[data["period"].isin(["2023Q1", "2023Q2"])], {"CHI": ["chi"]})
+
+
+def test_revenue_growth_follows_nps_not_chi(panel):
+    # truth: log growth rises by growth_per_ltr_point per point of the account's mean ltr
+    data, p = panel
+    assert p.truth["revenue"]["growth_per_ltr_point"] > 0
+    r = predictive_power(data, {"CHI": ["chi"], "NPS": ["ltr"]}, outcome="grew_next",
+                         n_boot=200, random_state=1)
+    assert r.loc["NPS", "ci_low"] > 0.6
+    assert r.loc["CHI", "gain_high"] < 0
+    assert r.attrs["note"] == ""
+
+
+def test_outcome_panel_renewals_and_growth_by_hand():
+    accounts = pd.DataFrame({
+        "account_id": ["A", "B"],
+        "customer_since": pd.to_datetime(["2024-02-10", "2023-01-01"]),
+        "lost_date": pd.to_datetime([None, "2024-08-15"])})
+    scores = pd.DataFrame({"account_id": ["A", "A", "A", "B", "B"],
+                           "period": ["2024Q1", "2024Q2", "2024Q3", "2024Q1", "2024Q2"],
+                           "chi": [50.0, 60, 70, 40, 30]})
+    revenue = pd.DataFrame({"account_id": ["A", "A", "A", "A", "B", "B", "B"],
+                            "period": ["2024Q1", "2024Q2", "2024Q3", "2024Q4",
+                                       "2024Q1", "2024Q2", "2024Q3"],
+                            "revenue": [50.0, 100, 90, 99, 200, 220, 80]})
+    opps = pd.DataFrame({
+        "account_id": ["A", "A", "A", "B", "A"],
+        "close_date": pd.to_datetime(["2024-05-01", "2024-07-01", "2024-08-01", "2024-04-02",
+                                      "2024-10-01"]),
+        "status": ["won", "won", "lost", "won", "won"],
+        "source": ["renewal", "renewal", "renewal", "inbound", "referral"]})
+    out = outcome_panel(scores, accounts, None, revenue=revenue, opportunities=opps)
+    out = out.set_index(["account_id", "period"])
+    # B is lost in 2024Q3: its 2024Q2 row is kept with lost_next 1, no row after
+    assert out.loc[("B", "2024Q2"), "lost_next"] == 1 and len(out) == 5
+    # renewals decided in the next period: Q2 one won; Q3 one won and one lost; Q4 none
+    # (the referral is not a renewal); B's Q2 opportunity is not a renewal
+    assert out.loc[("A", "2024Q1"), "renewed_next"] == 1
+    assert out.loc[("A", "2024Q2"), "renewed_next"] == 0
+    assert np.isnan(out.loc[("A", "2024Q3"), "renewed_next"])
+    assert np.isnan(out.loc[("B", "2024Q1"), "renewed_next"])
+    # growth: A's first quarter is prorated (customer since February), B's Q3 is its last
+    assert np.isnan(out.loc[("A", "2024Q1"), "growth_next"])
+    assert out.loc[("A", "2024Q2"), "growth_next"] == pytest.approx(np.log(90 / 100))
+    assert out.loc[("A", "2024Q2"), "grew_next"] == 0
+    assert out.loc[("A", "2024Q3"), "grew_next"] == 1
+    assert out.loc[("B", "2024Q1"), "grew_next"] == 1
+    assert np.isnan(out.loc[("B", "2024Q2"), "grew_next"])

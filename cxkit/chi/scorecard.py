@@ -1,9 +1,9 @@
-"""Scorecards that explain themselves: portfolio, per account, and proof against churn.
+"""Scorecards that explain themselves: portfolio, per account, and proof against outcomes.
 
 :class:`ChiScorecard` is what the chi_scorecard notebook reports: CHI for every account
 and period, the portfolio by band, segment and account manager, trend arrows against
 the previous period, the stages × periods of one account with the reasons it changed,
-and whether CHI predicts losses better than NPS alone.
+and whether CHI predicts losses, renewals and revenue growth better than NPS alone.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from ..reports import pretty
 from .derive import derive_kpis, load_definitions
 from .model import ChiModel, load_model
 from .score import explain_change, normalise, score
-from .validate import outcome_panel, predictive_power, suggest_weights
+from .validate import OUTCOMES, outcome_panel, predictive_power, suggest_weights
 
 BAND_COLOURS = {"red": "#f4b6b6", "amber": "#ffe08a", "green": "#b7dfb0"}
 BAND_ORDER = ["red", "amber", "green"]
@@ -90,8 +90,14 @@ class ChiScorecard:
         and account details (name, segment, account manager).
     account_, explain_ : str, DataFrame
         The account explained and :func:`explain_change` for it (None if impossible).
-    proof_, weights_ : DataFrame
-        :func:`predictive_power` of CHI, NPS and both; :func:`suggest_weights`.
+    proof_ : DataFrame or None
+        :func:`predictive_power` of CHI, NPS and both, indexed by (``outcome``,
+        ``predictors``), for each outcome the data allows: ``lost_next``,
+        ``renewed_next`` (needs ``crm_opportunities``), ``grew_next`` (needs ``revenue``).
+    proof_notes_ : dict
+        Per outcome, why it could not be tested or why its AUCs are uncertain ("" if fine).
+    weights_ : DataFrame or None
+        :func:`suggest_weights` from next-period losses.
     """
 
     def __init__(self, model=None, derive: bool = False, definitions=None, period: str = "Q",
@@ -131,19 +137,36 @@ class ChiScorecard:
         self.wide_ = wide
         self._latest(tables["accounts"])
         self._explain()
+        self._prove(tables)
+        return self
+
+    def _prove(self, tables) -> None:
         panel = outcome_panel(self.scores_, tables["accounts"], tables.get("responses"),
-                              self.period)
-        self.proof_ = self.weights_ = None
+                              self.period, revenue=tables.get("revenue"),
+                              opportunities=tables.get("crm_opportunities"))
+        sets = {"CHI": ["chi"], "NPS": ["ltr"], "CHI + NPS": ["chi", "ltr"]}
+        if "ltr" not in panel.columns:
+            sets = {"CHI": ["chi"]}
+        parts, self.proof_notes_ = {}, {}
+        for outcome in OUTCOMES:
+            if outcome not in panel.columns:
+                continue
+            try:
+                parts[outcome] = predictive_power(panel, sets, outcome=outcome, n_boot=self.n_boot,
+                                                  random_state=self.random_state)
+                self.proof_notes_[outcome] = parts[outcome].attrs["note"]
+            except ParameterError as exc:
+                self.proof_notes_[outcome] = str(exc)
+        self.proof_ = None
+        if parts:
+            self.proof_ = pd.concat({o: p.drop(columns=["n_train"]) for o, p in parts.items()},
+                                    names=["outcome"])
+            self.proof_.attrs["test_from"] = next(iter(parts.values())).attrs["test_from"]
         try:
-            sets = {"CHI": ["chi"], "NPS": ["ltr"], "CHI + NPS": ["chi", "ltr"]}
-            if "ltr" not in panel.columns:
-                sets = {"CHI": ["chi"]}
-            self.proof_ = predictive_power(panel, sets, n_boot=self.n_boot,
-                                           random_state=self.random_state)
             self.weights_ = suggest_weights(panel, self.model_)
         except ParameterError as exc:
-            self.proof_note_ = str(exc)
-        return self
+            self.weights_ = None
+            self.proof_notes_["weights"] = str(exc)
 
     def _latest(self, accounts: pd.DataFrame) -> None:
         s = self.scores_.sort_values(["account_id", "period"])
@@ -229,23 +252,34 @@ class ChiScorecard:
             out.append(f"{name} ({self.account_}) moved from {e.attrs['chi_before']:.0f} to "
                        f"{e.attrs['chi_after']:.0f}"
                        + (f", mostly through {' and '.join(worst)}." if worst else "."))
-        if self.proof_ is not None:
-            p = self.proof_
-            if p.attrs.get("note"):
-                out.append(p.attrs["note"])
-            else:
-                chi = p.loc["CHI"]
-                text = (f"On held-out periods from {p.attrs['test_from']}, CHI predicts next-"
-                        f"period losses with AUC {chi['auc']:.2f} ({chi['ci_low']:.2f} to "
-                        f"{chi['ci_high']:.2f})")
-                if "NPS" in p.index:
-                    nps = p.loc["NPS"]
-                    text += (f"; NPS alone {nps['auc']:.2f} ({nps['ci_low']:.2f} to "
-                             f"{nps['ci_high']:.2f})")
-                out.append(text + ", on the same account-periods.")
+        out.extend(self._proof_sentences())
         if self.missing_kpis_:
             out.append(f"No data for KPI(s) {', '.join(self.missing_kpis_)}: their stages "
                        "score on the other KPIs.")
+        return out
+
+    def _proof_sentences(self) -> list[str]:
+        out = []
+        for outcome, what in OUTCOMES.items():
+            note = self.proof_notes_.get(outcome, "")
+            if note:
+                out.append(note)
+                continue
+            if self.proof_ is None or outcome not in self.proof_.index.get_level_values(0):
+                continue
+            p = self.proof_.loc[outcome]
+            text = "; ".join(f"{name} {r['auc']:.2f} ({r['ci_low']:.2f} to {r['ci_high']:.2f})"
+                             for name, r in p.iterrows() if name in ("CHI", "NPS"))
+            verdict = ""
+            if {"CHI", "NPS"} <= set(p.index) and "gain" in p.columns:
+                g = p.loc["CHI"]  # CHI's AUC minus NPS's, paired interval
+                gap = f" (AUC {g['gain']:+.2f}, {g['gain_low']:+.2f} to {g['gain_high']:+.2f})"
+                verdict = (f" CHI predicts it better than NPS alone{gap}." if g["gain_low"] > 0
+                           else f" NPS alone predicts it better than CHI{gap}."
+                           if g["gain_high"] < 0 else
+                           f" Neither is clearly better{gap}.")
+            out.append(f"Predicting {what} on held-out periods from "
+                       f"{self.proof_.attrs['test_from']}, AUC: {text}.{verdict}")
         return out
 
     def to_excel(self, path) -> Path:
@@ -268,7 +302,7 @@ class ChiScorecard:
         if self.explain_ is not None:
             sheets["Why it changed"] = self.explain_
         if self.proof_ is not None:
-            sheets["Proof against churn"] = self.proof_
+            sheets["Proof against outcomes"] = self.proof_
         if self.weights_ is not None:
             sheets["Suggested weights"] = self.weights_
         return write_workbook(path, sheets, bands=bands)
@@ -282,9 +316,10 @@ class ChiScorecard:
                "rising": int((lat["trend"] == ARROWS["up"]).sum()),
                "explained_account": self.account_}
         if self.proof_ is not None:
-            out["auc"] = {k: {"auc": r["auc"], "ci_low": r["ci_low"], "ci_high": r["ci_high"]}
-                          for k, r in self.proof_.iterrows()}
-            out["auc_events"] = int(self.proof_["events_test"].iloc[0])
+            out["auc"] = {o: {k: {c: float(r[c]) for c in ("auc", "ci_low", "ci_high",
+                                                             "events_test", "n_test")}
+                              for k, r in self.proof_.loc[o].iterrows()}
+                          for o in self.proof_.index.unique(level="outcome")}
         return out
 
 

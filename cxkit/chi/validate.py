@@ -1,7 +1,8 @@
-"""Prove the index: does CHI predict churn better than NPS alone?
+"""Prove the index: does CHI predict churn, renewal and revenue growth better than NPS alone?
 
-:func:`outcome_panel` pairs each account's scores in a period with what happened next
-(lost in the next period; revenue growth to the next period). :func:`predictive_power`
+:func:`outcome_panel` pairs each account's scores in a period with what happened next:
+lost in the next period, renewal opportunities won or lost in the next period, revenue
+up or down to the next period. :func:`predictive_power`
 fits a logistic model per predictor set on the earlier periods and measures it on the
 later, held-out periods: AUC with an interval from resampling accounts, every predictor
 set compared on the same rows. :func:`suggest_weights` proposes stage weights from the
@@ -21,58 +22,100 @@ from ..errors import ParameterError
 from .model import ChiModel
 
 
+OUTCOMES = {"lost_next": "losses in the next period",
+            "renewed_next": "renewals won in the next period",
+            "grew_next": "revenue rises to the next period"}
+
+
 def outcome_panel(scores: pd.DataFrame, accounts: pd.DataFrame, responses: pd.DataFrame | None,
-                  freq: str = "Q") -> pd.DataFrame:
-    """Scores of each account and period with the next period's outcome.
+                  freq: str = "Q", revenue: pd.DataFrame | None = None,
+                  opportunities: pd.DataFrame | None = None,
+                  renewal_source: str = "renewal") -> pd.DataFrame:
+    """Scores of each account and period with the next period's outcomes.
 
     Parameters
     ----------
     scores : DataFrame
         ``account_id``, ``period`` and the columns of :func:`cxkit.chi.score`.
     accounts : DataFrame
-        With ``account_id``, ``lost_date``.
+        With ``account_id``, ``customer_since``, ``lost_date``.
     responses : DataFrame, optional
         For the account's mean likelihood to recommend in the period (``ltr``).
+    freq : str
+        Period of the scores: Q, M or Y.
+    revenue : DataFrame, optional
+        ``account_id``, ``period``, ``revenue`` (same period as the scores): adds
+        ``growth_next`` and ``grew_next``.
+    opportunities : DataFrame, optional
+        CRM opportunities (``account_id``, ``close_date``, ``status``, ``source``): those
+        whose ``source`` is ``renewal_source`` give ``renewed_next``.
+    renewal_source : str
+        The ``source`` value that marks a renewal opportunity.
 
     Returns
     -------
     DataFrame
-        The rows of ``scores`` for accounts still customers at the end of the period,
-        with ``lost_next`` (1 if lost in the next period) and ``ltr``.
+        The rows of ``scores`` for accounts still customers at the end of the period, with
+        ``lost_next`` (1 if lost in the next period), ``ltr``, and where the tables are
+        given: ``renewed_next`` (1 if every renewal closing next period was won, 0 if one
+        was lost, missing without one), ``growth_next`` (log of next period's revenue over
+        this period's) and ``grew_next`` (1 if it rose). Growth is missing where either
+        period is prorated: the account's first period, and the period it is lost in.
     """
     periods.check(freq)
-    lost = accounts.set_index("account_id")["lost_date"]
-    lost_period = periods.labels(lost, freq)
+    info = accounts.set_index("account_id")
+    lost_period = periods.labels(info["lost_date"], freq)
     out = scores.copy()
     # labels of one frequency sort as text; "9999" stands for "not lost"
     lp = lost_period.reindex(out["account_id"]).fillna("9999").to_numpy(dtype=str)
     nxt = (pd.PeriodIndex(out["period"], freq=freq) + 1).astype(str).to_numpy()
     out["lost_next"] = (lp == nxt).astype(int)
-    out = out[lp > out["period"].to_numpy(dtype=str)]  # still a customer after the period
+    keep = lp > out["period"].to_numpy(dtype=str)  # still a customer after the period
+    out, nxt = out[keep], nxt[keep]
     if responses is not None:
         per = periods.labels(responses["response_date"], freq)
         ltr = responses.assign(period=per).groupby(["account_id", "period"])["ltr"].mean()
         out = out.join(ltr, on=["account_id", "period"])
+    if opportunities is not None:
+        ren = opportunities[(opportunities["source"] == renewal_source)
+                            & opportunities["status"].isin(["won", "lost"])]
+        decided = (ren.assign(period=periods.labels(ren["close_date"], freq),
+                              lost=ren["status"].eq("lost"))
+                   .groupby(["account_id", "period"])["lost"].any())
+        lost_any = decided.reindex(pd.MultiIndex.from_arrays([out["account_id"], nxt]))
+        out["renewed_next"] = (1.0 - lost_any.to_numpy(dtype=float))  # NaN: none decided
+    if revenue is not None:
+        rev = revenue.groupby(["account_id", "period"])["revenue"].sum()
+        now = rev.reindex(pd.MultiIndex.from_arrays([out["account_id"], out["period"]]))
+        then = rev.reindex(pd.MultiIndex.from_arrays([out["account_id"], nxt]))
+        first = periods.labels(info["customer_since"], freq).reindex(out["account_id"])
+        ok = ((now.to_numpy() > 0) & (then.to_numpy() > 0) & (out["lost_next"].to_numpy() == 0)
+              & (first.to_numpy(dtype=str) != out["period"].to_numpy(dtype=str)))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            growth = np.log(then.to_numpy() / now.to_numpy())
+        out["growth_next"] = np.where(ok, growth, np.nan)
+        out["grew_next"] = np.where(ok, (growth > 0).astype(float), np.nan)
     return out.reset_index(drop=True)
 
 
-def _auc_interval(y, p, groups, n_boot, rng, confidence):
+def _boot_aucs(y, scores: dict, groups, n_boot, rng) -> dict:
+    """AUC of each score on the same account resamples (so differences are paired)."""
     codes, uniques = pd.factorize(groups)
     k = len(uniques)
     members = [np.flatnonzero(codes == g) for g in range(k)]
-    draws = []
+    draws = {name: [] for name in scores}
     for _ in range(n_boot):
         idx = np.concatenate([members[g] for g in rng.integers(0, k, k)])
         yy = y[idx]
         if yy.min() != yy.max():
-            draws.append(roc_auc_score(yy, p[idx]))
-    alpha = (1 - confidence) / 2
-    return np.quantile(draws, alpha), np.quantile(draws, 1 - alpha)
+            for name, p in scores.items():
+                draws[name].append(roc_auc_score(yy, p[idx]))
+    return {name: np.array(d) for name, d in draws.items()}
 
 
 def predictive_power(panel: pd.DataFrame, predictors: dict, outcome: str = "lost_next",
                      test_from: str | None = None, n_boot: int = 500, confidence: float = 0.95,
-                     random_state=None) -> pd.DataFrame:
+                     random_state=None, baseline: str | None = "NPS") -> pd.DataFrame:
     """AUC of each predictor set on held-out later periods, on the same rows for all.
 
     Parameters
@@ -87,13 +130,20 @@ def predictive_power(panel: pd.DataFrame, predictors: dict, outcome: str = "lost
         First held-out period; default the last third of the periods.
     n_boot : int
         Account resamples for the AUC interval.
+    confidence : float
+        Level of the intervals.
+    random_state : int, optional
+    baseline : str, optional
+        Predictor set the others are compared with (ignored if not among ``predictors``).
 
     Returns
     -------
     DataFrame
         Indexed by predictor set: ``auc``, ``ci_low``, ``ci_high``, ``n_train``,
-        ``n_test``, ``events_test`` (outcomes in the held-out rows). ``attrs["note"]`` warns
-        when fewer than 20 events make the comparison uncertain.
+        ``n_test``, ``events_test`` (outcomes in the held-out rows) and, against the
+        baseline, ``gain`` (AUC minus the baseline's, on the same rows) with ``gain_low``,
+        ``gain_high`` from the same account resamples (paired). ``attrs["note"]`` warns
+        when fewer than 20 events (or non-events) make the comparison uncertain.
     """
     cols = sorted({c for cs in predictors.values() for c in cs})
     missing = [c for c in cols + [outcome] if c not in panel.columns]
@@ -110,23 +160,36 @@ def predictive_power(panel: pd.DataFrame, predictors: dict, outcome: str = "lost
         if part[outcome].nunique() < 2:
             raise ParameterError(f"the {name} periods have no {outcome} events to learn from")
     rng = np.random.default_rng(random_state)
-    rows = {}
-    y = test[outcome].to_numpy()
+    y = test[outcome].to_numpy(dtype=int)
+    probs = {}
     for name, cs in predictors.items():
         scaler = StandardScaler().fit(train[cs])
         model = LogisticRegression().fit(scaler.transform(train[cs]), train[outcome])
-        p = model.predict_proba(scaler.transform(test[cs]))[:, 1]
-        lo, hi = _auc_interval(y, p, test["account_id"].to_numpy(), n_boot, rng, confidence)
-        rows[name] = {"auc": roc_auc_score(y, p), "ci_low": lo, "ci_high": hi,
-                      "n_train": len(train), "n_test": len(test), "events_test": int(y.sum())}
+        probs[name] = model.predict_proba(scaler.transform(test[cs]))[:, 1]
+    draws = _boot_aucs(y, probs, test["account_id"].to_numpy(), n_boot, rng)
+    alpha = (1 - confidence) / 2
+    rows = {}
+    for name, p in probs.items():
+        auc = roc_auc_score(y, p)
+        rows[name] = {"auc": auc, "ci_low": np.quantile(draws[name], alpha),
+                      "ci_high": np.quantile(draws[name], 1 - alpha), "n_train": len(train),
+                      "n_test": len(test), "events_test": int(y.sum())}
+        if baseline in probs:
+            diff = draws[name] - draws[baseline]
+            rows[name].update(gain=auc - roc_auc_score(y, probs[baseline]),
+                              gain_low=np.quantile(diff, alpha),
+                              gain_high=np.quantile(diff, 1 - alpha))
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.index.name = "predictors"
     events = int(y.sum())
-    what = "losses in the next period" if outcome == "lost_next" else f"{outcome} events"
-    note = (f"Only {events} {what} in the held-out periods (from {test_from}): the AUCs are "
-            "too uncertain to rank the predictors; more accounts or periods are needed."
-            if events < 20 else "")
-    out.attrs.update({"test_from": test_from, "outcome": outcome, "note": note})
+    what = OUTCOMES.get(outcome, f"{outcome} events")
+    few = (f"{events} {what}" if events <= len(y) - events
+           else f"{len(y) - events} account-periods without {what}")
+    note = (f"Only {few} in the held-out periods (from {test_from}): the AUCs are too "
+            "uncertain to rank the predictors; more accounts or periods are needed."
+            if min(events, len(y) - events) < 20 else "")
+    out.attrs.update({"test_from": test_from, "outcome": outcome, "note": note,
+                      "baseline": baseline if baseline in probs else None})
     return out
 
 
