@@ -167,7 +167,7 @@ def sheet_name(text: str, taken=()) -> str:
     return name
 
 
-def write_workbook(path, sheets, percent=None, bands=None) -> Path:
+def write_workbook(path, sheets, percent=None, bands=None, charts=None) -> Path:
     """Write sheets of tables and sentences to an Excel workbook, atomically.
 
     Every text cell is written as text: a customer's comment that starts with ``=``,
@@ -184,6 +184,10 @@ def write_workbook(path, sheets, percent=None, bands=None) -> Path:
     bands : dict, optional
         Sheet name → (columns, amber, green): values below ``amber`` red, below ``green``
         amber, else green.
+    charts : dict, optional
+        Sheet name → list of native Excel charts drawn from the sheet's table, each a dict:
+        ``type`` (``bar``, ``column``, ``line``), ``title``, ``categories`` (column of
+        labels) and ``values`` (list of columns, one series each).
 
     Returns
     -------
@@ -199,7 +203,7 @@ def write_workbook(path, sheets, percent=None, bands=None) -> Path:
 
     from .paths import atomic_write_bytes
 
-    percent, bands = percent or {}, bands or {}
+    percent, bands, charts = percent or {}, bands or {}, charts or {}
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False,
                                    "strings_to_urls": False, "strings_to_numbers": False})
@@ -262,5 +266,18 @@ def write_workbook(path, sheets, percent=None, bands=None) -> Path:
                                              "format": fills["amber"]})
                 ws.conditional_format(*rng, {"type": "cell", "criteria": ">=", "value": green,
                                              "format": fills["green"]})
+        for i, spec in enumerate(charts.get(raw_name, ())):
+            if not len(df):
+                continue
+            cols = list(df.columns)
+            chart = wb.add_chart({"type": spec.get("type", "bar")})
+            cat = cols.index(pretty(spec["categories"]))
+            for v in spec["values"]:
+                c = cols.index(pretty(v))
+                chart.add_series({"name": [name, 0, c], "categories": [name, 1, cat, len(df), cat],
+                                  "values": [name, 1, c, len(df), c]})
+            chart.set_title({"name": spec.get("title", "")})
+            chart.set_legend({"position": "bottom"})
+            ws.insert_chart(len(df) + 3 + 16 * i, 1, chart, {"x_scale": 1.4, "y_scale": 1.1})
     wb.close()
     return atomic_write_bytes(path, buf.getvalue())

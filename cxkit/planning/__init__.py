@@ -1,0 +1,22 @@
+"""Key-account planning: key-weighted feedback, lenses, advocacy, coverage and objectives.
+
+- :mod:`~cxkit.planning.config`: ``params/planning.yaml``, checked (:func:`load_config`);
+- :mod:`~cxkit.planning.keyweight`: key weight from tenure and interaction frequency,
+  key-weighted means and credibility shrinkage (:func:`key_weight`, :func:`shrink`);
+- :mod:`~cxkit.planning.lenses`: value delivery against obstacles, raw and key-weighted;
+- :mod:`~cxkit.planning.advocacy`: the advocacy ladder and buying-influencer coverage;
+- :mod:`~cxkit.planning.objectives`: rules that turn the data into objectives (MBOs);
+- :mod:`~cxkit.planning.plan`: :class:`KeyAccountPlanner` and :class:`AccountPlan`;
+- :mod:`~cxkit.planning.workbook`: the client workbook of one account.
+"""
+from .advocacy import RUNGS, account_rungs, coverage, ladder, respondent_rungs
+from .config import check_config, load_config
+from .keyweight import key_weight, shrink, structure, weighted_mean
+from .lenses import account_lenses, group_lenses
+from .objectives import objectives
+from .plan import AccountPlan, KeyAccountPlanner, revenue_economics
+
+__all__ = ["AccountPlan", "KeyAccountPlanner", "RUNGS", "account_lenses", "account_rungs",
+           "check_config", "coverage", "group_lenses", "key_weight", "ladder", "load_config",
+           "objectives", "respondent_rungs", "revenue_economics", "shrink", "structure",
+           "weighted_mean"]

@@ -1,0 +1,139 @@
+"""Lenses: what we deliver read against what gets in its way, raw and key-weighted.
+
+A lens pairs a value-delivery question (quantitative: data accuracy) with an obstacle to
+value delivery (qualitative: project-manager expertise). Each side is a % analysis score,
+``mean rating / scale_max * 100``. The lower side is the place to act.
+
+Two readings per side, shown side by side:
+
+- per account: the account's own % (raw) and the same shrunk toward its segment by
+  credibility (key-weighted, :func:`cxkit.planning.keyweight.shrink`);
+- per owner (account or project manager) or segment: answers pooled as they come (raw)
+  and weighted by each account's key weight (key-weighted).
+
+A row is flagged where weighting changes the conclusion: the lower side is a different
+question, or a side moves by ``flag_points`` or more. Sides within half a point are level,
+and the obstacle is the place to act: it is what stands in the way of the value.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError
+from .keyweight import shrink, weighted_mean
+
+COLUMNS = ["lens", "value", "obstacle", "value_pct", "value_pct_weighted", "obstacle_pct",
+           "obstacle_pct_weighted", "answers", "act_on", "act_on_raw", "gap_points",
+           "weighting_changes", "note"]
+
+
+def _check(answers: pd.DataFrame, config: dict) -> None:
+    for i, lens in enumerate(config["lenses"]):
+        for side in ("value", "obstacle"):
+            q = lens[side]
+            if q not in answers.columns:
+                raise DataError(f"responses: no column {q!r} for lens {lens['name']!r} "
+                                f"({config.get('source', 'planning configuration')}, "
+                                f"lenses[{i}].{side})")
+
+
+TIE_POINTS = 0.5  # sides this close are level: act on the obstacle, as the root of both
+
+
+def _conclude(rows: pd.DataFrame, flag_points: float) -> pd.DataFrame:
+    vw, ow = rows["value_pct_weighted"], rows["obstacle_pct_weighted"]
+    vr, orw = rows["value_pct"], rows["obstacle_pct"]
+    rows["act_on"] = np.where(ow < vw + TIE_POINTS, rows["obstacle"], rows["value"])
+    rows["act_on_raw"] = np.where(orw < vr + TIE_POINTS, rows["obstacle"], rows["value"])
+    rows.loc[vw.isna() | ow.isna(), "act_on"] = ""
+    rows.loc[vr.isna() | orw.isna(), "act_on_raw"] = ""
+    rows["gap_points"] = (vw - ow).abs()
+    flip = (rows["act_on"] != rows["act_on_raw"]) & (rows["act_on"] != "")
+    moved = pd.concat([(vw - vr).abs(), (ow - orw).abs()], axis=1).max(axis=1)
+    rows["weighting_changes"] = flip | (moved >= flag_points)
+    rows["note"] = np.where(
+        flip, "weighting changes the lower side",
+        np.where(moved >= flag_points,
+                 [f"weighting moves a score by {m:.0f} points" for m in moved.fillna(0)], ""))
+    return rows[COLUMNS]
+
+
+def account_lenses(answers: pd.DataFrame, accounts: pd.DataFrame, config: dict) -> pd.DataFrame:
+    """Lens scores of every account: raw % and credibility-shrunk %, lower side flagged.
+
+    Parameters
+    ----------
+    answers : DataFrame
+        Survey responses in the planning window with ``account_id``, ``key_weight`` and
+        the lens questions.
+    accounts : DataFrame
+        Indexed by ``account_id`` with the credibility group column (``segment``).
+    config : dict
+
+    Returns
+    -------
+    DataFrame
+        One row per account and lens, indexed by ``account_id``: :data:`COLUMNS`.
+        ``attrs["structure"]`` holds the credibility estimate per question.
+    """
+    _check(answers, config)
+    scale = float(config["scale_max"])
+    group = accounts[config["credibility"]["group"]]
+    prior = config["credibility"]["prior_strength"]
+    shrunk, structure = {}, {}
+    for q in sorted({lens[s] for lens in config["lenses"] for s in ("value", "obstacle")}):
+        shrunk[q] = shrink(answers, q, group, weight="key_weight", prior_strength=prior)
+        structure[q] = shrunk[q].attrs["structure"]
+    parts = []
+    for lens in config["lenses"]:
+        v, o = shrunk[lens["value"]], shrunk[lens["obstacle"]]
+        idx = v.index.union(o.index)
+        rows = pd.DataFrame({
+            "lens": lens["name"], "value": lens["value"], "obstacle": lens["obstacle"],
+            "value_pct": v["mean"].reindex(idx) / scale * 100,
+            "value_pct_weighted": v["shrunk"].reindex(idx) / scale * 100,
+            "obstacle_pct": o["mean"].reindex(idx) / scale * 100,
+            "obstacle_pct_weighted": o["shrunk"].reindex(idx) / scale * 100,
+            "answers": pd.concat([v["n"], o["n"]], axis=1).reindex(idx).max(axis=1)}, index=idx)
+        parts.append(rows)
+    out = _conclude(pd.concat(parts), float(config["flag_points"])) if parts else \
+        pd.DataFrame(columns=COLUMNS)
+    out.index.name = "account_id"
+    out = out.sort_index(kind="stable")
+    out.attrs["structure"] = structure
+    return out
+
+
+def group_lenses(answers: pd.DataFrame, by: pd.Series, config: dict) -> pd.DataFrame:
+    """Lens scores per owner or segment: answers pooled raw and weighted by key weight.
+
+    Parameters
+    ----------
+    answers : DataFrame
+        As for :func:`account_lenses`.
+    by : Series
+        The group of each answer (e.g. its account's project manager), same index.
+
+    Returns
+    -------
+    DataFrame
+        One row per group and lens, indexed by the group: :data:`COLUMNS`.
+    """
+    _check(answers, config)
+    scale = float(config["scale_max"])
+    parts = []
+    for lens in config["lenses"]:
+        v, o = answers[lens["value"]], answers[lens["obstacle"]]
+        w = answers["key_weight"]
+        rows = pd.DataFrame({
+            "lens": lens["name"], "value": lens["value"], "obstacle": lens["obstacle"],
+            "value_pct": v.groupby(by).mean() / scale * 100,
+            "value_pct_weighted": weighted_mean(v, w, by) / scale * 100,
+            "obstacle_pct": o.groupby(by).mean() / scale * 100,
+            "obstacle_pct_weighted": weighted_mean(o, w, by) / scale * 100,
+            "answers": pd.concat([v.notna(), o.notna()], axis=1).any(axis=1).groupby(by).sum()})
+        parts.append(rows)
+    out = _conclude(pd.concat(parts), float(config["flag_points"]))
+    out.index.name = by.name
+    return out.sort_index(kind="stable")

@@ -1,0 +1,159 @@
+"""Objectives (MBOs) from the data, by rules in ``params/planning.yaml``.
+
+Each rule that fires for an account gives one measurable objective: who owns it, what is
+measured, where it stands, the target, the due date, and the evidence that triggered it.
+
+Rules:
+
+- ``lens_lower``: the lower side of a lens (key-weighted) is below ``below`` % → raise it
+  by ``gain_points`` (owner: the lens's owner, e.g. the project manager); at most
+  ``per_account`` objectives per account (default 1), the lowest scores first;
+- ``engagement``: an account of ``segments`` seen less often than ``target`` → move it
+  to ``target`` engagement;
+- ``advocacy_play``: a reference account that is not yet an advocate → advocacy play;
+- ``chi_falling``: CHI fell ``periods`` periods in a row → recovery plan back to where it
+  was before the fall;
+- ``coverage``: no feedback from ``roles`` in the window → get it.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..io.schemas import FREQUENCIES
+from ..reports import pretty
+
+COLUMNS = ["account_id", "rule", "objective", "owner_role", "owner", "measure", "current",
+           "target", "due", "evidence"]
+
+
+def _owner(accounts: pd.DataFrame, account_id, column: str) -> str:
+    if column in accounts.columns and pd.notna(accounts.at[account_id, column]):
+        return str(accounts.at[account_id, column])
+    return ""
+
+
+def objectives(accounts: pd.DataFrame, config: dict, plan_date, lenses: pd.DataFrame | None = None,
+               rungs: pd.DataFrame | None = None, chi: pd.DataFrame | None = None,
+               coverage: pd.DataFrame | None = None, key_weights: pd.DataFrame | None = None
+               ) -> pd.DataFrame:
+    """Objectives for each account, from the rules of the configuration.
+
+    Parameters
+    ----------
+    accounts : DataFrame
+        Indexed by ``account_id``: ``segment``, ``interaction_frequency`` and the owner
+        columns (``account_manager``, ``project_manager``).
+    config : dict
+    plan_date : date-like
+        Objectives are due ``objectives.horizon_months`` after it.
+    lenses, rungs, coverage, key_weights : DataFrame, optional
+        From :func:`account_lenses`, :func:`account_rungs`, :func:`coverage` and
+        :func:`key_weight`; a rule whose input is missing does not fire.
+    chi : DataFrame, optional
+        ``account_id``, ``period``, ``chi``.
+
+    Returns
+    -------
+    DataFrame
+        One row per objective: :data:`COLUMNS` (``current`` and ``target`` are text with
+        their unit, so numbers and frequencies sit in one column).
+    """
+    cfg = config["objectives"]
+    due = (pd.Timestamp(plan_date) + pd.DateOffset(months=int(cfg["horizon_months"]))).date()
+    window = int(config["window_months"])
+    rows = []
+
+    def add(account_id, rule, objective, owner_role, measure, current, target, evidence):
+        rows.append({"account_id": account_id, "rule": rule, "objective": objective,
+                     "owner_role": pretty(owner_role),
+                     "owner": _owner(accounts, account_id, owner_role), "measure": measure,
+                     "current": current, "target": target, "due": due, "evidence": evidence})
+
+    lens_owner = {lens["name"]: lens.get("owner", "account_manager") for lens in config["lenses"]}
+    for rule in cfg["rules"]:
+        kind = rule["rule"]
+        if kind == "lens_lower" and lenses is not None:
+            below, gain = float(rule.get("below", 85)), float(rule.get("gain_points", 10))
+            low = lenses[lenses["act_on"] != ""].copy()
+            low["side"] = np.where(low["act_on"] == low["value"], "value", "obstacle")
+            low["lower"] = np.where(low["side"] == "value", low["value_pct_weighted"],
+                                    low["obstacle_pct_weighted"])
+            low = low[(low["lower"] < below) & low.index.isin(accounts.index)]
+            low = (low.rename_axis("account_id").reset_index()
+                   .sort_values(["account_id", "lower"], kind="stable")
+                   .groupby("account_id").head(int(rule.get("per_account", 1)))
+                   .set_index("account_id"))
+            for account_id, r in low.iterrows():
+                side, cur = r["side"], r["lower"]
+                other = "obstacle" if side == "value" else "value"
+                add(account_id, kind,
+                    f"Raise {pretty(r['act_on'])} from {cur:.0f}% to {min(100, cur + gain):.0f}%",
+                    rule.get("owner", lens_owner.get(r["lens"], "account_manager")),
+                    f"% score: {pretty(r['act_on'])} (key-weighted)", f"{cur:.0f}%",
+                    f"{min(100, cur + gain):.0f}%",
+                    f"Lens {r['lens']}: {pretty(r[side])} {cur:.0f}% against "
+                    f"{pretty(r[other])} {r[f'{other}_pct_weighted']:.0f}% (key-weighted; raw "
+                    f"{r[f'{side}_pct']:.0f}% and {r[f'{other}_pct']:.0f}%), "
+                    f"{int(r['answers'])} answers in {window} months")
+        elif kind == "engagement":
+            target = rule["target"]
+            segments = rule.get("segments")
+            rank = {f: i for i, f in enumerate(FREQUENCIES)}  # weekly first
+            for account_id, a in accounts.iterrows():
+                freq = a.get("interaction_frequency")
+                if segments and a.get("segment") not in segments:
+                    continue
+                if freq not in rank or target not in rank or rank[freq] <= rank[target]:
+                    continue
+                evidence = f"{pretty(str(a.get('segment', '')))} account with {freq} contact"
+                if key_weights is not None and account_id in key_weights.index:
+                    k = key_weights.loc[account_id]
+                    factors = config["key_weight"]["frequency"]
+                    now = k["key_weight"]
+                    then = k["tenure_factor"] * factors.get(target, np.nan)
+                    evidence += f"; key weight {now:.2f}, {then:.2f} once {target}"
+                add(account_id, kind, f"Move to {target} engagement",
+                    rule.get("owner", "account_manager"), "Interaction frequency", freq, target,
+                    evidence)
+        elif kind == "advocacy_play" and rungs is not None:
+            for account_id, r in rungs.iterrows():
+                if r["rung"] != "reference" or account_id not in accounts.index:
+                    continue
+                add(account_id, kind, "Advocacy play: turn this reference account into an "
+                    "advocate", rule.get("owner", "account_manager"),
+                    "Share of respondents recommending unprompted", f"{r['advocate']:.0%}",
+                    "50%",
+                    f"{r['reference']:.0%} of {int(r['respondents'])} respondents would "
+                    f"recommend us when asked, {r['advocate']:.0%} do so unprompted")
+        elif kind == "chi_falling" and chi is not None:
+            n = int(rule.get("periods", 2))
+            for account_id, hist in chi.dropna(subset=["chi"]).groupby("account_id"):
+                if account_id not in accounts.index or len(hist) < n + 1:
+                    continue
+                tail = hist.sort_values("period").tail(n + 1)
+                values = tail["chi"].to_numpy()
+                if not np.all(np.diff(values) < 0):
+                    continue
+                path = " → ".join(f"{v:.0f}" for v in values)
+                add(account_id, kind,
+                    f"Recovery plan: bring CHI back from {values[-1]:.0f} to {values[0]:.0f}",
+                    rule.get("owner", "account_manager"), "Customer Health Index",
+                    f"{values[-1]:.0f}", f"{values[0]:.0f}",
+                    f"CHI fell {n} periods in a row: {path} "
+                    f"({tail['period'].iloc[0]} to {tail['period'].iloc[-1]})")
+        elif kind == "coverage" and coverage is not None:
+            for account_id, c in coverage.iterrows():
+                if account_id not in accounts.index:
+                    continue
+                for role in rule["roles"]:
+                    if c.get(f"{role} responses", 0) > 0:
+                        continue
+                    k = int(c.get(f"{role} contacts", 0))
+                    evidence = (f"{k} {role} contact(s) on file, none answered in the last "
+                                f"{window} months" if k else f"no {role} contact on file")
+                    add(account_id, kind, f"Get feedback from a {role}",
+                        rule.get("owner", "account_manager"), f"{role.capitalize()} responses",
+                        "0", "at least 1", evidence)
+    out = pd.DataFrame(rows, columns=COLUMNS)
+    return out.sort_values("account_id", kind="stable").reset_index(drop=True)

@@ -1,0 +1,418 @@
+"""Key-account plans: the whole portfolio prepared once, then read account by account.
+
+:class:`KeyAccountPlanner` computes, for the planning window before the plan date, every
+account's key weight, lens scores (raw and key-weighted), advocacy rung, influencer
+coverage, CHI and NPS trends and objectives. :meth:`KeyAccountPlanner.account` returns an
+:class:`AccountPlan` (what the key_account_plan notebook and the client workbook show);
+:meth:`KeyAccountPlanner.portfolio` returns accounts of one manager or segment side by
+side (the portfolio_plan notebook).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .. import nps, periods
+from ..errors import ParameterError
+from ..reports import pretty
+from .advocacy import RUNGS, account_rungs, coverage, ladder
+from .config import load_config
+from .keyweight import key_weight
+from .lenses import account_lenses, group_lenses
+from .objectives import objectives
+
+ARROWS = {"up": "↑", "down": "↓", "flat": "→"}
+
+
+def _arrow(change, threshold) -> str:
+    if change is None or pd.isna(change):
+        return ""
+    return ARROWS["up"] if change > threshold else ARROWS["down"] if change < -threshold \
+        else ARROWS["flat"]
+
+
+def revenue_economics(revenue: pd.DataFrame, plan_period: str, freq: str = "Q") -> pd.DataFrame:
+    """Spend over the last 12 months to the plan period and its growth on the 12 before.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``account_id``: ``spend``, ``previous`` (the 12 months before),
+        ``growth`` (``spend / previous - 1``; missing unless both years are complete).
+    """
+    per_year = {"Q": 4, "M": 12, "Y": 1}[periods.check(freq)]
+    end = pd.Period(plan_period, freq=freq)
+    this = [str(end - i) for i in range(per_year)]
+    before = [str(end - per_year - i) for i in range(per_year)]
+    rev = revenue.pivot_table(index="account_id", columns="period", values="revenue",
+                              aggfunc="sum")
+    a = rev.reindex(columns=this)
+    b = rev.reindex(columns=before)
+    out = pd.DataFrame({"spend": a.sum(axis=1, min_count=1), "previous": b.sum(axis=1,
+                                                                              min_count=1)})
+    complete = a.notna().all(axis=1) & b.notna().all(axis=1) & (out["previous"] > 0)
+    out["growth"] = (out["spend"] / out["previous"] - 1).where(complete)
+    return out
+
+
+class KeyAccountPlanner:
+    """Prepare key-account plans for a portfolio.
+
+    Parameters
+    ----------
+    config : str or dict
+        Planning configuration (``params/planning.yaml``) or a checked dict.
+    plan_date : str
+        Date of the plan (``YYYY-MM-DD``); empty: the latest survey response.
+    model : str
+        Health-index model for the CHI trend (``params/chi_model.yaml``); used when the
+        data has a ``kpis`` table.
+    period : str
+        Period of revenue and KPIs: Q, M or Y.
+    trend_threshold : float
+        CHI points of change shown as a rising or falling arrow.
+
+    Attributes
+    ----------
+    config_ : dict
+    plan_date_ : Timestamp
+    window_ : tuple of Timestamp
+        The planning window (start exclusive, end inclusive).
+    accounts_ : DataFrame
+        Accounts that are customers on the plan date, with their key weight columns.
+    answers_ : DataFrame
+        Survey responses in the window, with ``role`` and ``key_weight``.
+    lenses_ : DataFrame
+        :func:`~cxkit.planning.account_lenses` for every account with answers.
+    rungs_, ladder_ : DataFrame
+        Each account's advocacy rung; accounts, spend and growth per rung.
+    coverage_ : DataFrame
+        Buying-influencer coverage per account.
+    economics_ : DataFrame
+        Spend and growth per account (:func:`revenue_economics`).
+    chi_ : DataFrame or None
+        ``account_id``, ``period``, ``chi`` for the accounts.
+    objectives_ : DataFrame
+        Every account's objectives.
+
+    Examples
+    --------
+    >>> from cxkit import io
+    >>> from cxkit.planning import KeyAccountPlanner
+    >>> planner = KeyAccountPlanner().fit(io.load("data/sample"))
+    >>> plan = planner.account(planner.accounts_.index[0])
+    >>> sorted(plan.header())[:3]
+    ['account_id', 'account_manager', 'chi']
+    """
+
+    def __init__(self, config="params/planning.yaml", plan_date: str = "",
+                 model: str = "params/chi_model.yaml", period: str = "Q",
+                 trend_threshold: float = 2.0):
+        self.config = config
+        self.plan_date = plan_date
+        self.model = model
+        self.period = period
+        self.trend_threshold = trend_threshold
+
+    def fit(self, tables: dict) -> "KeyAccountPlanner":
+        """Prepare every account's plan from validated tables; returns self."""
+        periods.check(self.period)
+        cfg = self.config if isinstance(self.config, dict) else load_config(self.config)
+        self.config_ = cfg
+        for name in ("accounts", "responses"):
+            if name not in tables:
+                raise ParameterError(f"the data folder has no {name} table to plan from")
+        accounts = tables["accounts"].set_index("account_id")
+        responses = tables["responses"]
+        self.plan_date_ = (pd.Timestamp(self.plan_date) if self.plan_date
+                           else responses["response_date"].max().normalize())
+        start = self.plan_date_ - pd.DateOffset(months=int(cfg["window_months"]))
+        self.window_ = (start, self.plan_date_)
+        self.plan_period_ = str(self.plan_date_.to_period(self.period))
+        live = accounts["lost_date"].isna() | (accounts["lost_date"] > self.plan_date_)
+        live &= accounts["customer_since"] <= self.plan_date_
+        kw = key_weight(accounts[live].reset_index(), self.plan_date_, cfg)
+        self.key_weights_ = kw
+        self.accounts_ = accounts[live].join(kw.drop(columns=["interaction_frequency"]))
+        contacts = tables.get("contacts")
+        self.contacts_ = contacts
+        win = responses[(responses["response_date"] > start)
+                        & (responses["response_date"] <= self.plan_date_)
+                        & responses["account_id"].isin(self.accounts_.index)].copy()
+        if contacts is not None:
+            win["role"] = win["contact_id"].map(contacts.set_index("contact_id")["role"])
+        win["key_weight"] = win["account_id"].map(kw["key_weight"])
+        self.answers_ = win
+        self.previous_answers_ = responses[
+            (responses["response_date"] > start - pd.DateOffset(months=int(cfg["window_months"])))
+            & (responses["response_date"] <= start)]
+        self.lenses_ = account_lenses(win, self.accounts_, cfg)
+        self.rungs_ = account_rungs(win, float(cfg["advocacy"]["satisfied_from"]))
+        rev = tables.get("revenue")
+        self.economics_ = (revenue_economics(rev, self.plan_period_, self.period)
+                           .reindex(self.accounts_.index) if rev is not None else
+                           pd.DataFrame(index=self.accounts_.index,
+                                        columns=["spend", "previous", "growth"], dtype=float))
+        self.ladder_ = ladder(self.rungs_, self.economics_)
+        self.coverage_ = coverage(contacts, win, self.accounts_.index)
+        self.chi_ = self._chi(tables)
+        self.objectives_ = objectives(self.accounts_, cfg, self.plan_date_, lenses=self.lenses_,
+                                      rungs=self.rungs_, chi=self.chi_, coverage=self.coverage_,
+                                      key_weights=self.key_weights_)
+        return self
+
+    def _chi(self, tables) -> pd.DataFrame | None:
+        self.chi_bands_ = {"amber": 50.0, "green": 75.0}
+        if "kpis" not in tables or not self.model:
+            return None
+        from ..chi import kpi_wide, load_model, score
+
+        model = load_model(self.model)
+        self.chi_bands_ = model.bands
+        wide = kpi_wide(tables["kpis"])
+        for k in model.kpi_names:
+            if k not in wide.columns:
+                wide[k] = np.nan
+        wide = wide[wide["period"] <= self.plan_period_]
+        scored = wide[["account_id", "period"]].join(score(wide, model)[["chi", "band"]])
+        return scored[scored["account_id"].isin(self.accounts_.index)].reset_index(drop=True)
+
+    # ------------------------------------------------------------------ views
+    def account(self, account_id: str) -> "AccountPlan":
+        """The plan of one account (a customer on the plan date)."""
+        if account_id not in self.accounts_.index:
+            raise ParameterError(f"account {account_id!r} is not a customer on "
+                                 f"{self.plan_date_.date()} (or not in the accounts table)")
+        return AccountPlan(self, account_id)
+
+    def select(self, account_manager: str = "", segment: str = "") -> list[str]:
+        """Account ids of one account manager and/or segment (all when both are empty)."""
+        a = self.accounts_
+        keep = pd.Series(True, index=a.index)
+        if account_manager:
+            keep &= a["account_manager"] == account_manager
+        if segment:
+            keep &= a["segment"] == segment
+        if not keep.any():
+            raise ParameterError(f"no customer accounts for account manager {account_manager!r}"
+                                 f" and segment {segment!r}" if account_manager else
+                                 f"no customer accounts in segment {segment!r}")
+        return list(a.index[keep])
+
+    def portfolio(self, account_ids) -> pd.DataFrame:
+        """Accounts side by side: key weight, spend, CHI, NPS, rung, coverage, objectives."""
+        rows = [AccountPlan(self, a).header() for a in account_ids]
+        out = pd.DataFrame(rows).set_index("account_id")
+        cols = ["name", "segment", "account_manager", "tenure_years", "interaction_frequency",
+                "key_weight", "spend", "growth", "chi", "chi_trend", "nps", "respondents",
+                "rung", "roles_missing", "objectives"]
+        return out[cols]
+
+    def group_lenses(self, by: str, account_ids=None) -> pd.DataFrame:
+        """Lens scores per ``by`` (an accounts column: project_manager, segment...)."""
+        if by not in self.accounts_.columns:
+            raise ParameterError(f"accounts have no column {by!r} to group lenses by")
+        ans = self.answers_
+        if account_ids is not None:
+            ans = ans[ans["account_id"].isin(account_ids)]
+        return group_lenses(ans, ans["account_id"].map(self.accounts_[by]).rename(by),
+                            self.config_)
+
+
+class AccountPlan:
+    """One account's plan: header, lenses, drivers, advocacy, coverage, comments, objectives.
+
+    Built by :meth:`KeyAccountPlanner.account`; every method returns plain data.
+    """
+
+    def __init__(self, planner: KeyAccountPlanner, account_id: str):
+        self.planner = planner
+        self.account_id = account_id
+        self.info = planner.accounts_.loc[account_id]
+        self.answers = planner.answers_[planner.answers_["account_id"] == account_id]
+
+    def header(self) -> dict:
+        """Who the account is and how it is doing: key weight, revenue, CHI, NPS, rung."""
+        p, a, i = self.planner, self.account_id, self.info
+        eco = p.economics_.loc[a] if a in p.economics_.index else pd.Series(dtype=float)
+        out = {"account_id": a, "name": i["name"], "segment": i["segment"],
+               "account_manager": i["account_manager"],
+               "project_manager": i.get("project_manager", ""),
+               "customer_since": i["customer_since"].date(),
+               "tenure_years": float(i["tenure_years"]),
+               "interaction_frequency": i["interaction_frequency"],
+               "key_weight": float(i["key_weight"]),
+               "spend": float(eco.get("spend", np.nan)), "growth": float(eco.get("growth", np.nan))}
+        chi = self.chi_history()
+        out["chi"] = float(chi["chi"].iloc[-1]) if len(chi) else np.nan
+        out["chi_change"] = float(chi["chi"].diff().iloc[-1]) if len(chi) > 1 else np.nan
+        out["chi_trend"] = _arrow(out["chi_change"], p.trend_threshold)
+        now = self.answers["ltr"].dropna()
+        before = p.previous_answers_.loc[p.previous_answers_["account_id"] == a, "ltr"].dropna()
+        out["nps"] = nps.summary(now)["nps"] if len(now) else np.nan
+        out["nps_previous"] = nps.summary(before)["nps"] if len(before) else np.nan
+        out["nps_change"] = out["nps"] - out["nps_previous"]
+        out["respondents"] = int(self.answers["contact_id"].nunique())
+        out["responses"] = int(len(self.answers))
+        r = p.rungs_["rung"].get(a)
+        out["rung"] = str(r) if r is not None and pd.notna(r) else "no feedback"
+        cov = p.coverage_.loc[a]
+        out["roles_missing"] = cov["missing"]
+        out["objectives"] = int((p.objectives_["account_id"] == a).sum())
+        return out
+
+    def chi_history(self) -> pd.DataFrame:
+        """CHI by period (empty without KPIs)."""
+        chi = self.planner.chi_
+        if chi is None:
+            return pd.DataFrame(columns=["period", "chi", "band"])
+        return chi[chi["account_id"] == self.account_id].dropna(subset=["chi"]).sort_values(
+            "period")[["period", "chi", "band"]].reset_index(drop=True)
+
+    def lenses(self) -> pd.DataFrame:
+        """This account's lens scores, raw and key-weighted, with the place to act."""
+        lz = self.planner.lenses_
+        return lz.loc[lz.index == self.account_id].reset_index(drop=True)
+
+    def drivers(self, min_difference: float = 0.5, confidence: float = 0.95) -> pd.DataFrame:
+        """Driver ratings where this account differs from the rest of the portfolio.
+
+        Returns
+        -------
+        DataFrame
+            Indexed by ``driver``: ``account`` and ``portfolio`` (mean ratings in the
+            window), ``difference`` with a Welch interval ``ci_low`` / ``ci_high``,
+            ``answers`` and ``differs`` (the interval excludes 0 and the difference is at
+            least ``min_difference`` points), sorted by the size of the difference.
+        """
+        from ..io.schemas import TABLES
+
+        known = {f.name for f in TABLES["responses"].fields}
+        drivers = [c for c in self.planner.answers_.columns
+                   if c not in known and c not in ("role", "key_weight")
+                   and pd.api.types.is_numeric_dtype(self.planner.answers_[c])]
+        rest = self.planner.answers_[self.planner.answers_["account_id"] != self.account_id]
+        rows = {}
+        for d in drivers:
+            x, y = self.answers[d].dropna(), rest[d].dropna()
+            diff = x.mean() - y.mean() if len(x) else np.nan
+            lo = hi = np.nan
+            if len(x) > 1 and len(y) > 1:
+                t = stats.ttest_ind(x, y, equal_var=False)
+                ci = t.confidence_interval(confidence)
+                lo, hi = ci.low, ci.high
+            rows[d] = {"account": x.mean() if len(x) else np.nan, "portfolio": y.mean(),
+                       "difference": diff, "ci_low": lo, "ci_high": hi, "answers": len(x)}
+        out = pd.DataFrame.from_dict(rows, orient="index")
+        out.index.name = "driver"
+        out["differs"] = ((out["ci_low"] > 0) | (out["ci_high"] < 0)) & (
+            out["difference"].abs() >= min_difference)
+        return out.reindex(out["difference"].abs().sort_values(ascending=False).index)
+
+    def advocacy(self) -> pd.Series:
+        """Shares of respondents on each rung and the account's rung."""
+        r = self.planner.rungs_
+        if self.account_id not in r.index:
+            return pd.Series({"respondents": 0, "rung": "no feedback"})
+        return r.loc[self.account_id]
+
+    def coverage(self) -> pd.DataFrame:
+        """Contacts and respondents per buying-influencer role."""
+        from ..io.schemas import ROLES
+
+        c = self.planner.coverage_.loc[self.account_id]
+        return pd.DataFrame({"contacts": [c[f"{r} contacts"] for r in ROLES],
+                             "respondents": [c[f"{r} responses"] for r in ROLES]},
+                            index=pd.Index(ROLES, name="role")).assign(
+            heard=lambda t: t["respondents"] > 0)
+
+    def comments(self, n: int = 8) -> pd.DataFrame:
+        """The most recent verbatim comments (customer text: escape it when showing it)."""
+        c = self.answers.dropna(subset=["comment"])
+        c = c[c["comment"].astype(str).str.strip() != ""]
+        cols = ["response_date", "role", "ltr", "comment"]
+        c = c.sort_values("response_date", ascending=False).head(n)
+        out = c[[x for x in cols if x in c.columns]].copy()
+        out["response_date"] = out["response_date"].dt.date
+        return out.reset_index(drop=True)
+
+    def objectives(self) -> pd.DataFrame:
+        """This account's objectives with owner, target, due date and evidence."""
+        o = self.planner.objectives_
+        return o[o["account_id"] == self.account_id].drop(columns="account_id").reset_index(
+            drop=True)
+
+    def headlines(self) -> list[str]:
+        """The plan in plain sentences."""
+        h = self.header()
+        cfg = self.planner.config_
+        out = [f"{h['name']} ({h['account_id']}), a {h['segment']} account, has been a customer "
+               f"for {h['tenure_years']:.1f} years with {h['interaction_frequency']} contact: "
+               f"key weight {h['key_weight']:.2f} of 1, so its feedback "
+               + ("counts nearly in full." if h["key_weight"] >= 0.8 else
+                  "is shrunk part of the way toward its segment's.")]
+        if not np.isnan(h["spend"]):
+            text = f"Revenue over the last 12 months: {h['spend']:,.0f}"
+            if not np.isnan(h["growth"]):
+                text += f", {h['growth']:+.0%} on the year before"
+            out.append(text + ".")
+        if not np.isnan(h["chi"]):
+            text = f"Health (CHI) {h['chi']:.0f} of 100"
+            if not np.isnan(h["chi_change"]):
+                text += f" {h['chi_trend']} ({h['chi_change']:+.1f} on the period before)"
+            out.append(text + ".")
+        if h["responses"]:
+            text = (f"NPS {h['nps']:+.0f} from {h['responses']} responses of "
+                    f"{h['respondents']} people in the last {cfg['window_months']} months")
+            if not np.isnan(h["nps_previous"]):
+                text += f" ({h['nps_previous']:+.0f} the 12 months before)"
+            out.append(text + f"; advocacy rung: {h['rung']}.")
+        else:
+            out.append(f"No survey feedback in the last {cfg['window_months']} months.")
+        for _, r in self.lenses().iterrows():
+            if not r["act_on"]:
+                continue
+            side = "value" if r["act_on"] == r["value"] else "obstacle"
+            other = "obstacle" if side == "value" else "value"
+            text = (f"Lens {r['lens']}: {pretty(r['act_on'])} is the lower side "
+                    f"({r[f'{side}_pct_weighted']:.0f}% against {r[f'{other}_pct_weighted']:.0f}%,"
+                    f" key-weighted): the place to act")
+            if r["weighting_changes"]:
+                text += f"; {r['note']} (raw {r[f'{side}_pct']:.0f}% against " \
+                        f"{r[f'{other}_pct']:.0f}%)"
+            out.append(text + ".")
+        if h["roles_missing"]:
+            out.append(f"No feedback in the window from: {h['roles_missing']}.")
+        n = h["objectives"]
+        out.append(f"{n} objective{'s' if n != 1 else ''} proposed below." if n else
+                   "No rule proposes an objective for this account.")
+        return out
+
+    def key_results(self) -> dict:
+        """The numbers a batch run collects: header, lens scores, objectives."""
+        h = self.header()
+        out = {k: (str(v) if k == "customer_since" else v) for k, v in h.items()}
+        out["lenses"] = {r["lens"]: {"act_on": r["act_on"],
+                                     "value_pct_weighted": r["value_pct_weighted"],
+                                     "obstacle_pct_weighted": r["obstacle_pct_weighted"],
+                                     "weighting_changes": bool(r["weighting_changes"])}
+                         for _, r in self.lenses().iterrows()}
+        out["objective_rules"] = self.objectives()["rule"].tolist()
+        out["plan_date"] = str(self.planner.plan_date_.date())
+        return out
+
+    def summary(self) -> str:
+        """The headlines as text."""
+        return "\n".join(f"- {s}" for s in self.headlines())
+
+    def to_excel(self, path) -> Path:
+        """The client workbook for this account (see :func:`cxkit.planning.workbook`)."""
+        from .workbook import account_workbook
+
+        return account_workbook(self, path)
+
+
+__all__ = ["AccountPlan", "KeyAccountPlanner", "RUNGS", "revenue_economics"]

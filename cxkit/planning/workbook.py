@@ -1,0 +1,66 @@
+"""The client workbook of one account: summary, lenses, objectives and the data behind them.
+
+Written through :func:`cxkit.reports.write_workbook`: customers' comments are text, never
+formulas; headers are frozen; % scores carry band colours; lenses, drivers and CHI get
+native Excel charts.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from ..reports import pretty, write_workbook
+
+
+def _header_table(header: dict) -> pd.DataFrame:
+    def show(k, v):
+        if isinstance(v, float):
+            if pd.isna(v):
+                return ""
+            if k == "growth":
+                return f"{v:+.1%}"
+            if k in ("key_weight",):
+                return f"{v:.2f}"
+            if k in ("nps", "nps_previous", "nps_change", "chi_change"):
+                return f"{v:+.1f}"
+            return f"{v:,.1f}"
+        return str(v)
+
+    return pd.DataFrame({"value": [show(k, v) for k, v in header.items()]},
+                        index=pd.Index([pretty(k) for k in header], name="item"))
+
+
+def account_workbook(plan, path):
+    """Write ``plan`` (an :class:`~cxkit.planning.AccountPlan`) as an Excel workbook.
+
+    Returns
+    -------
+    Path
+    """
+    cfg = plan.planner.config_
+    bands = cfg["score_bands"]
+    lenses = plan.lenses()
+    pct = ["value_pct", "value_pct_weighted", "obstacle_pct", "obstacle_pct_weighted"]
+    drivers = plan.drivers().reset_index()
+    chi = plan.chi_history()
+    sheets = {"Summary": plan.headlines(),
+              "Account": _header_table(plan.header()),
+              "Objectives": plan.objectives(),
+              "Lenses": lenses,
+              "Drivers": drivers,
+              "Advocacy": plan.advocacy().to_frame("value").rename(index=pretty),
+              "Coverage": plan.coverage(),
+              "Comments": plan.comments(n=50),
+              "CHI": chi,
+              "Answers": plan.answers.drop(columns=["key_weight"], errors="ignore")}
+    band_spec = {"Lenses": (pct, bands["amber"], bands["green"])}
+    if len(chi):
+        model_bands = plan.planner.chi_bands_
+        band_spec["CHI"] = (["chi"], model_bands["amber"], model_bands["green"])
+    charts = {"Lenses": [{"type": "bar", "title": "Lens scores, key-weighted (%)",
+                          "categories": "lens",
+                          "values": ["value_pct_weighted", "obstacle_pct_weighted"]}],
+              "Drivers": [{"type": "bar", "title": "Ratings: this account against the portfolio",
+                           "categories": "driver", "values": ["account", "portfolio"]}],
+              "CHI": [{"type": "line", "title": "Customer Health Index", "categories": "period",
+                       "values": ["chi"]}]}
+    return write_workbook(path, sheets, bands=band_spec, charts=charts)

@@ -1,0 +1,297 @@
+"""Key-account planning: key weight, credibility, lenses, ladder, coverage, objectives."""
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cxkit.errors import DataError, ParameterError
+from cxkit.planning import (KeyAccountPlanner, account_lenses, account_rungs, check_config,
+                            coverage, group_lenses, key_weight, load_config, objectives, shrink,
+                            structure)
+from cxkit.sample import generate
+
+
+@pytest.fixture(scope="module")
+def cfg():
+    return load_config()
+
+
+def test_key_weight_by_hand(cfg):
+    acc = pd.DataFrame({"account_id": ["old", "new", "mid"],
+                        "customer_since": pd.to_datetime(["2010-01-01", "2025-01-01",
+                                                          "2022-07-02"]),
+                        "interaction_frequency": ["weekly", "monthly", "quarterly"]})
+    kw = key_weight(acc, "2025-01-01", cfg)
+    # old: 15 years, capped at 5 -> tenure 1; weekly 1 -> 1
+    assert kw.loc["old", "key_weight"] == pytest.approx(1.0)
+    # new: 0 years -> the floor 0.2; monthly 0.6 -> 0.12
+    assert kw.loc["new", "key_weight"] == pytest.approx(0.2 * 0.6)
+    # mid: 914 days = 2.502 years -> 0.2 + 0.8 * 2.502 / 5 = 0.600; quarterly 0.3 -> 0.180
+    assert kw.loc["mid", "tenure_years"] == pytest.approx(914 / 365.25)
+    assert kw.loc["mid", "key_weight"] == pytest.approx((0.2 + 0.8 * (914 / 365.25) / 5) * 0.3)
+
+
+def test_unknown_frequency_names_the_accounts(cfg):
+    acc = pd.DataFrame({"account_id": ["A1", "A2"],
+                        "customer_since": pd.to_datetime(["2020-01-01", "2020-01-01"]),
+                        "interaction_frequency": ["weekly", "daily"]})
+    with pytest.raises(DataError, match=r"interaction_frequency.*'daily'.*accounts A2"):
+        key_weight(acc, "2025-01-01", cfg)
+
+
+@pytest.mark.parametrize("change,message", [
+    (lambda c: c["lenses"][1].update(obstacle="shipping_confidence"),
+     r"lenses\[1\]: value and obstacle are the same question"),
+    (lambda c: c["objectives"]["rules"].append({"rule": "bonus"}),
+     r"objectives.rules\[5\].rule: unknown rule 'bonus'"),
+    (lambda c: c["key_weight"]["frequency"].update(weekly=2),
+     r"key_weight.frequency.weekly: must be at most 1"),
+    (lambda c: c["key_weight"].update(tenure_floor=1.5),
+     r"key_weight.tenure_floor: must be between 0 and 1"),
+    (lambda c: c.update(colour="red"), r"unknown setting 'colour'"),
+    (lambda c: c["objectives"]["rules"][1].pop("target"),
+     r"rules\[1\]: rule 'engagement' needs 'target'"),
+])
+def test_bad_configuration_names_the_setting(change, message):
+    from cxkit.params import read_yaml_mapping
+    from cxkit.paths import resolve
+
+    raw = copy.deepcopy(read_yaml_mapping(resolve("params/planning.yaml"), "planning"))
+    change(raw)
+    with pytest.raises(ParameterError, match=message):
+        check_config(raw, "planning.yaml")
+
+
+def _simulated(seed=3, accounts=400):
+    """Accounts whose answers vary around a true mean with sd sigma / sqrt(key weight)."""
+    rng = np.random.default_rng(seed)
+    true = rng.normal(7.0, 0.8, accounts)  # tau = 0.8
+    kw = rng.choice([0.12, 0.3, 0.6, 1.0], accounts)
+    n = rng.integers(1, 8, accounts)
+    rows = []
+    for a in range(accounts):
+        x = true[a] + rng.normal(0, 1.5 / np.sqrt(kw[a]), n[a])  # sigma = 1.5
+        rows += [(f"A{a:03d}", v, kw[a]) for v in x]
+    answers = pd.DataFrame(rows, columns=["account_id", "q", "key_weight"])
+    return answers, pd.Series(true, index=[f"A{a:03d}" for a in range(accounts)])
+
+
+def test_structure_recovers_the_simulated_variances():
+    # the estimator is unbiased (mean 0.648 over 30 seeds at 400 accounts, truth 0.64);
+    # at 3,000 accounts its sd is about 0.04, so 20% is three sd
+    answers, _ = _simulated(accounts=3000)
+    s = structure(answers, "q")
+    assert s["s2"] == pytest.approx(1.5 ** 2, rel=0.05)
+    assert s["tau2"] == pytest.approx(0.8 ** 2, rel=0.2)
+
+
+def test_shrinkage_is_closer_to_the_truth_than_raw_means():
+    # the point of credibility: less sure accounts are pulled toward the group, and the
+    # pulled scores are nearer each account's true mean on average
+    answers, true = _simulated()
+    group = pd.Series("all", index=true.index)
+    out = shrink(answers, "q", group)
+    err_raw = ((out["mean"] - true) ** 2).mean()
+    err_shrunk = ((out["shrunk"] - true) ** 2).mean()
+    assert err_shrunk < 0.7 * err_raw
+    low = out[out["key_weight"] == 0.12]["credibility"].mean()
+    high = out[out["key_weight"] == 1.0]["credibility"].mean()
+    assert low < high
+
+
+def test_shrink_by_hand_with_a_fixed_prior():
+    answers = pd.DataFrame({"account_id": ["A", "A", "B", "C"], "q": [8.0, 6.0, 4.0, 9.0],
+                            "key_weight": [1.0, 1.0, 0.5, 1.0]})
+    group = pd.Series({"A": "g", "B": "g", "C": "h"})
+    out = shrink(answers, "q", group, prior_strength=2.0)
+    # A: m = 2 * 1 -> Z = 2 / 4 = 0.5; B: m = 1 * 0.5 -> Z = 0.5 / 2.5 = 0.2
+    assert out.loc["A", "credibility"] == pytest.approx(0.5)
+    assert out.loc["B", "credibility"] == pytest.approx(0.2)
+    # group g mean, credibility-weighted: (0.5 * 7 + 0.2 * 4) / 0.7
+    g = (0.5 * 7 + 0.2 * 4) / 0.7
+    assert out.loc["A", "shrunk"] == pytest.approx(0.5 * 7 + 0.5 * g)
+    assert out.loc["B", "shrunk"] == pytest.approx(0.2 * 4 + 0.8 * g)
+    # C alone in its group: shrunk toward itself
+    assert out.loc["C", "shrunk"] == pytest.approx(9.0)
+    keep = shrink(answers, "q", group, prior_strength=0)
+    assert (keep["shrunk"] == keep["mean"]).all()
+
+
+def _lens_cfg(cfg):
+    c = copy.deepcopy(cfg)
+    c["lenses"] = [{"name": "Delivery", "value": "data_accuracy", "obstacle": "pm_expertise",
+                    "owner": "project_manager"}]
+    c["credibility"]["prior_strength"] = 4.0
+    return c
+
+
+def test_lenses_flag_where_weighting_changes_the_lower_side(cfg):
+    c = _lens_cfg(cfg)
+    answers = pd.DataFrame({
+        "account_id": ["sure"] * 8 + ["new"] * 2,
+        "data_accuracy": [9.0] * 8 + [5.0, 5.0],
+        "pm_expertise": [7.0] * 8 + [4.0, 4.0],
+        "key_weight": [1.0] * 8 + [0.12] * 2})
+    accounts = pd.DataFrame({"segment": ["key", "key"]}, index=["sure", "new"])
+    out = account_lenses(answers, accounts, c)
+    sure, new = out.loc["sure"], out.loc["new"]
+    # sure: 8 answers at key weight 1 -> Z = 8 / 12; raw 90% vs 70%: act on PM expertise
+    assert sure["value_pct"] == 90 and sure["obstacle_pct"] == 70
+    assert sure["act_on"] == "pm_expertise" and sure["act_on_raw"] == "pm_expertise"
+    # new: Z = 0.24 / 4.24, pulled almost to the segment; the raw gap was 1 point,
+    # the key-weighted gap is wider but the same way round; it moved by > 5 points
+    assert new["obstacle_pct_weighted"] > new["obstacle_pct"] + 5
+    assert bool(new["weighting_changes"]) and "moves a score" in new["note"]
+    assert not sure["weighting_changes"]
+
+
+def test_level_sides_act_on_the_obstacle(cfg):
+    c = _lens_cfg(cfg)
+    c["credibility"]["prior_strength"] = 0
+    answers = pd.DataFrame({"account_id": ["A"], "data_accuracy": [8.0], "pm_expertise": [8.0],
+                            "key_weight": [1.0]})
+    out = account_lenses(answers, pd.DataFrame({"segment": ["key"]}, index=["A"]), c)
+    assert out.loc["A", "act_on"] == "pm_expertise" and not out.loc["A", "weighting_changes"]
+
+
+def test_group_lenses_weight_answers_by_key_weight(cfg):
+    c = _lens_cfg(cfg)
+    answers = pd.DataFrame({"account_id": ["A", "B"], "data_accuracy": [9.0, 5.0],
+                            "pm_expertise": [8.0, 8.0], "key_weight": [1.0, 0.25]})
+    by = pd.Series(["Kim", "Kim"], name="project_manager")
+    out = group_lenses(answers, by, c).loc["Kim"]
+    assert out["value_pct"] == pytest.approx(70)
+    assert out["value_pct_weighted"] == pytest.approx((9 * 1 + 5 * 0.25) / 1.25 * 10)
+    # raw: 70% data accuracy vs 80% PM expertise -> act on data accuracy;
+    # weighted: 82% vs 80% -> act on PM expertise: weighting changes the conclusion
+    assert out["act_on_raw"] == "data_accuracy" and out["act_on"] == "pm_expertise"
+    assert out["weighting_changes"] and out["note"] == "weighting changes the lower side"
+
+
+def test_account_rung_is_the_highest_a_majority_reached():
+    r = pd.DataFrame({"account_id": ["A"] * 4 + ["B"] * 2,
+                      "ltr": [10, 9, 8, 3, 6, 5],
+                      "prompted_advocacy": [True, True, True, False, False, False],
+                      "unprompted_advocacy": [True, False, True, False, False, False]})
+    out = account_rungs(r)
+    # A: satisfied 3/4, reference 3/4, advocate 2/4 -> advocate; B: nobody satisfied
+    assert out.loc["A", "advocate"] == 0.5 and out.loc["A", "rung"] == "advocate"
+    assert out.loc["B", "rung"] == "not yet satisfied"
+
+
+def test_ladder_growth_rises_with_the_rung_as_in_the_truth():
+    # truth: revenue growth rises with likelihood to recommend, and advocacy with it
+    p = generate(n_accounts=1500, seed=21)
+    assert p.truth["revenue"]["growth_per_ltr_point"] > 0
+    lad = KeyAccountPlanner().fit(p.tables).ladder_
+    assert lad["accounts"].sum() > 1000 and lad["share"].sum() == pytest.approx(1)
+    assert lad["growth"].is_monotonic_increasing
+    assert lad.loc["advocate", "growth_low"] > lad.loc["satisfied", "growth_high"]
+
+
+def test_coverage_names_missing_roles():
+    contacts = pd.DataFrame({"contact_id": ["c1", "c2", "c3"], "account_id": ["A", "A", "B"],
+                             "role": ["decision maker", "user", "user"]})
+    responses = pd.DataFrame({"account_id": ["A", "B"], "contact_id": ["c2", "c3"]})
+    out = coverage(contacts, responses, pd.Index(["A", "B"]))
+    assert out.loc["A", "decision maker contacts"] == 1
+    assert out.loc["A", "decision maker responses"] == 0
+    assert out.loc["A", "missing"] == "decision maker; influencer"
+    assert out.loc["B", "roles_heard"] == 1
+
+
+def test_each_rule_gives_an_objective_with_its_evidence(cfg):
+    accounts = pd.DataFrame({
+        "segment": ["key", "key"], "interaction_frequency": ["monthly", "weekly"],
+        "account_manager": ["Ann", "Bo"], "project_manager": ["Pia", "Pat"]},
+        index=pd.Index(["A", "B"], name="account_id"))
+    lenses = pd.DataFrame({
+        "lens": ["Project delivery"], "value": ["data_accuracy"], "obstacle": ["pm_expertise"],
+        "value_pct": [80.0], "value_pct_weighted": [78.0], "obstacle_pct": [60.0],
+        "obstacle_pct_weighted": [64.0], "answers": [5], "act_on": ["pm_expertise"],
+        "act_on_raw": ["pm_expertise"]}, index=pd.Index(["A"], name="account_id"))
+    rungs = pd.DataFrame({"respondents": [4], "satisfied": [1.0], "reference": [0.75],
+                          "advocate": [0.25], "rung": ["reference"]}, index=["B"])
+    chi = pd.DataFrame({"account_id": ["B"] * 3, "period": ["2025Q2", "2025Q3", "2025Q4"],
+                        "chi": [70.0, 65.0, 61.0]})
+    cov = pd.DataFrame({"decision maker contacts": [2, 0], "decision maker responses": [0, 1]},
+                       index=["A", "B"])
+    kw = pd.DataFrame({"tenure_factor": [1.0, 1.0], "key_weight": [0.6, 1.0]}, index=["A", "B"])
+    out = objectives(accounts, cfg, "2026-01-15", lenses=lenses, rungs=rungs, chi=chi,
+                     coverage=cov, key_weights=kw).set_index("rule")
+    assert set(out.index) == {"lens_lower", "engagement", "advocacy_play", "chi_falling",
+                              "coverage"}
+    lens = out.loc["lens_lower"]
+    assert lens["objective"] == "Raise PM expertise from 64% to 74%"
+    assert lens["owner"] == "Pia" and lens["owner_role"] == "project manager"
+    assert "Project delivery" in lens["evidence"] and "raw 60% and 80%" in lens["evidence"]
+    eng = out.loc["engagement"]
+    assert eng["account_id"] == "A" and eng["target"] == "weekly"
+    assert "key weight 0.60, 1.00 once weekly" in eng["evidence"]
+    assert out.loc["advocacy_play", "account_id"] == "B"
+    assert out.loc["chi_falling", "evidence"].startswith("CHI fell 2 periods in a row: 70 → 65 → 61")
+    assert out.loc["chi_falling", "target"] == "70"
+    assert out.loc["coverage", "evidence"] == ("2 decision maker contact(s) on file, none "
+                                               "answered in the last 12 months")
+    assert (out["due"] == pd.Timestamp("2026-07-15").date()).all()
+
+
+def test_planner_on_the_sample(sample_dir):
+    from cxkit import io
+
+    tables = io.load(sample_dir, tables=["accounts", "responses"],
+                     optional=["contacts", "revenue", "kpis"])
+    p = KeyAccountPlanner().fit(tables)
+    assert p.plan_date_ == tables["responses"]["response_date"].max().normalize()
+    live = tables["accounts"]["lost_date"].isna() | (tables["accounts"]["lost_date"]
+                                                      > p.plan_date_)
+    assert len(p.accounts_) == int(live.sum())
+    assert p.answers_["response_date"].gt(p.window_[0]).all()
+    key = p.select(segment="key")
+    side = p.portfolio(key)
+    assert list(side.index) == key and side["key_weight"].between(0, 1).all()
+    plan = p.account(key[0])
+    assert plan.header()["objectives"] == len(plan.objectives())
+    assert len(plan.lenses()) == len(p.config_["lenses"])
+    with pytest.raises(ParameterError, match="not a customer"):
+        p.account("nobody")
+
+
+def _converts_in_libreoffice(path, tmp_path):
+    import shutil
+    import subprocess
+
+    office = shutil.which("soffice") or shutil.which("libreoffice")
+    if office is None:
+        pytest.skip("LibreOffice is not installed")
+    subprocess.run([office, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path),
+                    str(path)], check=True, capture_output=True, timeout=180)
+    pdf = tmp_path / (path.stem + ".pdf")
+    assert pdf.is_file() and pdf.stat().st_size > 1000
+
+
+def test_client_workbook_keeps_comments_as_text(sample_dir, tmp_path):
+    import re
+    import zipfile
+
+    from cxkit import io
+    from cxkit.sample import AWKWARD
+
+    tables = io.load(sample_dir, tables=["accounts", "responses"],
+                     optional=["contacts", "revenue", "kpis"])
+    p = KeyAccountPlanner().fit(tables)
+    tricky = p.answers_[p.answers_["comment"].isin(AWKWARD)]
+    account = tricky["account_id"].iloc[0]
+    path = p.account(account).to_excel(tmp_path / "plan.xlsx")
+    with zipfile.ZipFile(path) as z:
+        sheets = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets/")]
+        strings = z.read("xl/sharedStrings.xml").decode()
+        assert sum(n.startswith("xl/charts/") for n in z.namelist()) == 3  # native charts
+    assert not any("<f>" in s for s in sheets)  # no formulas anywhere
+    from xml.sax.saxutils import escape
+    for text in set(tricky.loc[tricky["account_id"] == account, "comment"]):
+        assert re.search(re.escape(escape(text)), strings)  # stored as a string, verbatim
+    _converts_in_libreoffice(path, tmp_path)
