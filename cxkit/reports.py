@@ -79,16 +79,19 @@ def setup_notebook() -> None:
 def bullets(sentences):
     """Show plain sentences as a Markdown bullet list in a notebook.
 
-    The sentences are cxkit's own words built from results; anything from a
-    customer must be escaped before it reaches Markdown or HTML.
+    The sentences are cxkit's own words built from results, but they quote names from
+    the data: ``<``, ``>`` and ``&`` are escaped so no name becomes markup.
 
     Returns
     -------
     IPython.display.Markdown
     """
+    import html
+
     from IPython.display import Markdown
 
-    return Markdown("\n".join(f"- {s}" for s in sentences))
+    # names in sentences come from the data (account names): never let them be markup
+    return Markdown("\n".join(f"- {html.escape(str(s), quote=False)}" for s in sentences))
 
 
 def table(df, percent=(), integer=(), decimals: int = 1, caption: str | None = None,
@@ -127,9 +130,13 @@ def table(df, percent=(), integer=(), decimals: int = 1, caption: str | None = N
         shown = df.rename(columns=pretty)
         shown.index = shown.index.set_names([pretty(n) if n else n for n in df.index.names])
         fmt = {pretty(c): f for c, f in fmt.items()}
-    styler = shown.style.format(fmt, na_rep="—")
+    # text in cells (names, customers' comments) is data: escaped, never HTML
+    styler = shown.style.format(fmt, na_rep="—", escape="html")
     if labels:
-        styler = styler.format_index(pretty, axis=0)
+        styler = styler.format_index(pretty, axis=0, escape="html")
+    else:
+        styler = styler.format_index(escape="html", axis=0)
+    styler = styler.format_index(escape="html", axis=1)
     if caption:
         styler = styler.set_caption(caption)
     return styler

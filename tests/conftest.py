@@ -64,3 +64,18 @@ def pytest_configure(config):
 
     os.environ.setdefault(ENV_VAR, os.path.join(tempfile.mkdtemp(prefix="cxkit-nbval-"),
                                                 "notebook"))
+
+
+def converts_in_libreoffice(path, tmp_path):
+    """Convert a workbook to PDF with LibreOffice (skips where it is not installed, as on CI:
+    installing it would make CI slow); a workbook needing repair fails to convert."""
+    import shutil
+    import subprocess
+
+    office = shutil.which("soffice") or shutil.which("libreoffice")
+    if office is None:
+        pytest.skip("LibreOffice is not installed")
+    subprocess.run([office, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path),
+                    str(path)], check=True, capture_output=True, timeout=180)
+    pdf = tmp_path / (path.stem + ".pdf")
+    assert pdf.is_file() and pdf.stat().st_size > 1000

@@ -9,6 +9,8 @@ from cxkit.chi.scorecard import ARROWS, trend_arrow
 from cxkit.errors import ParameterError
 from cxkit.io import load
 
+from .conftest import converts_in_libreoffice
+
 
 @pytest.fixture(scope="module")
 def tables(sample_dir):
@@ -79,3 +81,13 @@ def test_trend_arrows_and_band_colours():
                        load_model(), ["chi"], formats={"change": "{:+.1f}"}).to_html()
     assert "#f4b6b6" in html and "#ffe08a" in html and "#b7dfb0" in html
     assert ">30<" in html and "+1.0" in html and "—" in html
+
+
+def test_workbook_is_formula_free_and_opens_in_libreoffice(card, tmp_path):
+    import zipfile
+
+    path = card.to_excel(tmp_path / "chi.xlsx")
+    with zipfile.ZipFile(path) as z:
+        assert not any("<f>" in z.read(n).decode() for n in z.namelist()
+                       if n.startswith("xl/worksheets/"))
+    converts_in_libreoffice(path, tmp_path)

@@ -13,6 +13,8 @@ from cxkit.planning import (KeyAccountPlanner, account_lenses, account_rungs, ch
                             structure)
 from cxkit.sample import generate
 
+from .conftest import converts_in_libreoffice
+
 
 @pytest.fixture(scope="module")
 def cfg():
@@ -260,19 +262,6 @@ def test_planner_on_the_sample(sample_dir):
         p.account("nobody")
 
 
-def _converts_in_libreoffice(path, tmp_path):
-    import shutil
-    import subprocess
-
-    office = shutil.which("soffice") or shutil.which("libreoffice")
-    if office is None:
-        pytest.skip("LibreOffice is not installed")
-    subprocess.run([office, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path),
-                    str(path)], check=True, capture_output=True, timeout=180)
-    pdf = tmp_path / (path.stem + ".pdf")
-    assert pdf.is_file() and pdf.stat().st_size > 1000
-
-
 def test_client_workbook_keeps_comments_as_text(sample_dir, tmp_path):
     import re
     import zipfile
@@ -294,4 +283,4 @@ def test_client_workbook_keeps_comments_as_text(sample_dir, tmp_path):
     from xml.sax.saxutils import escape
     for text in set(tricky.loc[tricky["account_id"] == account, "comment"]):
         assert re.search(re.escape(escape(text)), strings)  # stored as a string, verbatim
-    _converts_in_libreoffice(path, tmp_path)
+    converts_in_libreoffice(path, tmp_path)

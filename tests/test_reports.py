@@ -78,3 +78,20 @@ def test_sheet_names_are_valid_and_unique():
     assert reports.sheet_name("a/b:c?", ["x"]) == "a b c"
     assert reports.sheet_name("Summary", ["summary"]) == "Summary 2"
     assert len(reports.sheet_name("x" * 40)) == 31
+
+
+def test_tables_and_bullets_escape_customer_text():
+    import pandas as pd
+
+    from cxkit import reports
+    from cxkit.chi import load_model
+    from cxkit.chi.scorecard import style_bands
+
+    df = pd.DataFrame({"comment": ["<script>alert(1)</script>", "=SUM(A1:A3)"], "chi": [40.0, 80]},
+                      index=pd.Index(["<b>Acme</b>", "Beta"], name="name"))
+    for styler in (reports.table(df), reports.table(df, labels=False),
+                   style_bands(df, load_model(), ["chi"])):
+        html = styler.to_html()
+        assert "<script>" not in html and "<b>Acme" not in html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "=SUM(A1:A3)" in html
+    assert reports.bullets(["Acme <script> & co"]).data == "- Acme &lt;script&gt; &amp; co"

@@ -54,7 +54,8 @@ def style_bands(df: pd.DataFrame, model: ChiModel, columns, decimals: int = 0,
 
     cols = [c for c in columns if c in df.columns]
     fmt = {c: f"{{:.{decimals}f}}" for c in cols} | dict(formats or {})
-    return df.style.format(fmt, na_rep="—").map(colour, subset=cols)
+    return (df.style.format(fmt, na_rep="—", escape="html").format_index(escape="html", axis=0)
+            .map(colour, subset=cols))
 
 
 class ChiScorecard:

@@ -14,9 +14,9 @@ from .config import check_config, load_config
 from .keyweight import key_weight, shrink, structure, weighted_mean
 from .lenses import account_lenses, group_lenses
 from .objectives import objectives
-from .plan import AccountPlan, KeyAccountPlanner, revenue_economics
+from .plan import AccountPlan, KeyAccountPlanner, plot_lenses, revenue_economics
 
 __all__ = ["AccountPlan", "KeyAccountPlanner", "RUNGS", "account_lenses", "account_rungs",
            "check_config", "coverage", "group_lenses", "key_weight", "ladder", "load_config",
-           "objectives", "respondent_rungs", "revenue_economics", "shrink", "structure",
+           "objectives", "plot_lenses", "respondent_rungs", "revenue_economics", "shrink", "structure",
            "weighted_mean"]

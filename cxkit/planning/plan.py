@@ -188,6 +188,12 @@ class KeyAccountPlanner:
                                  f"{self.plan_date_.date()} (or not in the accounts table)")
         return AccountPlan(self, account_id)
 
+    def default_account(self) -> str:
+        """The key account with the most revenue (any account if there is no key one)."""
+        a = self.accounts_.join(self.economics_[["spend"]])
+        key = a[a["segment"] == "key"] if (a["segment"] == "key").any() else a
+        return str(key["spend"].fillna(0).idxmax())
+
     def select(self, account_manager: str = "", segment: str = "") -> list[str]:
         """Account ids of one account manager and/or segment (all when both are empty)."""
         a = self.accounts_
@@ -263,6 +269,25 @@ class AccountPlan:
         out["roles_missing"] = cov["missing"]
         out["objectives"] = int((p.objectives_["account_id"] == a).sum())
         return out
+
+    def header_table(self) -> pd.DataFrame:
+        """:meth:`header` as a two-column table of readable items and values (text)."""
+        def show(k, v):
+            if isinstance(v, float):
+                if pd.isna(v):
+                    return ""
+                if k == "growth":
+                    return f"{v:+.1%}"
+                if k == "key_weight":
+                    return f"{v:.2f}"
+                if k in ("nps", "nps_previous", "nps_change", "chi_change"):
+                    return f"{v:+.1f}"
+                return f"{v:,.1f}"
+            return str(v)
+
+        h = self.header()
+        return pd.DataFrame({"value": [show(k, v) for k, v in h.items()]},
+                            index=pd.Index([pretty(k) for k in h], name="item"))
 
     def chi_history(self) -> pd.DataFrame:
         """CHI by period (empty without KPIs)."""
@@ -415,4 +440,40 @@ class AccountPlan:
         return account_workbook(self, path)
 
 
-__all__ = ["AccountPlan", "KeyAccountPlanner", "RUNGS", "revenue_economics"]
+def plot_lenses(lenses: pd.DataFrame, ax=None):
+    """Horizontal bars of each lens's two sides, key-weighted, raw as a thin marker.
+
+    Parameters
+    ----------
+    lenses : DataFrame
+        :meth:`AccountPlan.lenses` (or rows of :func:`account_lenses`).
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 0.9 + 0.8 * len(lenses)))
+    y = np.arange(len(lenses))
+    h = 0.38
+    for off, side, colour in ((-h / 2, "value", "#4C72B0"), (h / 2, "obstacle", "#DD8452")):
+        ax.barh(y + off, lenses[f"{side}_pct_weighted"], height=h, color=colour,
+                label=f"{side} (key-weighted)")
+        ax.scatter(lenses[f"{side}_pct"], y + off, marker="|", s=200, color="black", zorder=3)
+        for yy, q, v in zip(y + off, lenses[side], lenses[f"{side}_pct_weighted"]):
+            ax.text(1, yy, f" {pretty(q)}", va="center", ha="left", fontsize=8, color="white")
+            ax.text(v, yy, f" {v:.0f}%", va="center", fontsize=8)
+    ax.set_yticks(y, lenses["lens"])
+    ax.set_xlim(0, 105)
+    ax.set_xlabel("% score (bars key-weighted, | raw)")
+    ax.invert_yaxis()
+    ax.legend(loc="lower right", fontsize=8)
+    sns.despine(ax=ax)
+    return ax
+
+
+__all__ = ["AccountPlan", "KeyAccountPlanner", "RUNGS", "plot_lenses", "revenue_economics"]

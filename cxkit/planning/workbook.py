@@ -6,27 +6,8 @@ native Excel charts.
 """
 from __future__ import annotations
 
-import pandas as pd
 
 from ..reports import pretty, write_workbook
-
-
-def _header_table(header: dict) -> pd.DataFrame:
-    def show(k, v):
-        if isinstance(v, float):
-            if pd.isna(v):
-                return ""
-            if k == "growth":
-                return f"{v:+.1%}"
-            if k in ("key_weight",):
-                return f"{v:.2f}"
-            if k in ("nps", "nps_previous", "nps_change", "chi_change"):
-                return f"{v:+.1f}"
-            return f"{v:,.1f}"
-        return str(v)
-
-    return pd.DataFrame({"value": [show(k, v) for k, v in header.items()]},
-                        index=pd.Index([pretty(k) for k in header], name="item"))
 
 
 def account_workbook(plan, path):
@@ -43,7 +24,7 @@ def account_workbook(plan, path):
     drivers = plan.drivers().reset_index()
     chi = plan.chi_history()
     sheets = {"Summary": plan.headlines(),
-              "Account": _header_table(plan.header()),
+              "Account": plan.header_table(),
               "Objectives": plan.objectives(),
               "Lenses": lenses,
               "Drivers": drivers,
