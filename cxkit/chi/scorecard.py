@@ -25,12 +25,20 @@ BAND_ORDER = ["red", "amber", "green"]
 ARROWS = {"up": "↑", "down": "↓", "flat": "→"}
 
 
-def kpi_wide(kpis: pd.DataFrame) -> pd.DataFrame:
-    """Long KPI observations (account_id, period, kpi, value) to one row per account and period."""
+def kpi_wide(kpis: pd.DataFrame, names=()) -> pd.DataFrame:
+    """Long KPI observations (account_id, period, kpi, value) to one row per account and period.
+
+    Every KPI in ``names`` gets a column, missing everywhere if it was never observed (its
+    stage then scores on its other KPIs).
+    """
     wide = kpis.pivot_table(index=["account_id", "period"], columns="kpi", values="value",
                             aggfunc="mean")
     wide.columns.name = None
-    return wide.reset_index()
+    wide = wide.reset_index()
+    for k in names:
+        if k not in wide.columns:
+            wide[k] = np.nan
+    return wide
 
 
 def trend_arrow(change: float, threshold: float) -> str:
@@ -127,11 +135,10 @@ class ChiScorecard:
             defs = load_definitions(self.definitions or "params/chi_kpis.yaml")
             derived = derive_kpis(data_dir, defs)
             long = pd.concat([derived, long[~long["kpi"].isin(defs["kpis"])]], ignore_index=True)
-        wide = kpi_wide(long)
-        missing = [k for k in self.model_.kpi_names if k not in wide.columns]
-        for k in missing:  # a KPI never observed is missing everywhere, not an error here
-            wide[k] = np.nan
-        self.missing_kpis_ = missing
+        observed = set(long["kpi"])
+        # a KPI never observed is missing everywhere, not an error here
+        self.missing_kpis_ = [k for k in self.model_.kpi_names if k not in observed]
+        wide = kpi_wide(long, self.model_.kpi_names)
         self.normalised_ = normalise(wide, self.model_)  # once, for scores and explanations
         self.scores_ = wide[["account_id", "period"]].join(
             score(wide, self.model_, normalised=self.normalised_))

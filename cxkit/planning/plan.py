@@ -17,22 +17,13 @@ from scipy import stats
 
 from .. import nps, periods
 from ..errors import ParameterError
+from ..chi.scorecard import trend_arrow
 from ..reports import pretty
 from .advocacy import RUNGS, account_rungs, coverage, ladder
 from .config import load_config
 from .keyweight import key_weight
 from .lenses import account_lenses, group_lenses
 from .objectives import objectives
-
-ARROWS = {"up": "↑", "down": "↓", "flat": "→"}
-
-
-def _arrow(change, threshold) -> str:
-    if change is None or pd.isna(change):
-        return ""
-    return ARROWS["up"] if change > threshold else ARROWS["down"] if change < -threshold \
-        else ARROWS["flat"]
-
 
 def revenue_economics(revenue: pd.DataFrame, plan_period: str, freq: str = "Q") -> pd.DataFrame:
     """Spend over the last 12 months to the plan period and its growth on the 12 before.
@@ -172,10 +163,7 @@ class KeyAccountPlanner:
 
         model = load_model(self.model)
         self.chi_bands_ = model.bands
-        wide = kpi_wide(tables["kpis"])
-        for k in model.kpi_names:
-            if k not in wide.columns:
-                wide[k] = np.nan
+        wide = kpi_wide(tables["kpis"], model.kpi_names)
         wide = wide[wide["period"] <= self.plan_period_]
         scored = wide[["account_id", "period"]].join(score(wide, model)[["chi", "band"]])
         return scored[scored["account_id"].isin(self.accounts_.index)].reset_index(drop=True)
@@ -255,7 +243,7 @@ class AccountPlan:
         chi = self.chi_history()
         out["chi"] = float(chi["chi"].iloc[-1]) if len(chi) else np.nan
         out["chi_change"] = float(chi["chi"].diff().iloc[-1]) if len(chi) > 1 else np.nan
-        out["chi_trend"] = _arrow(out["chi_change"], p.trend_threshold)
+        out["chi_trend"] = trend_arrow(out["chi_change"], p.trend_threshold)
         now = self.answers["ltr"].dropna()
         before = p.previous_answers_.loc[p.previous_answers_["account_id"] == a, "ltr"].dropna()
         out["nps"] = nps.summary(now)["nps"] if len(now) else np.nan
@@ -313,12 +301,11 @@ class AccountPlan:
             ``answers`` and ``differs`` (the interval excludes 0 and the difference is at
             least ``min_difference`` points), sorted by the size of the difference.
         """
-        from ..io.schemas import TABLES
+        from ..drivers.findings import driver_columns
 
-        known = {f.name for f in TABLES["responses"].fields}
-        drivers = [c for c in self.planner.answers_.columns
-                   if c not in known and c not in ("role", "key_weight")
-                   and pd.api.types.is_numeric_dtype(self.planner.answers_[c])]
+        # the planner adds role and key_weight to the responses: not drivers
+        drivers = [c for c in driver_columns(self.planner.answers_)
+                   if c not in ("role", "key_weight")]
         rest = self.planner.answers_[self.planner.answers_["account_id"] != self.account_id]
         rows = {}
         for d in drivers:
