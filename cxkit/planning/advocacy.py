@@ -40,11 +40,10 @@ def account_rungs(responses: pd.DataFrame, satisfied_from: float = 7) -> pd.Data
         ``advocate`` (shares of respondents at or above each rung), ``rung`` (name).
     """
     r = respondent_rungs(responses, satisfied_from)
-    frame = pd.DataFrame({"account_id": responses["account_id"], "rung": r})
-    g = frame.groupby("account_id")["rung"]
-    out = pd.DataFrame({"respondents": g.size()})
+    account = responses["account_id"]
+    out = pd.DataFrame({"respondents": r.groupby(account).size()})
     for i, name in enumerate(RUNGS[1:], start=1):
-        out[name] = g.apply(lambda s, i=i: float((s >= i).mean()))
+        out[name] = (r >= i).groupby(account).mean()
     level = np.zeros(len(out), dtype=int)
     for i, name in enumerate(RUNGS[1:], start=1):
         level[out[name].to_numpy() >= 0.5] = i

@@ -109,12 +109,16 @@ def structure(answers: pd.DataFrame, value: str, account: str = "account_id",
         variance of the true means, 0 if the estimate is negative), ``k`` (``s2 / tau2``,
         inf when ``tau2`` is 0) and ``accounts``.
     """
+    return _structure(answers, value, account, weight)[0]
+
+
+def _structure(answers, value, account, weight) -> tuple[dict, pd.DataFrame]:
+    """:func:`structure`, and the per-account ``n``, ``key_weight``, ``mean`` it rests on."""
     d = answers[[account, value, weight]].dropna()
     g = d.groupby(account)
-    n = g.size()
-    mean = g[value].mean()
-    w = g[weight].first()
-    m = n * w
+    per = pd.DataFrame({"n": g.size(), "key_weight": g[weight].first(), "mean": g[value].mean()})
+    n, mean = per["n"], per["mean"]
+    m = n * per["key_weight"]
     dev = (d[value] - d[account].map(mean)) ** 2 * d[weight]
     dof = (n - 1).sum()
     s2 = float(dev.sum() / dof) if dof > 0 else np.nan
@@ -124,7 +128,7 @@ def structure(answers: pd.DataFrame, value: str, account: str = "account_id",
     tau2 = float(((m * (mean - grand) ** 2).sum() - (len(m) - 1) * s2) / c) if c > 0 else np.nan
     tau2 = max(tau2, 0.0) if not np.isnan(tau2) else np.nan
     k = s2 / tau2 if tau2 and tau2 > 0 else np.inf
-    return {"s2": s2, "tau2": tau2, "k": k, "accounts": int(len(m))}
+    return {"s2": s2, "tau2": tau2, "k": k, "accounts": int(len(m))}, per
 
 
 def shrink(answers: pd.DataFrame, value: str, group: pd.Series, account: str = "account_id",
@@ -152,11 +156,8 @@ def shrink(answers: pd.DataFrame, value: str, group: pd.Series, account: str = "
         Indexed by account: ``n``, ``key_weight``, ``mean``, ``group``, ``group_mean``,
         ``credibility`` (Z) and ``shrunk``. ``attrs["structure"]`` holds the estimate.
     """
-    d = answers[[account, value, weight]].dropna()
-    info = structure(answers, value, account, weight)
+    info, out = _structure(answers, value, account, weight)  # one pass over the answers
     k = info["k"] if prior_strength == "auto" else float(prior_strength)
-    g = d.groupby(account)
-    out = pd.DataFrame({"n": g.size(), "key_weight": g[weight].first(), "mean": g[value].mean()})
     out["group"] = group.reindex(out.index).to_numpy()
     m = out["n"] * out["key_weight"]
     out["credibility"] = 0.0 if np.isinf(k) else m / (m + k)
