@@ -1,6 +1,8 @@
 """The ``cxkit`` command line.
 
     cxkit run NOTEBOOK [-f PARAMS.yaml] [-p NAME VALUE]... [--out DIR]
+    cxkit batch NOTEBOOK --accounts all|ID,ID,... [--segment SEGMENT] [-f PARAMS.yaml]
+                [-p NAME VALUE]... [--out DIR] [--workers N] [--scheduler ADDRESS]
     cxkit demo [--out DIR]
     cxkit validate DATA_DIR [-f PARAMS.yaml]
     cxkit sample [--out DIR] [--accounts N] [--seed N] [--format csv|parquet]
@@ -27,6 +29,16 @@ def _here(path: str) -> str:
     return os.path.abspath(os.path.expanduser(path))
 
 
+def _notebook_options(cmd: argparse.ArgumentParser, out_default: str) -> None:
+    """The options every command that runs a notebook takes: -f, -p and --out."""
+    cmd.add_argument("-f", "--file", dest="params_file", type=_here, metavar="PARAMS.yaml",
+                     help="parameters file (default: params/<notebook>.yaml)")
+    cmd.add_argument("-p", "--parameter", nargs=2, action="append", default=[],
+                     metavar=("NAME", "VALUE"), help="set a parameter (value read as YAML)")
+    cmd.add_argument("--out", type=_here, default=None, metavar="DIR",
+                     help=f"output folder (default: {out_default} in the project)")
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="cxkit", description=(
         "B2B customer-experience analysis notebooks: run them, validate data, make sample data."))
@@ -36,12 +48,22 @@ def _parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run one notebook and write its report")
     run.add_argument("notebook", help="notebook name (data_overview) or path")
-    run.add_argument("-f", "--file", dest="params_file", type=_here, metavar="PARAMS.yaml",
-                     help="parameters file (default: params/<notebook>.yaml)")
-    run.add_argument("-p", "--parameter", nargs=2, action="append", default=[],
-                     metavar=("NAME", "VALUE"), help="set a parameter (value read as YAML)")
-    run.add_argument("--out", type=_here, default=None, metavar="DIR",
-                     help="output folder (default: reports/ in the project)")
+    _notebook_options(run, "reports/")
+
+    bat = sub.add_parser("batch", help="run a notebook once per account, in parallel",
+                         description="Run a notebook that takes account_id once per account, "
+                         "in parallel worker processes; a failed account does not stop the "
+                         "others, and the exit status is 1 if any failed.")
+    bat.add_argument("notebook", help="notebook name (key_account_plan) or path")
+    bat.add_argument("--accounts", required=True, metavar="all|ID,ID,...",
+                     help="'all', or account ids separated by commas")
+    bat.add_argument("--segment", default=None, help="only accounts of this segment (key)")
+    _notebook_options(bat, "reports/<notebook>/")
+    bat.add_argument("--workers", type=int, default=None, metavar="N",
+                     help="worker processes (default: every core)")
+    bat.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                     help="run on a dask.distributed scheduler, e.g. tcp://host:8786 "
+                     "(pip install \"cxkit[dask]\")")
 
     demo = sub.add_parser("demo", help="run every notebook on the bundled sample data")
     demo.add_argument("--out", type=_here, default=None, metavar="DIR",
@@ -68,6 +90,16 @@ def _cmd_run(args) -> int:
     result = run_notebook(args.notebook, args.params_file, overrides, args.out or "reports")
     print(result.summary())
     return 0
+
+
+def _cmd_batch(args) -> int:
+    from .batch import run_batch
+    from .params import parse_value
+    overrides = {name: parse_value(value) for name, value in args.parameter}
+    result = run_batch(args.notebook, args.accounts, args.segment, args.params_file, overrides,
+                       args.out, args.workers, args.scheduler)
+    print(result.summary(), file=sys.stdout if result.ok else sys.stderr)
+    return 0 if result.ok else 1
 
 
 def _cmd_demo(args) -> int:
@@ -106,7 +138,7 @@ def _cmd_sample(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``cxkit`` command; returns the exit status."""
     args = _parser().parse_args(argv)
-    handler = {"run": _cmd_run, "demo": _cmd_demo, "validate": _cmd_validate,
+    handler = {"run": _cmd_run, "batch": _cmd_batch, "demo": _cmd_demo, "validate": _cmd_validate,
                "sample": _cmd_sample}[args.command]
     try:
         return handler(args)

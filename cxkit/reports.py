@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-
-import nbformat
+from typing import TYPE_CHECKING
 
 from .paths import atomic_write_text
+
+if TYPE_CHECKING:  # nbformat is imported where it is used: see html_report
+    import nbformat
 
 
 def html_report(notebook: nbformat.NotebookNode | str | os.PathLike, title: str | None = None
@@ -31,7 +33,8 @@ def html_report(notebook: nbformat.NotebookNode | str | os.PathLike, title: str 
     str
         A self-contained HTML page (charts embedded as images).
     """
-    from nbconvert import HTMLExporter
+    import nbformat  # here, not at the top: a notebook's kernel imports this module and
+    from nbconvert import HTMLExporter  # nbformat's import costs it 2 s (jsonschema formats)
 
     nb = notebook if isinstance(notebook, nbformat.NotebookNode) else nbformat.read(
         str(notebook), as_version=4)

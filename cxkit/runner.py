@@ -13,11 +13,18 @@ never replaces a good one:
 A failed run keeps the executed notebook, error visible, as
 ``<notebook>.failed.ipynb`` and raises :class:`~cxkit.errors.RunError` naming
 the cell and its error in one line; the previous good outputs stay.
+
+Runs are independent of one another, so :mod:`cxkit.batch` can run many at once:
+each kernel talks to its run over Unix sockets in a private folder (not TCP ports
+picked at random, which parallel runs can race for), and gets the run's output
+prefix and project root in its own environment, not the process's.
 """
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,9 +37,51 @@ from .reports import write_html_report
 from .results import ENV_VAR
 
 
-# The kernel's own log (e.g. ipykernel's notice that it talks to papermill over
-# loopback TCP) is not for the report reader; cell errors still surface.
-KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
+# The kernel's own log is not for the report reader: e.g. the "KeyboardInterrupt caught
+# in kernel" it logs as an error when jupyter_client interrupts it on a normal shutdown.
+# Cell errors still surface in the run's error, a kernel that dies too.
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
+
+
+def kernel_manager_class(env: Mapping[str, str], cwd: str | os.PathLike,
+                         runtime_dir: str | os.PathLike | None = None) -> type:
+    """A kernel manager for one run: its own environment, working folder and sockets.
+
+    Parameters
+    ----------
+    env : mapping
+        Variables added to the kernel's environment (the process's own stays untouched).
+    cwd : path
+        The kernel's working folder.
+    runtime_dir : path, optional
+        A folder private to this run for the connection file and, on POSIX, the IPC
+        sockets. Two kernels started at the same moment then never race for a port
+        (papermill issue #511). Without it, or on Windows, the kernel uses TCP.
+
+    Returns
+    -------
+    type
+        A subclass of ``jupyter_client.AsyncKernelManager`` for papermill's
+        ``kernel_manager_class``.
+    """
+    from jupyter_client import AsyncKernelManager
+
+    extra_env = {str(k): str(v) for k, v in env.items()}
+    ipc = runtime_dir is not None and os.name == "posix"
+
+    class RunKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs):
+            if ipc:
+                kwargs.setdefault("transport", "ipc")
+                kwargs.setdefault("connection_file", os.path.join(runtime_dir, "kernel.json"))
+            super().__init__(**kwargs)
+
+        async def start_kernel(self, **kw):
+            kw["env"] = {**os.environ, **kw.get("env", {}), **extra_env}
+            kw["cwd"] = str(cwd)
+            return await super().start_kernel(**kw)
+
+    return RunKernelManager
 
 
 @dataclass
@@ -94,7 +143,8 @@ def run_parameters(notebook: Path, params_file: str | os.PathLike | None = None,
 
 def run_notebook(notebook: str | os.PathLike, params_file: str | os.PathLike | None = None,
                  overrides: Mapping[str, Any] | None = None, out_dir: str | os.PathLike = "reports",
-                 progress: bool | None = None, name: str | None = None) -> RunResult:
+                 progress: bool | None = None, name: str | None = None,
+                 root: str | os.PathLike | None = None) -> RunResult:
     """Execute a notebook with papermill and write its report.
 
     Parameters
@@ -111,6 +161,8 @@ def run_notebook(notebook: str | os.PathLike, params_file: str | os.PathLike | N
         Show papermill's cell progress bar; default when stderr is a terminal.
     name : str, optional
         Base name of the output files; default the notebook's name.
+    root : path, optional
+        Project root; default :func:`cxkit.paths.project_root`.
 
     Returns
     -------
@@ -125,7 +177,7 @@ def run_notebook(notebook: str | os.PathLike, params_file: str | os.PathLike | N
     """
     import papermill as pm
 
-    root = project_root()
+    root = Path(root).resolve() if root is not None else project_root()
     path = find_notebook(notebook, root)
     values = run_parameters(path, params_file, overrides, root)
     out = resolve(out_dir, root)
@@ -139,14 +191,14 @@ def run_notebook(notebook: str | os.PathLike, params_file: str | os.PathLike | N
     tmp_nb = Path(f"{prefix}.ipynb")
     if progress is None:
         progress = sys.stderr.isatty()
-    env_before = {k: os.environ.get(k) for k in (ENV_VAR, "CXKIT_ROOT")}
-    os.environ[ENV_VAR] = str(prefix)
-    os.environ["CXKIT_ROOT"] = str(root)
+    runtime_dir = tempfile.mkdtemp(prefix="cxkit-kernel-")
+    manager = kernel_manager_class({ENV_VAR: str(prefix), "CXKIT_ROOT": str(root)}, root,
+                                   runtime_dir)
     started = time.perf_counter()
     try:
-        pm.execute_notebook(str(path), str(tmp_nb), parameters=values, cwd=str(root),
+        pm.execute_notebook(str(path), str(tmp_nb), parameters=values,
                             progress_bar=progress, log_output=False, report_mode=False,
-                            extra_arguments=KERNEL_ARGUMENTS)
+                            extra_arguments=KERNEL_ARGUMENTS, kernel_manager_class=manager)
     except pm.PapermillExecutionError as exc:
         _keep_failed(tmp_nb, failed)
         evalue = (str(exc.evalue).strip().splitlines() or [""])[0]
@@ -157,11 +209,7 @@ def run_notebook(notebook: str | os.PathLike, params_file: str | os.PathLike | N
         raise RunError(f"{stem} could not run: {type(exc).__name__}: "
                        f"{(str(exc).strip().splitlines() or [''])[0]}") from None
     finally:
-        for k, v in env_before.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+        shutil.rmtree(runtime_dir, ignore_errors=True)
         if not tmp_nb.exists():  # failed: the outputs of a failed run are not kept
             _remove_outputs(out, prefix)
     try:

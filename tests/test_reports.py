@@ -95,3 +95,14 @@ def test_tables_and_bullets_escape_customer_text():
         assert "<script>" not in html and "<b>Acme" not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "=SUM(A1:A3)" in html
     assert reports.bullets(["Acme <script> & co"]).data == "- Acme &lt;script&gt; &amp; co"
+
+
+def test_notebook_imports_stay_light():
+    """A kernel imports cxkit.reports and cxkit.planning for every report of a batch;
+    nbformat (and the jsonschema format checks it pulls in, 2 s) must not come with them."""
+    import subprocess
+    import sys
+    code = ("import sys, cxkit.reports, cxkit.planning, cxkit.results, cxkit.params;"
+            "print('nbformat' in sys.modules, 'nbconvert' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]

@@ -1,0 +1,390 @@
+"""Run one report per account, in parallel: ``cxkit batch``.
+
+A notebook that takes an ``account_id`` parameter (``key_account_plan``) is run once
+per account by papermill, in worker processes of their own: each run has its own
+kernel, its own sockets (see :func:`cxkit.runner.kernel_manager_class`) and its own
+output names, so parallel runs never collide. With ``scheduler`` the same runs go to
+a dask.distributed cluster instead (``pip install "cxkit[dask]"``); its workers need
+cxkit installed and the project folder at the same path.
+
+Each account's report lands in the output folder (default ``reports/<notebook>/``)
+as ``<account>.html``, ``.ipynb``, ``.json`` and whatever else the notebook writes
+(``.xlsx``). A failing account does not stop the others: its executed notebook is
+kept as ``<account>.failed.ipynb`` and its one-line error goes into the summary.
+``batch.json`` in the same folder lists every account with its status, seconds,
+files and error.
+"""
+from __future__ import annotations
+
+import os
+import re
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Mapping
+
+from .errors import CxkitError, ParameterError
+from .params import notebook_parameters
+from .paths import atomic_write_text, project_root, resolve
+from .runner import find_notebook, run_parameters
+
+ACCOUNT_PARAMETER = "account_id"
+
+
+@dataclass
+class BatchResult:
+    """What a batch run did.
+
+    Attributes
+    ----------
+    notebook : str
+        The notebook's name.
+    out_dir : Path
+        Where the reports are.
+    runs : list of dict
+        One per account, in the order asked: ``account``, ``ok``, ``seconds``,
+        ``files`` (paths written) and ``error`` (one line, or ``None``).
+    seconds : float
+        Wall time of the batch.
+    workers : int or str
+        Local worker processes, or the scheduler's address.
+    """
+
+    notebook: str
+    out_dir: Path
+    runs: list = field(default_factory=list)
+    seconds: float = 0.0
+    workers: Any = 1
+
+    @property
+    def failed(self) -> dict[str, str]:
+        """Failed accounts and their one-line errors."""
+        return {r["account"]: r["error"] for r in self.runs if not r["ok"]}
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def summary(self) -> str:
+        """A few lines for the terminal: counts, time, folder, each failed account."""
+        n, bad = len(self.runs), self.failed
+        where = (f"{self.workers} workers" if isinstance(self.workers, int)
+                 else f"scheduler {self.workers}")
+        lines = [f"{self.notebook}: {n - len(bad)} of {n} reports written to {self.out_dir} "
+                 f"in {self.seconds:.1f} s ({where})"]
+        if bad:
+            lines.append(f"{len(bad)} failed:")
+            lines += [f"  {account}: {error}" for account, error in bad.items()]
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict:
+        return {"notebook": self.notebook, "out_dir": str(self.out_dir),
+                "seconds": round(self.seconds, 3), "workers": self.workers,
+                "n_reports": len(self.runs), "n_failed": len(self.failed), "runs": self.runs}
+
+
+def select_accounts(notebook: str | os.PathLike, accounts: str | Iterable[str] = "all",
+                    segment: str | None = None, params_file: str | os.PathLike | None = None,
+                    overrides: Mapping[str, Any] | None = None,
+                    root: str | os.PathLike | None = None) -> list[str]:
+    """The accounts a batch runs, read from the notebook's data folder.
+
+    Parameters
+    ----------
+    notebook : str or path
+        A notebook with an ``account_id`` parameter.
+    accounts : "all", "ID,ID,..." or iterable of str
+        Which accounts; ``"all"``: every current (not lost) account of the data, in the
+        segment if one is given. Lost accounts can be named one by one.
+    segment : str, optional
+        Keep accounts of this segment (``key``, ``growth``, ``standard``).
+    params_file, overrides
+        The notebook's parameters, as for :func:`cxkit.runner.run_notebook`: they say
+        where the data is (``data_dir``, ``columns``).
+
+    Returns
+    -------
+    list of str
+        Account ids, in the order of the accounts table (or as given).
+
+    Raises
+    ------
+    ParameterError
+        If the notebook takes no ``account_id``, an id is unknown or outside the
+        segment, or nothing is selected.
+    """
+    from .io import load_table
+
+    root = Path(root).resolve() if root is not None else project_root()
+    path = find_notebook(notebook, root)
+    declared = notebook_parameters(path)
+    if ACCOUNT_PARAMETER not in declared:
+        raise ParameterError(f"{path.stem} has no '{ACCOUNT_PARAMETER}' parameter, so it "
+                             "cannot be run per account (try key_account_plan)")
+    values = {**_defaults(declared), **run_parameters(path, params_file, overrides, root)}
+    data_dir = resolve(values.get("data_dir") or "data/sample", root)
+    columns = (values.get("columns") or {}).get("accounts")
+    table = load_table(data_dir, "accounts", columns=columns)
+    known = table["account_id"].astype(str)
+    if segment is not None:
+        segments = sorted(table["segment"].dropna().astype(str).unique())
+        if segment not in segments:
+            raise ParameterError(f"segment '{segment}' not in {data_dir} "
+                                 f"(segments: {', '.join(segments)})")
+        in_segment = set(known[table["segment"].astype(str) == segment])
+    if isinstance(accounts, str) and accounts.strip().lower() == "all":
+        current = table["status"].astype(str).ne("lost") if "status" in table else True
+        chosen = [a for a in known[current] if segment is None or a in in_segment]
+    else:
+        items = accounts.split(",") if isinstance(accounts, str) else list(accounts)
+        chosen = list(dict.fromkeys(str(a).strip() for a in items if str(a).strip()))
+        unknown = [a for a in chosen if a not in set(known)]
+        if unknown:
+            raise ParameterError(f"accounts not in {data_dir / 'accounts'}: "
+                                 + _listing(unknown))
+        if segment is not None:
+            outside = [a for a in chosen if a not in in_segment]
+            if outside:
+                raise ParameterError(f"accounts not in segment '{segment}': " + _listing(outside))
+    if not chosen:
+        raise ParameterError(f"no accounts selected in {data_dir}"
+                             + (f" (segment '{segment}')" if segment else ""))
+    return chosen
+
+
+def _defaults(declared: Mapping[str, dict]) -> dict:
+    """The notebook's own defaults of the parameters that say where the data is."""
+    import ast
+    out = {}
+    for name in ("data_dir", "columns"):
+        try:
+            out[name] = ast.literal_eval(declared[name]["default"])
+        except (KeyError, ValueError, SyntaxError, TypeError):
+            pass
+    return out
+
+
+def _listing(items: list[str], limit: int = 10) -> str:
+    more = f" and {len(items) - limit} more" if len(items) > limit else ""
+    return ", ".join(items[:limit]) + more
+
+
+def file_stem(account: str) -> str:
+    """A file name for an account id: letters, digits, ``.``, ``_`` and ``-`` kept.
+
+    Examples
+    --------
+    >>> file_stem("A0012")
+    'A0012'
+    >>> file_stem("ACME / EMEA")
+    'ACME_EMEA'
+    """
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", account).strip("._")
+    return stem or "account"
+
+
+def _stems(accounts: list[str]) -> dict[str, str]:
+    stems, seen = {}, {}
+    for a in accounts:
+        base = file_stem(a)
+        n = seen.get(base, 0)
+        seen[base] = n + 1
+        stems[a] = base if n == 0 else f"{base}~{n + 1}"
+    return stems
+
+
+def run_account(notebook: str, account: str, stem: str, out_dir: str, root: str,
+                params_file: str | None = None,
+                overrides: Mapping[str, Any] | None = None) -> dict:
+    """Run the notebook for one account; never raises (the error is returned).
+
+    This is what a worker process (or a dask worker) executes.
+
+    Returns
+    -------
+    dict
+        ``account``, ``ok``, ``seconds``, ``files``, ``error``.
+    """
+    from .runner import run_notebook
+
+    started = time.perf_counter()
+    values = dict(overrides or {})
+    values[ACCOUNT_PARAMETER] = account
+    try:
+        result = run_notebook(notebook, params_file, values, out_dir, progress=False,
+                              name=stem, root=root)
+    except CxkitError as exc:
+        return _outcome(account, started, error=_one_line(str(exc)))
+    except Exception as exc:  # a bug or the environment: still this account only
+        return _outcome(account, started, error=f"{type(exc).__name__}: {_one_line(str(exc))}")
+    files = [result.html, result.executed, *([result.results] if result.results else []),
+             *result.extra]
+    return _outcome(account, started, files=[str(f) for f in files])
+
+
+def _one_line(text: str) -> str:
+    return (text.strip().splitlines() or [""])[0]
+
+
+def _outcome(account: str, started: float, files: list | None = None,
+             error: str | None = None) -> dict:
+    return {"account": account, "ok": error is None,
+            "seconds": round(time.perf_counter() - started, 3),
+            "files": files or [], "error": error}
+
+
+def run_batch(notebook: str | os.PathLike, accounts: str | Iterable[str] = "all",
+              segment: str | None = None, params_file: str | os.PathLike | None = None,
+              overrides: Mapping[str, Any] | None = None,
+              out_dir: str | os.PathLike | None = None, workers: int | None = None,
+              scheduler: str | None = None, progress: bool | None = None,
+              root: str | os.PathLike | None = None) -> BatchResult:
+    """Run a per-account notebook for many accounts, in parallel.
+
+    Parameters
+    ----------
+    notebook : str or path
+        A notebook with an ``account_id`` parameter, e.g. ``"key_account_plan"``.
+    accounts : "all", "ID,ID,..." or iterable of str
+        Which accounts (see :func:`select_accounts`).
+    segment : str, optional
+        Only accounts of this segment.
+    params_file : path, optional
+        Parameters for every run; default ``params/<notebook>.yaml``.
+    overrides : mapping, optional
+        Parameter values for every run (``-p NAME VALUE``); not ``account_id``.
+    out_dir : path, optional
+        Output folder; default ``reports/<notebook>/`` in the project.
+    workers : int, optional
+        Worker processes; default the cores this process may use. Ignored with
+        ``scheduler``.
+    scheduler : str, optional
+        Address of a dask.distributed scheduler (``tcp://host:8786``) to run on instead.
+    progress : bool, optional
+        Show a progress bar; default when stderr is a terminal.
+
+    Returns
+    -------
+    BatchResult
+        Every account's outcome; ``result.ok`` is False if any failed. A failed
+        account never stops the others.
+
+    Raises
+    ------
+    ParameterError
+        Before anything runs: unknown notebook, parameter or account.
+    CxkitError
+        If the scheduler cannot be reached, or dask is not installed.
+
+    Examples
+    --------
+    >>> from cxkit.batch import run_batch
+    >>> result = run_batch("key_account_plan", "A0001,A0002", workers=2)  # doctest: +SKIP
+    >>> print(result.summary())  # doctest: +SKIP
+    key_account_plan: 2 of 2 reports written to .../reports/key_account_plan in 9.1 s (2 workers)
+    """
+    from tqdm.auto import tqdm
+
+    root = Path(root).resolve() if root is not None else project_root()
+    path = find_notebook(notebook, root)
+    overrides = dict(overrides or {})
+    if ACCOUNT_PARAMETER in overrides:
+        raise ParameterError(f"'{ACCOUNT_PARAMETER}' is set per account by the batch; "
+                             "choose accounts with --accounts")
+    chosen = select_accounts(path, accounts, segment, params_file, overrides, root)
+    out = resolve(out_dir, root) if out_dir is not None else root / "reports" / path.stem
+    out.mkdir(parents=True, exist_ok=True)
+    stems = _stems(chosen)
+    tasks = [dict(notebook=str(path), account=a, stem=stems[a], out_dir=str(out),
+                  root=str(root), params_file=None if params_file is None else str(params_file),
+                  overrides=overrides) for a in chosen]
+    if scheduler:
+        runner, where = _on_dask(scheduler), scheduler
+    else:
+        n = workers if workers is not None else _cores()
+        if n < 1:
+            raise ParameterError(f"--workers must be at least 1, not {n}")
+        n = min(n, len(tasks))
+        runner, where = _on_processes(n), n
+    if progress is None:
+        progress = sys.stderr.isatty()
+    started = time.perf_counter()
+    outcomes: dict[str, dict] = {}
+    bar = tqdm(total=len(tasks), desc=f"cxkit batch {path.stem}", unit="report",
+               disable=not progress)
+    try:
+        for outcome in runner(tasks):
+            outcomes[outcome["account"]] = outcome
+            bar.update(1)
+            n_failed = sum(not o["ok"] for o in outcomes.values())
+            bar.set_postfix_str(f"{n_failed} failed" if n_failed else outcome["account"])
+    finally:
+        bar.close()
+    result = BatchResult(path.stem, out, [outcomes[a] for a in chosen],
+                         time.perf_counter() - started, where)
+    import json
+    atomic_write_text(out / "batch.json", json.dumps(result.to_dict(), indent=2))
+    return result
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def _on_processes(workers: int) -> Callable[[list], Iterator[dict]]:
+    """Run tasks in ``workers`` fresh (spawned) processes; yield outcomes as they finish."""
+    def run(tasks: list) -> Iterator[dict]:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        context = multiprocessing.get_context("spawn")  # no inherited threads or kernels
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            futures = {pool.submit(run_account, **t): t["account"] for t in tasks}
+            try:
+                for future in as_completed(futures):
+                    yield _result_of(future, futures[future])
+            except BaseException:
+                for f in futures:
+                    f.cancel()
+                raise
+    return run
+
+
+def _on_dask(address: str) -> Callable[[list], Iterator[dict]]:
+    """Run tasks on a dask.distributed scheduler; yield outcomes as they finish."""
+    try:
+        from distributed import Client, as_completed
+    except ImportError:
+        raise CxkitError("--scheduler needs dask.distributed: pip install \"cxkit[dask]\"") \
+            from None
+
+    def run(tasks: list) -> Iterator[dict]:
+        try:
+            client = Client(address, timeout="10s", set_as_default=False)
+        except (OSError, TimeoutError) as exc:
+            raise CxkitError(f"cannot reach the dask scheduler at {address}: "
+                             f"{_one_line(str(exc))}") from None
+        batch = uuid.uuid4().hex[:8]
+        try:
+            futures = {client.submit(run_account, **t, pure=False,
+                                     key=f"cxkit-{batch}-{t['stem']}"): t["account"]
+                       for t in tasks}
+            for future in as_completed(futures, loop=client.loop):
+                yield _result_of(future, futures[future])
+        finally:
+            client.close()
+    return run
+
+
+def _result_of(future, account: str) -> dict:
+    """A finished future's outcome; a worker that died fails only its account."""
+    try:
+        return future.result()
+    except Exception as exc:
+        return {"account": account, "ok": False, "seconds": None, "files": [],
+                "error": f"worker failed: {type(exc).__name__}: {_one_line(str(exc))}"}

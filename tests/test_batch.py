@@ -1,0 +1,189 @@
+"""`cxkit batch`: one report per account in parallel workers, failures kept apart, dask."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import nbformat
+import pandas as pd
+import pytest
+
+from cxkit.batch import file_stem, run_batch, select_accounts
+from cxkit.errors import ParameterError
+from cxkit.io import load_table
+
+FAILING = "boom"  # marker: the probe notebook fails for the account given with -p fail
+
+
+def cxkit(*args):
+    return subprocess.run([sys.executable, "-m", "cxkit", *args], capture_output=True, text=True,
+                          timeout=600)
+
+
+@pytest.fixture(scope="module")
+def probe(tmp_path_factory, small_dir):
+    """A small per-account notebook: records which worker ran it, can fail on demand.
+
+    With ``rendezvous`` (a folder) each run leaves its mark there and waits, up to 60 s,
+    until another run has left one too: ``peer`` says whether one did, so a test can
+    tell that two runs were under way at once without relying on timings.
+    """
+    folder = tmp_path_factory.mktemp("probe")
+    params = nbformat.v4.new_code_cell(
+        f'data_dir: str = "{small_dir}"  # data\n'
+        'account_id: str = ""  # account\n'
+        'fail: str = ""  # the account for which this notebook fails\n'
+        'rendezvous: str = ""  # folder where runs meet')
+    params.metadata["tags"] = ["parameters"]
+    body = nbformat.v4.new_code_cell(
+        "import os, time\n"
+        "from cxkit import results\n"
+        "peer = False\n"
+        "if rendezvous:\n"
+        "    open(os.path.join(rendezvous, account_id), 'w').close()\n"
+        "    deadline = time.time() + 60\n"
+        "    while not peer and time.time() < deadline:\n"
+        "        peer = len(os.listdir(rendezvous)) >= 2\n"
+        "        time.sleep(0.05)\n"
+        f"if account_id == fail:\n    raise ValueError('{FAILING}: no plan for ' + account_id)\n"
+        "results.Results('probe', account=account_id, worker=os.getppid(), peer=peer).save()")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Probe"), params, body])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    path = folder / "probe.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def current(small_dir):
+    accounts = load_table(small_dir, "accounts")
+    return accounts.loc[accounts["status"].eq("active"), "account_id"].tolist()
+
+
+def test_select_accounts_all_current_segment_and_ids(probe, small_dir, current):
+    accounts = load_table(small_dir, "accounts")
+    assert select_accounts(probe, "all") == current  # lost accounts are left out of "all"
+    lost = accounts.loc[accounts["status"].eq("lost"), "account_id"].tolist()
+    assert lost and not set(lost) & set(current)
+    key = accounts.loc[accounts["segment"].eq("key") & accounts["status"].eq("active"),
+                       "account_id"].tolist()
+    assert select_accounts(probe, "all", segment="key") == key
+    assert select_accounts(probe, f" {current[1]}, {current[0]},{current[1]}") == current[1::-1]
+    assert select_accounts(probe, [lost[0]]) == [lost[0]]  # named one by one, lost is allowed
+
+
+def test_select_accounts_errors_name_the_problem(probe, current):
+    with pytest.raises(ParameterError, match="accounts not in .*: NOPE1, NOPE2"):
+        select_accounts(probe, f"{current[0]},NOPE1,NOPE2")
+    with pytest.raises(ParameterError, match="segment 'keys' not in .*segments: growth, key"):
+        select_accounts(probe, "all", segment="keys")
+    with pytest.raises(ParameterError, match="has no 'account_id' parameter"):
+        select_accounts("data_overview", "all")
+    with pytest.raises(ParameterError, match="set per account"):
+        run_batch(probe, "all", overrides={"account_id": current[0]})
+    with pytest.raises(ParameterError, match="no accounts selected"):
+        select_accounts(probe, " , ")
+
+
+def test_file_stems_are_safe_and_distinct():
+    from cxkit.batch import _stems
+    assert file_stem("../etc/passwd") == "etc_passwd"
+    assert _stems(["a/b", "a b", "c"]) == {"a/b": "a_b", "a b": "a_b~2", "c": "c"}
+
+
+def _check_outputs(out, accounts, failing):
+    for a in accounts:
+        if a == failing:
+            assert (out / f"{a}.failed.ipynb").exists()
+            assert not (out / f"{a}.html").exists()
+            continue
+        res = json.loads((out / f"{a}.json").read_text())["results"]
+        assert res["account"] == a  # each kernel wrote to its own run's files
+        assert (out / f"{a}.html").exists() and (out / f"{a}.ipynb").exists()
+    assert not list(out.glob(".*.tmp*"))
+    summary = json.loads((out / "batch.json").read_text())
+    assert [r["account"] for r in summary["runs"]] == accounts
+    assert {r["account"] for r in summary["runs"] if not r["ok"]} == ({failing} - {None})
+    return [json.loads((out / f"{a}.json").read_text())["results"] for a in accounts
+            if a != failing]
+
+
+def test_cli_batch_in_parallel_a_failure_does_not_stop_the_others(probe, current, tmp_path):
+    accounts = current[:5]
+    failing = accounts[1]
+    out = tmp_path / "out"
+    meet = tmp_path / "meet"
+    meet.mkdir()
+    proc = cxkit("batch", str(probe), "--accounts", ",".join(accounts), "--workers", "2",
+                 "-p", "fail", failing, "-p", "rendezvous", str(meet), "--out", str(out))
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert "4 of 5 reports written" in proc.stderr
+    line = next(ln for ln in proc.stderr.splitlines() if ln.strip().startswith(f"{failing}:"))
+    assert f"ValueError: {FAILING}: no plan for {failing}" in line
+    runs = _check_outputs(out, accounts, failing)
+    assert len({r["worker"] for r in runs}) == 2  # two worker processes shared the work
+    assert all(r["peer"] for r in runs)  # and ran at the same time
+
+
+def test_cli_batch_all_succeed_exit_zero(probe, current, tmp_path):
+    proc = cxkit("batch", str(probe), "--accounts", ",".join(current[:2]), "--workers", "1",
+                 "--out", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    assert "2 of 2 reports written" in proc.stdout
+    _check_outputs(tmp_path, current[:2], None)
+
+
+def test_cli_batch_bad_input_one_line_no_traceback(probe, tmp_path):
+    proc = cxkit("batch", str(probe), "--accounts", "NOPE", "--out", str(tmp_path))
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("cxkit: error: accounts not in") and "Traceback" not in proc.stderr
+    proc = cxkit("batch", str(probe), "--accounts", "all", "--workers", "0")
+    assert proc.returncode == 1 and "--workers must be at least 1" in proc.stderr
+
+
+def test_batch_of_account_plans_writes_report_and_workbook(current, small_dir, tmp_path):
+    """The real notebook, two accounts at once: HTML, workbook and key results per account."""
+    accounts = current[:2]
+    result = run_batch("key_account_plan", accounts, overrides={"data_dir": str(small_dir)},
+                       out_dir=tmp_path, workers=2, progress=False)
+    assert result.ok, result.summary()
+    for a in accounts:
+        assert json.loads((tmp_path / f"{a}.json").read_text())["results"]["account_id"] == a
+        assert a in (tmp_path / f"{a}.html").read_text()
+        assert "Objectives" in pd.ExcelFile(tmp_path / f"{a}.xlsx").sheet_names
+
+
+def test_batch_on_a_dask_local_cluster(probe, current, tmp_path):
+    """--scheduler: the same batch on dask.distributed, here a LocalCluster on loopback.
+
+    One worker process with two threads: two runs share a process, so this also checks
+    that their kernels, environments and output files stay apart.
+    """
+    distributed = pytest.importorskip("distributed")
+    accounts = current[:4]
+    failing = accounts[2]
+    meet = tmp_path / "meet"
+    meet.mkdir()
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=True,
+                                  host="127.0.0.1", dashboard_address=None) as cluster:
+        assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
+        result = run_batch(probe, accounts, overrides={"fail": failing, "rendezvous": str(meet)},
+                           out_dir=tmp_path / "out",
+                           scheduler=cluster.scheduler_address, progress=False)
+    assert result.workers == cluster.scheduler_address
+    assert list(result.failed) == [failing]
+    assert f"{FAILING}: no plan for {failing}" in result.failed[failing]
+    runs = _check_outputs(tmp_path / "out", accounts, failing)
+    assert all(r["peer"] for r in runs)  # two runs were under way at once
+
+
+def test_batch_unreachable_scheduler_is_a_clear_error(probe, current):
+    pytest.importorskip("distributed")
+    proc = cxkit("batch", str(probe), "--accounts", current[0],
+                 "--scheduler", "tcp://127.0.0.1:9")
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("cxkit: error: cannot reach the dask scheduler at "
+                                  "tcp://127.0.0.1:9"), proc.stderr
