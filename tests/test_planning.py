@@ -284,3 +284,110 @@ def test_client_workbook_keeps_comments_as_text(sample_dir, tmp_path):
     for text in set(tricky.loc[tricky["account_id"] == account, "comment"]):
         assert re.search(re.escape(escape(text)), strings)  # stored as a string, verbatim
     converts_in_libreoffice(path, tmp_path)
+
+
+@pytest.fixture(scope="module")
+def sample_planner(sample_dir):
+    from cxkit import io
+
+    tables = io.load(sample_dir, tables=["accounts", "responses"],
+                     optional=["contacts", "revenue", "kpis"])
+    return KeyAccountPlanner().fit(tables)
+
+
+def test_portfolio_of_one_manager_side_by_side(sample_planner):
+    from cxkit.planning import PortfolioPlan
+
+    p = sample_planner
+    a = p.accounts_
+    manager = a.loc[a["segment"] == "key", "account_manager"].value_counts().index[0]
+    plan = PortfolioPlan(p, account_manager=manager, segment="key")
+    mine = a.index[(a["account_manager"] == manager) & (a["segment"] == "key")]
+    assert sorted(plan.account_ids) == sorted(mine)
+    spend = p.economics_["spend"].reindex(plan.account_ids).fillna(-1).to_numpy()
+    assert (np.diff(spend) <= 0).all()  # by revenue, highest first
+    assert plan.title == f"key accounts of {manager}"
+    assert "segment" not in plan.shown_accounts() and "account_manager" not in \
+        plan.shown_accounts()
+    # lenses: these accounts only, each with one row per lens
+    lz = plan.lenses()
+    assert set(lz.index) <= set(mine) and (lz.groupby(level=0).size() == len(
+        p.config_["lenses"])).all()
+    # objectives: every objective of these accounts, none of others
+    assert len(plan.objectives()) == int(p.objectives_["account_id"].isin(mine).sum())
+    key = plan.key_results()
+    assert key["accounts"] == len(mine) and key["lens_rows_flagged"] == len(
+        plan.weighting_changes())
+    assert plan.headlines()[0].startswith(f"{len(mine)} key accounts of {manager}")
+    with pytest.raises(ParameterError, match="no customer accounts"):
+        PortfolioPlan(p, account_manager="Nobody Here")
+
+
+def test_portfolio_nps_raw_and_key_weighted_by_hand(sample_planner):
+    from cxkit.planning import PortfolioPlan
+
+    plan = PortfolioPlan(sample_planner, segment="key")
+    ans = sample_planner.answers_
+    ans = ans[ans["account_id"].isin(plan.account_ids)].dropna(subset=["ltr"])
+    w, s = ans["key_weight"].to_numpy(), ans["ltr"].to_numpy()
+    promoters, detractors = s >= 9, s <= 6
+    raw = (promoters.mean() - detractors.mean()) * 100
+    weighted = (w[promoters].sum() - w[detractors].sum()) / w.sum() * 100
+    table = plan.nps()
+    assert table.loc["raw", "nps"] == pytest.approx(raw)
+    assert table.loc["key-weighted", "nps"] == pytest.approx(weighted)
+    assert table.loc["key-weighted", "n_eff"] == pytest.approx(w.sum() ** 2 / (w ** 2).sum())
+
+
+def test_weighting_changes_list_flips_first(sample_planner):
+    from cxkit.planning import PortfolioPlan, lens_table
+
+    plan = PortfolioPlan(sample_planner, segment="key")
+    changed = plan.weighting_changes()
+    assert changed["weighting_changes"].all()
+    assert len(changed) == int(plan.lenses()["weighting_changes"].sum())
+    flips = (changed["act_on"] != changed["act_on_raw"]).to_numpy()
+    assert flips.any() and not flips.all()
+    assert not (np.diff(flips.astype(int)) > 0).any()  # every flip before every non-flip
+    shown = lens_table(changed, raw_conclusion=True)
+    assert "act_on_raw" in shown and not shown["value"].str.contains("_").any()
+
+
+def test_portfolio_heat_map_boxes_the_place_to_act(sample_planner):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    from cxkit.planning import PortfolioPlan, plot_portfolio_lenses
+
+    plan = PortfolioPlan(sample_planner, segment="growth")
+    lz = plan.lenses()
+    ax = plot_portfolio_lenses(lz, sample_planner.config_["score_bands"])
+    boxes = [p for p in ax.patches if isinstance(p, Rectangle)]
+    assert len(boxes) == int((lz["act_on"] != "").sum())  # one per lens with both sides
+    assert len(ax.get_yticklabels()) == lz.index.nunique()
+    starred = sum(t.get_text().endswith("*") for t in ax.texts)
+    flagged = lz[lz["weighting_changes"]]
+    shown_sides = flagged[["value_pct_weighted", "obstacle_pct_weighted"]].notna().sum().sum()
+    assert starred == shown_sides > 0  # both sides of a flagged lens, where they have a score
+    plt.close(ax.figure)
+
+
+def test_portfolio_workbook(sample_planner, tmp_path):
+    import zipfile
+
+    import openpyxl
+
+    from cxkit.planning import PortfolioPlan
+
+    path = PortfolioPlan(sample_planner, segment="key").to_excel(tmp_path / "portfolio.xlsx")
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["Summary", "Accounts", "Lenses", "Lenses by project manager",
+                             "Objectives", "Advocacy", "Coverage gaps"]
+    assert wb["Accounts"].freeze_panes == "B2"
+    with zipfile.ZipFile(path) as z:
+        assert sum(n.startswith("xl/charts/") for n in z.namelist()) == 2
+        assert not any("<f>" in z.read(n).decode() for n in z.namelist()
+                       if n.startswith("xl/worksheets/"))
+    converts_in_libreoffice(path, tmp_path)

@@ -7,16 +7,19 @@
 - :mod:`~cxkit.planning.advocacy`: the advocacy ladder and buying-influencer coverage;
 - :mod:`~cxkit.planning.objectives`: rules that turn the data into objectives (MBOs);
 - :mod:`~cxkit.planning.plan`: :class:`KeyAccountPlanner` and :class:`AccountPlan`;
+- :mod:`~cxkit.planning.portfolio`: :class:`PortfolioPlan`, the accounts of one account
+  manager or segment side by side;
 - :mod:`~cxkit.planning.workbook`: the client workbook of one account.
 """
 from .advocacy import RUNGS, account_rungs, coverage, ladder, respondent_rungs
 from .config import check_config, load_config
 from .keyweight import key_weight, shrink, structure, weighted_mean
-from .lenses import account_lenses, group_lenses
+from .lenses import account_lenses, group_lenses, lens_table
 from .objectives import objectives
 from .plan import AccountPlan, KeyAccountPlanner, plot_lenses, revenue_economics
+from .portfolio import PortfolioPlan, plot_portfolio_lenses
 
-__all__ = ["AccountPlan", "KeyAccountPlanner", "RUNGS", "account_lenses", "account_rungs",
-           "check_config", "coverage", "group_lenses", "key_weight", "ladder", "load_config",
-           "objectives", "plot_lenses", "respondent_rungs", "revenue_economics", "shrink", "structure",
-           "weighted_mean"]
+__all__ = ["AccountPlan", "KeyAccountPlanner", "PortfolioPlan", "RUNGS", "account_lenses",
+           "account_rungs", "check_config", "coverage", "group_lenses", "key_weight", "ladder",
+           "lens_table", "load_config", "objectives", "plot_lenses", "plot_portfolio_lenses",
+           "respondent_rungs", "revenue_economics", "shrink", "structure", "weighted_mean"]

@@ -59,6 +59,35 @@ def _conclude(rows: pd.DataFrame, flag_points: float) -> pd.DataFrame:
     return rows[COLUMNS]
 
 
+def lens_table(lenses: pd.DataFrame, raw_conclusion: bool = False) -> pd.DataFrame:
+    """Lens rows for a reader: question names as words, columns in reading order.
+
+    Each side's question is followed by its raw and key-weighted % score; then the
+    answers, the place to act (and, with ``raw_conclusion``, the place the raw scores
+    point to) and the note on weighting. Other columns (an account's ``name``) stay in
+    front; the index is kept.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"lens": ["delivery"], "value": ["data_accuracy"],
+    ...                      "obstacle": ["pm_expertise"], "act_on": ["pm_expertise"]})
+    >>> lens_table(rows)[["value", "obstacle", "act_on"]].iloc[0].tolist()
+    ['data accuracy', 'PM expertise', 'PM expertise']
+    """
+    from ..reports import pretty
+
+    order = ["lens", "value", "value_pct", "value_pct_weighted", "obstacle", "obstacle_pct",
+             "obstacle_pct_weighted", "answers", "act_on", "act_on_raw", "note"]
+    if not raw_conclusion:
+        order.remove("act_on_raw")
+    front = [c for c in lenses.columns if c not in COLUMNS]
+    out = lenses[front + [c for c in order if c in lenses.columns]].copy()
+    for col in ("value", "obstacle", "act_on", "act_on_raw"):
+        if col in out:
+            out[col] = out[col].map(lambda q: pretty(q) if isinstance(q, str) and q else "")
+    return out
+
+
 def account_lenses(answers: pd.DataFrame, accounts: pd.DataFrame, config: dict) -> pd.DataFrame:
     """Lens scores of every account: raw % and credibility-shrunk %, lower side flagged.
 

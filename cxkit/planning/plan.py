@@ -458,7 +458,8 @@ def plot_lenses(lenses: pd.DataFrame, ax=None):
     ax.set_xlim(0, 105)
     ax.set_xlabel("% score (bars key-weighted, | raw)")
     ax.invert_yaxis()
-    ax.legend(loc="lower right", fontsize=8)
+    # beside the bars, not over them: a long last bar would hide under the legend
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False)
     sns.despine(ax=ax)
     return ax
 

@@ -1,0 +1,306 @@
+"""The accounts of one account manager or segment side by side: the portfolio plan.
+
+Built on a fitted :class:`~cxkit.planning.KeyAccountPlanner`: the same key weights,
+lenses, rungs, coverage and objectives as the account plans, read across accounts.
+Feedback pooled across accounts is weighted by key weight (how sure each account's
+feedback is), shown beside the raw figure.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import nps
+from ..reports import pretty, write_workbook
+from .advocacy import RUNGS, ladder
+from .lenses import lens_table
+
+ACCOUNT_COLUMNS = ["name", "segment", "account_manager", "tenure_years",
+                   "interaction_frequency", "key_weight", "spend", "growth", "chi", "chi_trend",
+                   "nps", "respondents", "rung", "roles_missing", "objectives"]
+
+
+class PortfolioPlan:
+    """Accounts of one account manager and/or segment, side by side.
+
+    Parameters
+    ----------
+    planner : KeyAccountPlanner
+        Fitted.
+    account_manager, segment : str
+        Which accounts; empty means any. Both empty: every customer account.
+
+    Attributes
+    ----------
+    account_ids : list of str
+        The accounts, by revenue (highest first).
+
+    Examples
+    --------
+    >>> from cxkit import io
+    >>> from cxkit.planning import KeyAccountPlanner, PortfolioPlan
+    >>> planner = KeyAccountPlanner().fit(io.load("data/sample"))
+    >>> plan = PortfolioPlan(planner, segment="key")
+    >>> plan.accounts()["segment"].eq("key").all()
+    np.True_
+    """
+
+    def __init__(self, planner, account_manager: str = "", segment: str = ""):
+        self.planner = planner
+        self.account_manager = account_manager
+        self.segment = segment
+        ids = planner.select(account_manager, segment)
+        spend = planner.economics_["spend"].reindex(ids).fillna(-np.inf)
+        self.account_ids = list(spend.sort_values(ascending=False, kind="stable").index)
+        self._accounts = None
+
+    @property
+    def title(self) -> str:
+        """``"key accounts of Dana Lee"``, ``"growth accounts"``, ``"all accounts"``."""
+        kind = f"{self.segment} accounts" if self.segment else "accounts"
+        if self.account_manager:
+            return f"{kind} of {self.account_manager}"
+        return kind if self.segment else "all accounts"
+
+    def accounts(self) -> pd.DataFrame:
+        """One row per account: :data:`ACCOUNT_COLUMNS`, indexed by ``account_id``."""
+        if self._accounts is None:
+            self._accounts = self.planner.portfolio(self.account_ids)[ACCOUNT_COLUMNS]
+        return self._accounts.copy()
+
+    def shown_accounts(self) -> pd.DataFrame:
+        """:meth:`accounts` without the columns every row shares (the chosen segment or
+        account manager)."""
+        drop = [c for c, chosen in (("segment", self.segment),
+                                    ("account_manager", self.account_manager)) if chosen]
+        return self.accounts().drop(columns=drop)
+
+    def lenses(self) -> pd.DataFrame:
+        """Lens scores of every account, raw and key-weighted, with the place to act.
+
+        Indexed by ``account_id``, with the account's ``name`` first; accounts without
+        feedback in the window have no rows.
+        """
+        lz = self.planner.lenses_
+        out = lz.loc[lz.index.isin(self.account_ids)]
+        order = {a: i for i, a in enumerate(self.account_ids)}
+        out = out.iloc[np.argsort([order[a] for a in out.index], kind="stable")]
+        return out.assign(name=self.planner.accounts_["name"].reindex(out.index).to_numpy())[
+            ["name", *lz.columns]]
+
+    def weighting_changes(self) -> pd.DataFrame:
+        """The lens rows where key weighting changes the conclusion or moves a score.
+
+        Rows where it changes the lower side come first, then by the largest move.
+        """
+        lz = self.lenses()
+        lz = lz[lz["weighting_changes"]]
+        moved = pd.concat([(lz["value_pct_weighted"] - lz["value_pct"]).abs(),
+                           (lz["obstacle_pct_weighted"] - lz["obstacle_pct"]).abs()],
+                          axis=1).max(axis=1)
+        order = np.lexsort((-moved.to_numpy(), (lz["act_on"] == lz["act_on_raw"]).to_numpy()))
+        return lz.iloc[order]
+
+    def group_lenses(self, by: str = "project_manager") -> pd.DataFrame:
+        """Lens scores per ``by`` (project manager, account manager...) over these accounts:
+        answers pooled raw and weighted by key weight."""
+        return self.planner.group_lenses(by, self.account_ids)
+
+    def nps(self) -> pd.DataFrame:
+        """NPS of these accounts' answers in the window: raw and weighted by key weight.
+
+        Returns
+        -------
+        DataFrame
+            Indexed by ``weighting`` (``raw``, ``key-weighted``): :func:`cxkit.nps.summary`.
+        """
+        ans = self.planner.answers_
+        ans = ans[ans["account_id"].isin(self.account_ids)].dropna(subset=["ltr"])
+        rows = {"raw": nps.summary(ans["ltr"]),
+                "key-weighted": nps.summary(ans["ltr"], weights=ans["key_weight"])}
+        out = pd.DataFrame(rows).T
+        out.index.name = "weighting"
+        return out[["nps", "ci_low", "ci_high", "n", "n_eff"]].astype(float)
+
+    def ladder(self) -> pd.DataFrame:
+        """Accounts, spend and growth per advocacy rung, over these accounts."""
+        rungs = self.planner.rungs_
+        rungs = rungs[rungs.index.isin(self.account_ids)]
+        return ladder(rungs, self.planner.economics_)
+
+    def coverage_gaps(self) -> pd.DataFrame:
+        """Accounts missing feedback from a buying-influencer role, and which roles."""
+        a = self.accounts()
+        gaps = a[a["roles_missing"].astype(str).str.len() > 0]
+        return gaps[["name", "account_manager", "respondents", "roles_missing"]]
+
+    def objectives(self) -> pd.DataFrame:
+        """Every objective of these accounts, by owner and due date."""
+        o = self.planner.objectives_
+        o = o[o["account_id"].isin(self.account_ids)]
+        o = o.assign(name=o["account_id"].map(self.planner.accounts_["name"]))
+        cols = ["account_id", "name", *[c for c in o.columns if c not in ("account_id", "name")]]
+        return o[cols].sort_values(["owner", "due", "account_id"], kind="stable").reset_index(
+            drop=True)
+
+    def headlines(self) -> list[str]:
+        """The portfolio in plain sentences."""
+        a = self.accounts()
+        n = len(a)
+        out = [f"{n} {self.title} on {self.planner.plan_date_.date()}."]
+        spend = a["spend"].dropna()
+        if len(spend):
+            prev = self.planner.economics_["previous"].reindex(spend.index).sum()
+            text = f"Revenue over the last 12 months: {spend.sum():,.0f}"
+            if prev > 0:
+                text += f", {spend.sum() / prev - 1:+.0%} on the year before"
+            out.append(text + ".")
+        chi = a["chi"].dropna()
+        if len(chi):
+            amber = self.planner.chi_bands_["amber"]
+            falling = int((a["chi_trend"] == "↓").sum())
+            out.append(f"Health (CHI): median {chi.median():.0f} of 100; {int((chi < amber).sum())}"
+                       f" account(s) in the red band, {falling} falling.")
+        score = self.nps()
+        if score.loc["raw", "n"] > 0:
+            out.append(f"NPS {score.loc['raw', 'nps']:+.0f} raw, "
+                       f"{score.loc['key-weighted', 'nps']:+.0f} weighted by key weight "
+                       f"({score.loc['raw', 'n']:.0f} responses in the last "
+                       f"{self.planner.config_['window_months']} months).")
+        lz = self.lenses()
+        acts = lz.loc[lz["act_on"] != "", "act_on"]
+        if len(acts):
+            top = acts.value_counts()
+            out.append(f"Most common place to act: {pretty(top.index[0])}, the lower side of its"
+                       f" lens for {top.iloc[0]} of {acts.index.nunique()} accounts with "
+                       "feedback.")
+            flips = lz[lz["act_on"] != lz["act_on_raw"]]
+            moved = lz["weighting_changes"].sum() - len(flips)
+            out.append(f"Key weighting changes the lower side in {len(flips)} account-lens "
+                       f"pair(s) and moves a score by {self.planner.config_['flag_points']:.0f}"
+                       f" points or more in {moved} more: those are flagged below.")
+        rungs = a["rung"].value_counts()
+        heard = {r: int(rungs.get(r, 0)) for r in reversed(RUNGS)}
+        out.append("Advocacy: " + ", ".join(f"{k} {v}" for k, v in heard.items() if v)
+                   + (f", no feedback {int(rungs.get('no feedback', 0))}"
+                      if rungs.get("no feedback", 0) else "") + ".")
+        gaps = self.coverage_gaps()
+        if len(gaps):
+            out.append(f"{len(gaps)} account(s) with no feedback from a buying-influencer role.")
+        o = self.objectives()
+        if len(o):
+            out.append(f"{len(o)} objectives for {o['owner'].nunique()} owner(s); most often: "
+                       f"{o['rule'].value_counts().index[0].replace('_', ' ')}.")
+        return out
+
+    def key_results(self) -> dict:
+        """The numbers a batch run or a dashboard collects."""
+        a = self.accounts()
+        lz = self.lenses()
+        score = self.nps()
+        return {"title": self.title, "account_manager": self.account_manager,
+                "segment": self.segment, "plan_date": str(self.planner.plan_date_.date()),
+                "accounts": len(a), "spend": float(a["spend"].sum()),
+                "nps_raw": float(score.loc["raw", "nps"]),
+                "nps_key_weighted": float(score.loc["key-weighted", "nps"]),
+                "lens_rows": len(lz), "lens_rows_flagged": int(lz["weighting_changes"].sum()),
+                "act_on": lz.loc[lz["act_on"] != "", "act_on"].value_counts().to_dict(),
+                "objectives": int(len(self.objectives())),
+                "rungs": a["rung"].value_counts().to_dict()}
+
+    def summary(self) -> str:
+        """The headlines as text."""
+        return "\n".join(f"- {s}" for s in self.headlines())
+
+    def to_excel(self, path, by: str = "project_manager") -> Path:
+        """The portfolio workbook: summary, accounts, lenses, lenses per ``by``, objectives."""
+        bands = self.planner.config_["score_bands"]
+        pct = ["value_pct", "value_pct_weighted", "obstacle_pct", "obstacle_pct_weighted"]
+        sheets = {"Summary": self.headlines(),
+                  "Accounts": self.accounts(),
+                  "Lenses": lens_table(self.lenses()),
+                  f"Lenses by {pretty(by)}": lens_table(self.group_lenses(by)),
+                  "Objectives": self.objectives(),
+                  "Advocacy": self.ladder(),
+                  "Coverage gaps": self.coverage_gaps()}
+        band_spec = {"Lenses": (pct, bands["amber"], bands["green"]),
+                     f"Lenses by {pretty(by)}": (pct, bands["amber"], bands["green"])}
+        if self.planner.chi_ is not None:
+            band_spec["Accounts"] = (["chi"], self.planner.chi_bands_["amber"],
+                                     self.planner.chi_bands_["green"])
+        charts = {"Accounts": [{"type": "bar", "title": "Key weight per account",
+                                "categories": "name", "values": ["key_weight"]}],
+                  "Advocacy": [{"type": "column", "title": "Accounts per advocacy rung",
+                                "categories": "rung", "values": ["accounts"]}]}
+        return write_workbook(path, sheets, percent={"Accounts": ["growth"]}, bands=band_spec,
+                              charts=charts)
+
+
+def plot_portfolio_lenses(lenses: pd.DataFrame, bands=(50, 75), ax=None):
+    """Heat map: accounts down, lens sides across, key-weighted % scores in the cells.
+
+    The place to act (the lower side of each lens) is boxed; ``*`` marks a cell of a lens
+    where key weighting changes the conclusion or moves a score.
+
+    Parameters
+    ----------
+    lenses : DataFrame
+        :meth:`PortfolioPlan.lenses`.
+    bands : mapping or (amber, green)
+        % scores where the colours turn from red to amber and from amber to green
+        (``score_bands`` of ``params/planning.yaml``).
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    import textwrap
+
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+    from matplotlib.patches import Rectangle
+
+    lens_names = list(dict.fromkeys(lenses["lens"]))
+    accounts = list(dict.fromkeys(lenses.index))
+    cols = [(lens, side) for lens in lens_names for side in ("value", "obstacle")]
+    grid = np.full((len(accounts), len(cols)), np.nan)
+    act = np.zeros_like(grid, dtype=bool)
+    flag = np.zeros_like(grid, dtype=bool)
+    labels = {}
+    for (acc, row) in zip(lenses.index, lenses.itertuples(index=False)):
+        i = accounts.index(acc)
+        for side in ("value", "obstacle"):
+            j = cols.index((row.lens, side))
+            grid[i, j] = getattr(row, f"{side}_pct_weighted")
+            act[i, j] = row.act_on == getattr(row, side) and row.act_on != ""
+            flag[i, j] = bool(row.weighting_changes)
+            labels[j] = f"{row.lens}\n" + "\n".join(textwrap.wrap(pretty(getattr(row, side)), 14))
+    names = lenses.groupby(level=0)["name"].first().reindex(accounts)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(2.5 + 1.2 * len(cols), 1.4 + 0.3 * len(accounts)))
+    amber, green = (bands["amber"], bands["green"]) if isinstance(bands, dict) else bands
+    cmap = ListedColormap(["#E8A6A0", "#F5D68A", "#A9D5A0"])
+    norm = BoundaryNorm([0, amber, green, 100.0001], cmap.N)
+    ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, norm=norm, aspect="auto")
+    for i in range(grid.shape[0]):
+        for j in range(grid.shape[1]):
+            if np.isnan(grid[i, j]):
+                continue
+            ax.text(j, i, f"{grid[i, j]:.0f}{'*' if flag[i, j] else ''}", ha="center",
+                    va="center", fontsize=8, fontweight="bold" if act[i, j] else "normal")
+            if act[i, j]:
+                ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, lw=1.6,
+                                       edgecolor="#333333"))
+    ax.set_xticks(range(len(cols)), [labels.get(j, "") for j in range(len(cols))], fontsize=8)
+    ax.xaxis.tick_top()
+    ax.set_yticks(range(len(accounts)), [f"{n} ({a})" for a, n in names.items()], fontsize=8)
+    ax.set_title("Key-weighted % scores (boxed: the place to act; *: weighting matters)",
+                 fontsize=9, pad=40)
+    ax.grid(False)
+    return ax
+
+
+__all__ = ["ACCOUNT_COLUMNS", "PortfolioPlan", "plot_portfolio_lenses"]
