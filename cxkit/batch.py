@@ -70,7 +70,8 @@ class BatchResult:
     def summary(self) -> str:
         """A few lines for the terminal: counts, time, folder, each failed account."""
         n, bad = len(self.runs), self.failed
-        where = (f"{self.workers} workers" if isinstance(self.workers, int)
+        where = (f"{self.workers} worker{'s' if self.workers != 1 else ''}"
+                 if isinstance(self.workers, int)
                  else f"scheduler {self.workers}")
         lines = [f"{self.notebook}: {n - len(bad)} of {n} reports written to {self.out_dir} "
                  f"in {self.seconds:.1f} s ({where})"]
@@ -278,6 +279,13 @@ def run_batch(notebook: str | os.PathLike, accounts: str | Iterable[str] = "all"
     CxkitError
         If the scheduler cannot be reached, or dask is not installed.
 
+    Notes
+    -----
+    Local workers are fresh (spawned) Python processes that import the calling script
+    again: in a script, call ``run_batch`` under ``if __name__ == "__main__":``. In a
+    notebook or from ``cxkit batch`` nothing is needed. An interrupted batch (Ctrl-C)
+    keeps the reports already written but writes no ``batch.json``.
+
     Examples
     --------
     >>> from cxkit.batch import run_batch
@@ -383,8 +391,13 @@ def _on_dask(address: str) -> Callable[[list], Iterator[dict]]:
 
 def _result_of(future, account: str) -> dict:
     """A finished future's outcome; a worker that died fails only its account."""
+    from concurrent.futures.process import BrokenProcessPool
+
     try:
         return future.result()
     except Exception as exc:
+        hint = (" (a worker process died; called from a script? Worker processes import it "
+                "again, so call run_batch under `if __name__ == \"__main__\":`)"
+                if isinstance(exc, BrokenProcessPool) else "")
         return {"account": account, "ok": False, "seconds": None, "files": [],
-                "error": f"worker failed: {type(exc).__name__}: {_one_line(str(exc))}"}
+                "error": f"worker failed: {type(exc).__name__}: {_one_line(str(exc))}{hint}"}
