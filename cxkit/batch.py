@@ -16,6 +16,7 @@ files and error.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
@@ -332,7 +333,6 @@ def run_batch(notebook: str | os.PathLike, accounts: str | Iterable[str] = "all"
         bar.close()
     result = BatchResult(path.stem, out, [outcomes[a] for a in chosen],
                          time.perf_counter() - started, where)
-    import json
     atomic_write_text(out / "batch.json", json.dumps(result.to_dict(), indent=2))
     return result
 
