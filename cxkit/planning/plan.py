@@ -49,6 +49,12 @@ def revenue_economics(revenue: pd.DataFrame, plan_period: str, freq: str = "Q") 
     return out
 
 
+# the columns of KeyAccountPlanner.portfolio (and PortfolioPlan.accounts), in order
+PORTFOLIO_COLUMNS = ["name", "segment", "account_manager", "tenure_years",
+                     "interaction_frequency", "key_weight", "spend", "growth", "chi",
+                     "chi_trend", "nps", "respondents", "rung", "roles_missing", "objectives"]
+
+
 class KeyAccountPlanner:
     """Prepare key-account plans for a portfolio.
 
@@ -200,10 +206,7 @@ class KeyAccountPlanner:
         """Accounts side by side: key weight, spend, CHI, NPS, rung, coverage, objectives."""
         rows = [AccountPlan(self, a).header() for a in account_ids]
         out = pd.DataFrame(rows).set_index("account_id")
-        cols = ["name", "segment", "account_manager", "tenure_years", "interaction_frequency",
-                "key_weight", "spend", "growth", "chi", "chi_trend", "nps", "respondents",
-                "rung", "roles_missing", "objectives"]
-        return out[cols]
+        return out[PORTFOLIO_COLUMNS]
 
     def group_lenses(self, by: str, account_ids=None) -> pd.DataFrame:
         """Lens scores per ``by`` (an accounts column: project_manager, segment...)."""
@@ -464,4 +467,5 @@ def plot_lenses(lenses: pd.DataFrame, ax=None):
     return ax
 
 
-__all__ = ["AccountPlan", "KeyAccountPlanner", "RUNGS", "plot_lenses", "revenue_economics"]
+__all__ = ["AccountPlan", "KeyAccountPlanner", "PORTFOLIO_COLUMNS", "RUNGS", "plot_lenses",
+           "revenue_economics"]

@@ -17,10 +17,6 @@ from ..reports import pretty, write_workbook
 from .advocacy import RUNGS, ladder
 from .lenses import lens_table
 
-ACCOUNT_COLUMNS = ["name", "segment", "account_manager", "tenure_years",
-                   "interaction_frequency", "key_weight", "spend", "growth", "chi", "chi_trend",
-                   "nps", "respondents", "rung", "roles_missing", "objectives"]
-
 
 class PortfolioPlan:
     """Accounts of one account manager and/or segment, side by side.
@@ -65,9 +61,10 @@ class PortfolioPlan:
         return kind if self.segment else "all accounts"
 
     def accounts(self) -> pd.DataFrame:
-        """One row per account: :data:`ACCOUNT_COLUMNS`, indexed by ``account_id``."""
+        """One row per account: :data:`~cxkit.planning.plan.PORTFOLIO_COLUMNS`, indexed by
+        ``account_id``."""
         if self._accounts is None:
-            self._accounts = self.planner.portfolio(self.account_ids)[ACCOUNT_COLUMNS]
+            self._accounts = self.planner.portfolio(self.account_ids)
         return self._accounts.copy()
 
     def shown_accounts(self) -> pd.DataFrame:
@@ -303,4 +300,4 @@ def plot_portfolio_lenses(lenses: pd.DataFrame, bands=(50, 75), ax=None):
     return ax
 
 
-__all__ = ["ACCOUNT_COLUMNS", "PortfolioPlan", "plot_portfolio_lenses"]
+__all__ = ["PortfolioPlan", "plot_portfolio_lenses"]
