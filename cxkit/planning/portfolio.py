@@ -263,14 +263,16 @@ def plot_portfolio_lenses(lenses: pd.DataFrame, bands=(50, 75), ax=None):
     lens_names = list(dict.fromkeys(lenses["lens"]))
     accounts = list(dict.fromkeys(lenses.index))
     cols = [(lens, side) for lens in lens_names for side in ("value", "obstacle")]
+    row_of = {a: i for i, a in enumerate(accounts)}
+    col_of = {c: j for j, c in enumerate(cols)}
     grid = np.full((len(accounts), len(cols)), np.nan)
     act = np.zeros_like(grid, dtype=bool)
     flag = np.zeros_like(grid, dtype=bool)
     labels = {}
     for (acc, row) in zip(lenses.index, lenses.itertuples(index=False)):
-        i = accounts.index(acc)
+        i = row_of[acc]
         for side in ("value", "obstacle"):
-            j = cols.index((row.lens, side))
+            j = col_of[(row.lens, side)]
             grid[i, j] = getattr(row, f"{side}_pct_weighted")
             act[i, j] = row.act_on == getattr(row, side) and row.act_on != ""
             flag[i, j] = bool(row.weighting_changes)
