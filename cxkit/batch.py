@@ -16,6 +16,7 @@ files and error.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -128,7 +129,8 @@ def select_accounts(notebook: str | os.PathLike, accounts: str | Iterable[str] =
     values = {**_defaults(declared), **run_parameters(path, params_file, overrides, root)}
     data_dir = resolve(values.get("data_dir") or "data/sample", root)
     columns = (values.get("columns") or {}).get("accounts")
-    table = load_table(data_dir, "accounts", columns=columns)
+    table = load_table(data_dir, "accounts", columns=columns,
+                       date_format=values.get("date_format") or None)
     known = table["account_id"].astype(str)
     if segment is not None:
         segments = sorted(table["segment"].dropna().astype(str).unique())
@@ -160,7 +162,7 @@ def _defaults(declared: Mapping[str, dict]) -> dict:
     """The notebook's own defaults of the parameters that say where the data is."""
     import ast
     out = {}
-    for name in ("data_dir", "columns"):
+    for name in ("data_dir", "columns", "date_format"):
         try:
             out[name] = ast.literal_eval(declared[name]["default"])
         except (KeyError, ValueError, SyntaxError, TypeError):
@@ -173,27 +175,53 @@ def _listing(items: list[str], limit: int = 10) -> str:
     return ", ".join(items[:limit]) + more
 
 
+MAX_STEM = 60
+# Windows device names (with any extension), and the batch's own files
+_RESERVED = ({"con", "prn", "aux", "nul", "batch"} | {f"com{i}" for i in range(10)}
+             | {f"lpt{i}" for i in range(10)})
+
+
+def _digest(account: str, length: int = 8) -> str:
+    return hashlib.sha256(account.encode("utf-8", "surrogatepass")).hexdigest()[:length]
+
+
 def file_stem(account: str) -> str:
-    """A file name for an account id: letters, digits, ``.``, ``_`` and ``-`` kept.
+    """A file name stem for an account id, safe on Windows, macOS and Linux.
+
+    Letters, digits, ``_`` and ``-`` are kept; anything else becomes ``_``; no dots, so no
+    stem can end in ``.failed`` or meet another's ``.failed.ipynb``. An id that had to be
+    changed, is longer than 60 characters, or is a reserved name (``CON``, ``NUL``,
+    ``COM1``..., or ``batch``, which is the batch's own ``batch.json``) gets ``-`` and 8
+    hex digits of its SHA-256, so the stem is distinct and the same in every batch.
 
     Examples
     --------
     >>> file_stem("A0012")
     'A0012'
     >>> file_stem("ACME / EMEA")
-    'ACME_EMEA'
+    'ACME_EMEA-bba40780'
+    >>> file_stem("CON"), file_stem("-rf"), file_stem("Q1.failed")
+    ('CON-a3dbc4b6', 'rf-686c39ac', 'Q1_failed-0b99ef56')
     """
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", account).strip("._")
-    return stem or "account"
+    text = str(account)
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "_", text).strip("_-") or "account"
+    if stem == text and len(stem) <= MAX_STEM and stem.casefold() not in _RESERVED:
+        return stem
+    return f"{stem[:MAX_STEM].rstrip('_-')}-{_digest(text)}"
 
 
 def _stems(accounts: list[str]) -> dict[str, str]:
-    stems, seen = {}, {}
-    for a in accounts:
-        base = file_stem(a)
-        n = seen.get(base, 0)
-        seen[base] = n + 1
-        stems[a] = base if n == 0 else f"{base}~{n + 1}"
+    """A stem per account, distinct even where the file system ignores case (Acme, ACME)."""
+    stems = {a: file_stem(a) for a in accounts}
+    by_key: dict[str, list[str]] = {}
+    for a, stem in stems.items():
+        by_key.setdefault(stem.casefold(), []).append(a)
+    for key, same in by_key.items():
+        if len(same) > 1:  # ids differing only in case: each gets its digest
+            for a in same:
+                stems[a] = f"{stems[a][:MAX_STEM]}-{_digest(a)}"
+    if len({s.casefold() for s in stems.values()}) < len(stems):  # never in practice
+        stems = {a: f"{s}-{_digest(a, 16)}" for a, s in stems.items()}
     return stems
 
 

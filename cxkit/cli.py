@@ -17,7 +17,7 @@ import os
 import sys
 
 from . import __version__
-from .errors import CxkitError
+from .errors import CxkitError, visible
 
 
 def _here(path: str) -> str:
@@ -72,7 +72,8 @@ def _parser() -> argparse.ArgumentParser:
     val = sub.add_parser("validate", help="check every table of a data folder")
     val.add_argument("data_dir", type=_here, metavar="DATA_DIR")
     val.add_argument("-f", "--file", dest="params_file", type=_here, metavar="PARAMS.yaml",
-                     help="parameters file whose `columns` maps your column names")
+                     help="parameters file whose `columns` maps your column names and whose "
+                     "`date_format` says how ambiguous dates are written")
 
     smp = sub.add_parser("sample", help="generate the sample portfolio with known truth")
     smp.add_argument("--out", type=_here, default=None, metavar="DIR",
@@ -83,22 +84,29 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _typed_parameters(notebook: str, pairs) -> dict:
+    """``-p NAME VALUE`` pairs typed by what the notebook declares (a ``str`` stays as typed)."""
+    from .params import notebook_parameters, parse_values
+    from .runner import find_notebook
+    if not pairs:
+        return {}
+    return parse_values(pairs, notebook_parameters(find_notebook(notebook)))
+
+
 def _cmd_run(args) -> int:
-    from .params import parse_value
     from .runner import run_notebook
-    overrides = {name: parse_value(value) for name, value in args.parameter}
+    overrides = _typed_parameters(args.notebook, args.parameter)
     result = run_notebook(args.notebook, args.params_file, overrides, args.out or "reports")
-    print(result.summary())
+    print(visible(result.summary()))
     return 0
 
 
 def _cmd_batch(args) -> int:
     from .batch import run_batch
-    from .params import parse_value
-    overrides = {name: parse_value(value) for name, value in args.parameter}
+    overrides = _typed_parameters(args.notebook, args.parameter)
     result = run_batch(args.notebook, args.accounts, args.segment, args.params_file, overrides,
                        args.out, args.workers, args.scheduler)
-    print(result.summary(), file=sys.stdout if result.ok else sys.stderr)
+    print(visible(result.summary()), file=sys.stdout if result.ok else sys.stderr)
     return 0 if result.ok else 1
 
 
@@ -112,8 +120,9 @@ def _cmd_demo(args) -> int:
 def _cmd_validate(args) -> int:
     from .io import validate_folder
     from .params import load_yaml
-    columns = load_yaml(args.params_file).get("columns") if args.params_file else None
-    counts = validate_folder(args.data_dir, columns=columns)
+    values = load_yaml(args.params_file) if args.params_file else {}
+    counts = validate_folder(args.data_dir, columns=values.get("columns") or None,
+                             date_format=values.get("date_format") or None)
     print(f"{args.data_dir}: valid ("
           + ", ".join(f"{name} {n:,} rows" for name, n in counts.items()) + ")")
     return 0
@@ -135,9 +144,40 @@ def _cmd_sample(args) -> int:
     return 0
 
 
+def _take_parameters(argv: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
+    """Take every ``-p NAME VALUE`` out of ``argv`` before argparse sees it.
+
+    argparse reads a value that starts with ``-`` (``-p delta -2+3``) as an option; the
+    two words after ``-p`` are always the name and the value, exactly as typed.
+    """
+    rest, pairs, i = [], [], 0
+    while i < len(argv):
+        word = argv[i]
+        if word == "--":
+            rest += argv[i:]
+            break
+        if word in ("-p", "--parameter"):
+            if i + 2 >= len(argv):
+                rest.append(word)  # argparse says what is missing
+                i += 1
+                continue
+            pairs.append((argv[i + 1], argv[i + 2]))
+            i += 3
+            continue
+        rest.append(word)
+        i += 1
+    return rest, pairs
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``cxkit`` command; returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    argv, pairs = _take_parameters(argv)
     args = _parser().parse_args(argv)
+    if pairs and args.command not in ("run", "batch"):
+        _parser().error(f"-p is for 'run' and 'batch', not '{args.command}'")
+    if hasattr(args, "parameter"):
+        args.parameter = pairs
     handler = {"run": _cmd_run, "batch": _cmd_batch, "demo": _cmd_demo, "validate": _cmd_validate,
                "sample": _cmd_sample}[args.command]
     try:
@@ -147,16 +187,22 @@ def main(argv: list[str] | None = None) -> int:
             raise
         lines = str(exc).splitlines() or [type(exc).__name__]
         for line in lines:
-            print(f"cxkit: error: {line}", file=sys.stderr)
+            print(visible(f"cxkit: error: {line}"), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("cxkit: interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:  # a full disk, a folder we may not write to: name the path
+        if args.debug:
+            raise
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(visible(f"cxkit: error: {where}{exc.strerror or exc}"), file=sys.stderr)
+        return 1
     except Exception as exc:  # a bug or an environment problem: still no traceback by default
         if args.debug:
             raise
-        print(f"cxkit: unexpected error: {type(exc).__name__}: {exc} "
-              "(run again with --debug for the traceback)", file=sys.stderr)
+        print(visible(f"cxkit: unexpected error: {type(exc).__name__}: {exc} "
+                      "(run again with --debug for the traceback)"), file=sys.stderr)
         return 2
 
 

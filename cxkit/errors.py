@@ -6,12 +6,44 @@ prints it on one line and exits non-zero.
 """
 from __future__ import annotations
 
+import unicodedata
+
+
+def visible(text: str) -> str:
+    """``text`` with control and format characters shown as escapes, for a terminal.
+
+    Names and values from the data end up in messages; an ANSI escape sequence or a
+    right-to-left override in a column header must be shown, not obeyed. Line breaks
+    are kept (they separate problems).
+
+    Examples
+    --------
+    >>> visible("col \\x1b[31mred\\x1b[0m\\tx\\u202e")
+    'col \\\\x1b[31mred\\\\x1b[0m\\\\tx\\\\u202e'
+    """
+    text = str(text)
+    if text.isprintable():
+        return text
+    out = []
+    for ch in text:
+        if ch == "\n" or ch.isprintable() or unicodedata.category(ch) == "Zs":
+            out.append(ch)
+        elif ch == "\t":
+            out.append("\\t")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ord(ch) < 0x100:
+            out.append(f"\\x{ord(ch):02x}")
+        else:
+            out.append(f"\\u{ord(ch):04x}" if ord(ch) < 0x10000 else f"\\U{ord(ch):08x}")
+    return "".join(out)
+
 
 class CxkitError(Exception):
     """Base class: a problem with the user's input, parameters or set-up."""
 
     def _render_traceback_(self):  # IPython hook: show the message, not the stack
-        return [f"{type(self).__name__}: {self}"]
+        return [visible(f"{type(self).__name__}: {self}")]
 
 
 class DataError(CxkitError, ValueError):

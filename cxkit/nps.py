@@ -125,47 +125,68 @@ def summary(scores, weights=None, confidence: float = 0.95, method: str = "adjus
             "method": method, "confidence": confidence}
 
 
-def compare(a, b, weights_a=None, weights_b=None, confidence: float = 0.95) -> dict:
+def _adjusted(s: dict, method: str) -> tuple[float, float, float]:
+    """A summary's promoter and detractor shares and n, adjusted-Wald or as observed."""
+    p, d, n = s["promoters"], s["detractors"], s["n_eff"]
+    if method == "wald":
+        return p, d, n
+    nn = n + 3  # MeasuringU: 3 more respondents, 0.75 promoters, 0.75 detractors
+    return (p * n + 0.75) / nn, (d * n + 0.75) / nn, nn
+
+
+def compare(a, b, weights_a=None, weights_b=None, confidence: float = 0.95,
+            method: str = "adjusted-wald") -> dict:
     """Difference between two NPS values, with its z statistic and two-sided p-value.
 
     ``z = (NPS_a − NPS_b) / sqrt(var_a / n_a + var_b / n_b)`` with each group's
-    per-respondent variance ``p + d − (p − d)²`` (Wald).
+    per-respondent variance ``p + d − (p − d)²``. With ``"adjusted-wald"`` (default, as
+    :func:`summary`'s intervals) each group first gets 3 more respondents, 0.75 of them
+    promoters and 0.75 detractors (MeasuringU), so the test agrees with the intervals
+    shown beside it and is not liberal at small n; ``"wald"`` is the plain test.
 
     Parameters
     ----------
     a, b : array-like
         Scores of the two groups (independent samples).
+    method : {"adjusted-wald", "wald"}
 
     Returns
     -------
     dict
-        ``nps_a``, ``nps_b``, ``difference`` (a − b, NPS points), ``se``, ``z``,
-        ``p_value``, ``ci_low``, ``ci_high``, ``n_a``, ``n_b``.
+        ``nps_a``, ``nps_b``, ``difference`` (a − b, observed NPS points), ``se``, ``z``,
+        ``p_value``, ``ci_low``, ``ci_high`` (around the adjusted difference under
+        adjusted-Wald), ``n_a``, ``n_b``, ``method``.
 
     Examples
     --------
-    >>> c = compare([10] * 60 + [5] * 40, [10] * 40 + [5] * 60)
+    >>> c = compare([10] * 60 + [5] * 40, [10] * 40 + [5] * 60, method="wald")
     >>> round(c["difference"]), round(c["z"], 2)
     (40, 2.89)
+    >>> round(compare([10] * 60 + [5] * 40, [10] * 40 + [5] * 60)["z"], 2)
+    2.86
     """
+    if method not in METHODS:
+        raise ParameterError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
     sa = summary(a, weights_a, confidence, "wald")
     sb = summary(b, weights_b, confidence, "wald")
-    var = 0.0
-    for s in (sa, sb):
-        if s["n"] == 0:
-            return {"nps_a": sa["nps"], "nps_b": sb["nps"], "difference": np.nan, "se": np.nan,
-                    "z": np.nan, "p_value": np.nan, "ci_low": np.nan, "ci_high": np.nan,
-                    "n_a": sa["n"], "n_b": sb["n"]}
-        p, d = s["promoters"], s["detractors"]
-        var += (p + d - (p - d) ** 2) / s["n_eff"]
+    if sa["n"] == 0 or sb["n"] == 0:
+        return {"nps_a": sa["nps"], "nps_b": sb["nps"], "difference": np.nan, "se": np.nan,
+                "z": np.nan, "p_value": np.nan, "ci_low": np.nan, "ci_high": np.nan,
+                "n_a": sa["n"], "n_b": sb["n"], "method": method}
+    var, centre = 0.0, 0.0
+    for s, sign in ((sa, 1), (sb, -1)):
+        p, d, n = _adjusted(s, method)
+        var += (p + d - (p - d) ** 2) / n
+        centre += sign * 100 * (p - d)
     se = 100 * np.sqrt(var)
     diff = sa["nps"] - sb["nps"]
-    z = diff / se if se > 0 else np.nan
+    z = centre / se if se > 0 else np.nan
     pval = 2 * stats.norm.sf(abs(z)) if se > 0 else np.nan
     q = stats.norm.ppf(0.5 + confidence / 2)
     return {"nps_a": sa["nps"], "nps_b": sb["nps"], "difference": float(diff), "se": float(se),
-            "z": float(z), "p_value": float(pval), "ci_low": float(diff - q * se),
-            "ci_high": float(diff + q * se), "n_a": sa["n"], "n_b": sb["n"]}
+            "z": float(z), "p_value": float(pval), "ci_low": float(centre - q * se),
+            "ci_high": float(centre + q * se), "n_a": sa["n"], "n_b": sb["n"],
+            "method": method}
 
 
 def by_group(data: pd.DataFrame, by, score: str = "ltr", weights: str | None = None,
@@ -207,7 +228,8 @@ def by_period(data: pd.DataFrame, date: str = "response_date", freq: str = "Q",
     DataFrame
         Indexed by ``period`` (label), with the :func:`by_group` columns plus ``change``
         (NPS points against the previous period), ``p_value`` of that change
-        (:func:`compare`) and ``significant`` (``p_value < alpha``).
+        (:func:`compare`, with the same ``method`` as the intervals) and ``significant``
+        (``p_value < alpha``).
     """
     period = periods.labels(data[date], freq)
     frame = data.assign(period=period)
@@ -218,7 +240,7 @@ def by_period(data: pd.DataFrame, date: str = "response_date", freq: str = "Q",
         a = frame[frame["period"] == cur]
         b = frame[frame["period"] == prev]
         c = compare(a[score], b[score], None if weights is None else a[weights],
-                    None if weights is None else b[weights])
+                    None if weights is None else b[weights], confidence, method)
         changes.append(c["difference"])
         pvals.append(c["p_value"])
     out["change"] = changes
@@ -329,4 +351,5 @@ def plot_trend(trend: pd.DataFrame, ax=None):
     ax.tick_params(axis="x", rotation=45)
     ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     sns.despine(ax=ax)
-    return ax
+    from .reports import plain_text
+    return plain_text(ax)

@@ -264,7 +264,8 @@ def plot_responses_by_role(by_role: pd.DataFrame, ax=None):
     ax.set_ylim(0, bottom.max() * 1.05 if len(bottom) else 1)
     ax.tick_params(axis="x", rotation=45)
     sns.despine(ax=ax)
-    return ax
+    from .reports import plain_text
+    return plain_text(ax)
 
 
 def plot_response_rates(rates: pd.DataFrame, ax=None):
@@ -281,7 +282,8 @@ def plot_response_rates(rates: pd.DataFrame, ax=None):
     ax.set_title("Response rate per account")
     ax.xaxis.set_major_formatter(lambda x, _: f"{x:.0%}")
     sns.despine(ax=ax)
-    return ax
+    from .reports import plain_text
+    return plain_text(ax)
 
 
 def plot_missingness(missing: pd.DataFrame, ax=None, top: int = 12):
@@ -296,4 +298,5 @@ def plot_missingness(missing: pd.DataFrame, ax=None, top: int = 12):
     ax.set_title("Where values are missing")
     ax.xaxis.set_major_formatter(lambda x, _: f"{x:.0%}")
     sns.despine(ax=ax)
-    return ax
+    from .reports import plain_text
+    return plain_text(ax)

@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import ast
 import difflib
+import math
 import os
+import re
 import types
 import typing
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 import yaml
 
@@ -205,39 +207,180 @@ def check_values(values: Mapping[str, Any], declared: Mapping[str, dict],
         raise ParameterError("\n".join(problems))
 
 
+# --------------------------------------------------------------------------- YAML
+_DECIMAL_INT = re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$")
+
+
+class SafeYamlLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, stricter for configuration a person writes or pastes.
+
+    - Anchors and aliases (``&name``, ``*name``, ``<<: *name``) are refused: a few
+      hundred bytes of nested aliases ("billion laughs") expand to gigabytes.
+    - Dates stay text (``2024-03-31`` is the string a parameter documents).
+    - Whole numbers are decimal only: ``00123`` is the text ``"00123"``, never the octal
+      83, and ``1:30`` is text, never the sexagesimal 90.
+    """
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise YamlAliasError(event.start_mark)
+        return super().compose_node(parent, index)
+
+
+class YamlAliasError(yaml.YAMLError):
+    """An anchor or alias in YAML that cxkit reads."""
+
+    def __init__(self, mark):
+        super().__init__("anchors and aliases are not allowed")
+        self.problem_mark = mark
+
+
+SafeYamlLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers
+            if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:int")]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+SafeYamlLoader.add_implicit_resolver("tag:yaml.org,2002:int", _DECIMAL_INT,
+                                     list("-+0123456789"))
+
+
+def _yaml_error(exc: yaml.YAMLError, shown: str) -> ParameterError:
+    mark = getattr(exc, "problem_mark", None)
+    where = f" at line {mark.line + 1}" if mark else ""
+    if isinstance(exc, YamlAliasError):
+        return ParameterError(f"{shown}: YAML anchors and aliases (&name, *name) are not "
+                              f"allowed{where}; write the values out")
+    return ParameterError(f"{shown}: not valid YAML{where}")
+
+
+def _compose(text: str, shown: str):
+    """The YAML node tree of ``text`` (None for an empty document)."""
+    try:
+        return yaml.compose(text, Loader=SafeYamlLoader)
+    except yaml.YAMLError as exc:
+        raise _yaml_error(exc, shown) from None
+
+
+def _construct(node, shown: str):
+    loader = SafeYamlLoader("")
+    try:
+        return loader.construct_document(node)
+    except yaml.YAMLError as exc:
+        raise _yaml_error(exc, shown) from None
+    finally:
+        loader.dispose()
+
+
+def safe_load(text: str, shown: str = "<yaml>"):
+    """Parse YAML text with :class:`SafeYamlLoader`; a clear :class:`ParameterError` if not.
+
+    Examples
+    --------
+    >>> safe_load("n: 00123\\ndate: 2024-03-31\\nshare: 0.5")
+    {'n': '00123', 'date': '2024-03-31', 'share': 0.5}
+    >>> safe_load("a: &x [1]\\nb: *x", "p.yaml")
+    Traceback (most recent call last):
+    cxkit.errors.ParameterError: p.yaml: YAML anchors and aliases (&name, *name) are not allowed at line 1; write the values out
+    """
+    node = _compose(text, shown)
+    return None if node is None else _construct(node, shown)
+
+
 def read_yaml_mapping(path: str | os.PathLike, what: str, shown: str | None = None,
-                      expected: str = "a mapping") -> dict[str, Any]:
+                      expected: str = "a mapping", text_keys: Iterable[str] = ()
+                      ) -> dict[str, Any]:
     """Read a YAML file that holds a mapping; clear errors for a missing or broken file.
 
     ``what`` names the file in the not-found message ("parameters file"); ``shown`` is
     the path as the user gave it (default ``path``); an empty file is an empty mapping.
+    Read with :class:`SafeYamlLoader` (no anchors or aliases). A top-level key in
+    ``text_keys`` whose value is written plain (unquoted) keeps its text as written.
     """
     shown = str(path) if shown is None else shown
     path = Path(path)
     if not path.is_file():
         raise ParameterError(f"{shown}: {what} not found")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise ParameterError(f"{shown}: not valid YAML{where}") from None
-    if data is None:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise ParameterError(f"{shown}: not UTF-8 text; save it as UTF-8") from None
+    node = _compose(text, shown)
+    if node is None:
         return {}
-    if not isinstance(data, dict):
+    if not isinstance(node, yaml.MappingNode):
         raise ParameterError(f"{shown}: expected {expected}")
+    text_keys = set(text_keys)
+    data = {}
+    for key_node, value_node in node.value:
+        key = _construct(key_node, shown)
+        if (key in text_keys and isinstance(value_node, yaml.ScalarNode)
+                and value_node.style is None):
+            data[key] = value_node.value
+        else:
+            data[key] = _construct(value_node, shown)
     return data
 
 
-def load_yaml(path: str | os.PathLike) -> dict[str, Any]:
-    """Read a parameters YAML file: a mapping of parameter names to values."""
+def load_yaml(path: str | os.PathLike, declared: Mapping[str, dict] | None = None
+              ) -> dict[str, Any]:
+    """Read a parameters YAML file: a mapping of parameter names to values.
+
+    With ``declared`` (:func:`notebook_parameters`), a parameter declared ``str`` keeps
+    its text as written (``account_id: 00123`` is ``"00123"``, ``plan_date: 2024-03-31``
+    the date as text).
+    """
     return read_yaml_mapping(path, "parameters file",
-                             expected="a mapping of parameter names to values")
+                             expected="a mapping of parameter names to values",
+                             text_keys=_text_parameters(declared))
 
 
-def parse_value(text: str) -> Any:
-    """Parse a ``-p NAME VALUE`` value as YAML: ``5`` is an int, ``[a, b]`` a list."""
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
+def _text_parameters(declared: Mapping[str, dict] | None) -> list[str]:
+    return [n for n, d in (declared or {}).items() if d.get("type") == "str"]
+
+
+_TRUE = {"true", "yes", "y", "on", "1"}
+_FALSE = {"false", "no", "n", "off", "0"}
+
+
+def parse_value(text: str, type_name: str | None = None) -> Any:
+    """Parse a ``-p NAME VALUE`` value by the parameter's declared type.
+
+    ``str``: the text as typed (``A00003 #2``, ``00123``, ``2024-03-31`` and ``''`` stay
+    text). ``int`` and ``float``: the decimal number. ``bool``: true/false, yes/no, 1/0.
+    Anything else (``dict``, ``list``, undeclared): YAML, read by :class:`SafeYamlLoader`.
+    A value that does not parse is returned as text, for the type check to name.
+
+    Examples
+    --------
+    >>> parse_value("00123", "str"), parse_value("00123", "int"), parse_value("[a, b]", "list")
+    ('00123', 123, ['a', 'b'])
+    >>> parse_value("A00003 #2", "str"), parse_value("-2+3", "str"), parse_value("", "str")
+    ('A00003 #2', '-2+3', '')
+    """
+    if type_name == "str":
         return text
+    stripped = text.strip()
+    if type_name == "int":
+        return int(stripped) if re.fullmatch(r"[-+]?[0-9]+", stripped) else text
+    if type_name == "float":
+        try:
+            number = float(stripped)
+        except ValueError:
+            return text
+        return number if math.isfinite(number) else text
+    if type_name == "bool":
+        low = stripped.lower()
+        return True if low in _TRUE else False if low in _FALSE else text
+    try:
+        return safe_load(text, f"value {text!r}")
+    except ParameterError as exc:
+        if "aliases" in str(exc):
+            raise
+        return text
+
+
+def parse_values(pairs: Iterable[tuple[str, str]], declared: Mapping[str, dict]
+                 ) -> dict[str, Any]:
+    """``-p NAME VALUE`` pairs typed by the notebook's declarations (:func:`parse_value`)."""
+    return {name: parse_value(value, (declared.get(name) or {}).get("type"))
+            for name, value in pairs}

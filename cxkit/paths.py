@@ -18,7 +18,11 @@ The project root is, in order:
 """
 from __future__ import annotations
 
+import hashlib
 import os
+import re
+import socket
+import time
 from pathlib import Path
 
 _MARKERS = ("notebooks", "params")
@@ -73,17 +77,60 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = path.with_name(f".{path.name}.{temporary_tag()}.tmp")
     try:
         with open(tmp, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
+    except OSError as exc:  # name the file the user asked for, not our temporary
+        raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
     finally:
         if tmp.exists():
             tmp.unlink()
     return path
+
+
+# --------------------------------------------------------------------------- temporaries
+HOST = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:6]
+_TMP_NAME = re.compile(r"^\..+\.(?P<host>[0-9a-f]{6})-(?P<pid>\d+)\.\d+\.tmp(\..+)?$")
+
+
+def temporary_tag() -> str:
+    """What makes a run's temporary names its own: this host, this process, this moment."""
+    return f"{HOST}-{os.getpid()}.{time.monotonic_ns()}"
+
+
+def alive(pid: int) -> bool:
+    """Whether a process of this machine with this id exists."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def clean_stale_temporaries(out: Path) -> list[Path]:
+    """Remove the temporary files that runs killed on this machine left in ``out``.
+
+    A run's temporaries are named ``.<stem>.<host>-<pid>.<n>.tmp.*``; those of a process
+    of this host that no longer exists are stale (the run was killed, e.g. ``kill -9``).
+    Runs still going, and runs of other machines sharing the folder, are left alone.
+    """
+    removed = []
+    try:
+        entries = list(out.iterdir())
+    except OSError:
+        return removed
+    for p in entries:
+        m = _TMP_NAME.match(p.name)
+        if m and m["host"] == HOST and not alive(int(m["pid"])) and p.is_file():
+            p.unlink(missing_ok=True)
+            removed.append(p)
+    return removed
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> Path:

@@ -4,6 +4,13 @@ papermill's report mode hides code in the notebook but not in HTML, so the HTML
 report is made with nbconvert's exporter with input cells excluded. Prompts and
 error-stream noise (warnings, progress bars) are left out too; a failed cell's
 error is kept, so a failed report says so.
+
+Text from the data (names, ids, comments, column headers) is shown as text, never
+as markup: sentences and tables are escaped HTML marked so that no math typesetter
+reads ``$...$`` in them, and chart labels are drawn without mathtext. A report opens
+complete offline: it loads no script, font or style from the network (no
+require.js, MathJax or Mermaid), and its Content-Security-Policy forbids any
+request beyond the images embedded in it.
 """
 from __future__ import annotations
 
@@ -47,9 +54,31 @@ def html_report(notebook: nbformat.NotebookNode | str | os.PathLike, title: str 
         title = _first_heading(nb) or "cxkit report"
     nb.metadata["title"] = title
     exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True)
+                            exclude_output_prompt=True, extra_loaders=[_report_template()],
+                            template_file=_REPORT_TEMPLATE)
     body, _ = exporter.from_notebook_node(nb)
     return body
+
+
+_REPORT_TEMPLATE = "cxkit_report.html.j2"
+# A report must open complete offline and run nothing: JupyterLab's template without the
+# scripts it loads from a CDN (require.js, MathJax, Mermaid), and a policy that refuses any
+# request but the images embedded in the page.
+CONTENT_SECURITY_POLICY = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
+                           "font-src data:; base-uri 'none'; form-action 'none'")
+
+
+def _report_template():
+    from jinja2 import DictLoader
+
+    return DictLoader({_REPORT_TEMPLATE: (
+        "{%- extends 'index.html.j2' -%}\n"
+        "{%- block html_head_js -%}\n"
+        f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">\n'
+        "{%- endblock html_head_js -%}\n"
+        "{% block jupyter_widgets %}{% endblock jupyter_widgets %}\n"
+        "{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}\n"
+        "{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}\n")})
 
 
 def _first_heading(nb) -> str | None:
@@ -74,27 +103,65 @@ def setup_notebook() -> None:
     import seaborn as sns
 
     sns.set_theme(style="whitegrid", context="notebook")
-    mpl.rcParams.update({"figure.dpi": 100, "savefig.bbox": "tight", "figure.figsize": (8, 3.5)})
+    # labels come from the data: "$" in a name is a dollar sign, never mathtext
+    mpl.rcParams.update({"figure.dpi": 100, "savefig.bbox": "tight", "figure.figsize": (8, 3.5),
+                         "text.parse_math": False})
     pd.set_option("display.precision", 2)
     pd.set_option("display.max_rows", 30)
 
 
+# MathJax 2 and 3 (nbconvert, Jupyter Notebook, JupyterLab) leave elements of these classes
+# alone, so "$5 $10" in a customer's name is never typeset as math.
+NO_MATH = "tex2jax_ignore mathjax_ignore"
+
+
 def bullets(sentences):
-    """Show plain sentences as a Markdown bullet list in a notebook.
+    """Show plain sentences as a bullet list in a notebook.
 
     The sentences are cxkit's own words built from results, but they quote names from
-    the data: ``<``, ``>`` and ``&`` are escaped so no name becomes markup.
+    the data. They are shown as escaped HTML, never Markdown: ``[x](javascript:...)``,
+    ``![x](http://...)``, ``<b>`` and ``$x$`` in a name stay the characters they are.
 
     Returns
     -------
-    IPython.display.Markdown
+    IPython.display.HTML
+
+    Examples
+    --------
+    >>> bullets(["Acme [click](javascript:x) <b>$5</b>"]).data
+    '<ul class="cxkit-bullets tex2jax_ignore mathjax_ignore">\\n<li>Acme [click](javascript:x) &lt;b&gt;$5&lt;/b&gt;</li>\\n</ul>'
     """
     import html
 
-    from IPython.display import Markdown
+    from IPython.display import HTML
 
-    # names in sentences come from the data (account names): never let them be markup
-    return Markdown("\n".join(f"- {html.escape(str(s), quote=False)}" for s in sentences))
+    items = "".join(f"<li>{html.escape(str(s))}</li>\n" for s in sentences)
+    return HTML(f'<ul class="cxkit-bullets {NO_MATH}">\n{items}</ul>')
+
+
+def inert(styler):
+    """Mark a Styler's table so that no math typesetter reads ``$...$`` in its cells."""
+    return styler.set_table_attributes(f'class="{NO_MATH}"')
+
+
+def plain_text(ax):
+    """Draw every label of ``ax``'s figure as plain text, never mathtext; returns ``ax``.
+
+    A name from the data with a ``$`` in it (``Acme $ Co``) would otherwise be parsed as
+    TeX math and fail to draw. Tick labels are created now, as plain text; the notebooks
+    also switch mathtext off for every chart (:func:`setup_notebook`).
+    """
+    import matplotlib as mpl
+    from matplotlib.text import Text
+
+    fig = ax.figure
+    with mpl.rc_context({"text.parse_math": False}):
+        for a in fig.axes:
+            for axis in (a.xaxis, a.yaxis):
+                axis.get_ticklabels()  # creates the tick labels under this rc
+    for text in fig.findobj(Text):
+        text.set_parse_math(False)
+    return ax
 
 
 def table(df, percent=(), integer=(), decimals: int = 1, caption: str | None = None,
@@ -116,6 +183,8 @@ def table(df, percent=(), integer=(), decimals: int = 1, caption: str | None = N
     -------
     pandas.io.formats.style.Styler
     """
+    import html
+
     import pandas as pd
 
     fmt = {}
@@ -141,8 +210,8 @@ def table(df, percent=(), integer=(), decimals: int = 1, caption: str | None = N
         styler = styler.format_index(escape="html", axis=0)
     styler = styler.format_index(escape="html", axis=1)
     if caption:
-        styler = styler.set_caption(caption)
-    return styler
+        styler = styler.set_caption(html.escape(caption))
+    return inert(styler)
 
 
 _WORDS = {"pct": "%", "pm": "PM", "nps": "NPS", "ltr": "likelihood to recommend",
@@ -165,14 +234,27 @@ def pretty(name: str) -> str:
 
 # --------------------------------------------------------------------------- workbooks
 _BAD_SHEET_CHARS = str.maketrans({c: " " for c in "[]:*?/\\"})
+_CONTROL = {c: " " for c in range(32)} | {127: " "}
 
 
 def sheet_name(text: str, taken=()) -> str:
-    """A valid, unused Excel sheet name (31 characters, none of []:*?/\\)."""
-    base = str(text).translate(_BAD_SHEET_CHARS).strip()[:31] or "Sheet"
+    """A valid, unused Excel sheet name.
+
+    At most 31 characters, none of ``[]:*?/\\`` or control characters, not starting or
+    ending with an apostrophe, not Excel's reserved ``History``, and distinct from
+    ``taken`` ignoring case (Excel compares sheet names without case).
+
+    Examples
+    --------
+    >>> sheet_name("A0001'"), sheet_name("'Quote'd'"), sheet_name("history")
+    ('A0001', "Quote'd", 'history 2')
+    """
+    base = (str(text).translate(_BAD_SHEET_CHARS).translate(_CONTROL).strip()
+            .strip("'").strip())[:31].strip().strip("'") or "Sheet"
+    taken_lower = {t.lower() for t in taken} | {"history"}
     name, i = base, 2
-    while name.lower() in {t.lower() for t in taken}:
-        name = f"{base[:28]} {i}"
+    while name.lower() in taken_lower:
+        name = f"{base[:28].rstrip(chr(39))} {i}"
         i += 1
     return name
 

@@ -21,6 +21,7 @@ prefix and project root in its own environment, not the process's.
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -32,7 +33,7 @@ from typing import Any, Mapping
 
 from .errors import CxkitError, RunError
 from .params import check_values, load_yaml, notebook_parameters
-from .paths import project_root, resolve
+from .paths import HOST, alive, clean_stale_temporaries, project_root, resolve, temporary_tag
 from .reports import write_html_report
 from .results import ENV_VAR
 
@@ -128,16 +129,19 @@ def run_parameters(notebook: Path, params_file: str | os.PathLike | None = None,
                    ) -> dict[str, Any]:
     """The parameters a run uses: ``params/<notebook>.yaml`` (or ``params_file``), then overrides.
 
-    Checked against the notebook's declared parameters (unknown names, types).
+    Checked against the notebook's declared parameters (unknown names, types). In the
+    YAML file a parameter declared ``str`` keeps its text as written (see
+    :func:`cxkit.params.load_yaml`).
     """
     root = root or project_root()
+    declared = notebook_parameters(notebook)
     if params_file is not None:
-        values = load_yaml(resolve(params_file, root))
+        values = load_yaml(resolve(params_file, root), declared)
     else:
         default = root / "params" / f"{notebook.stem}.yaml"
-        values = load_yaml(default) if default.is_file() else {}
+        values = load_yaml(default, declared) if default.is_file() else {}
     values.update(overrides or {})
-    check_values(values, notebook_parameters(notebook), notebook.stem)
+    check_values(values, declared, notebook.stem)
     return values
 
 
@@ -186,12 +190,12 @@ def run_notebook(notebook: str | os.PathLike, params_file: str | os.PathLike | N
     final = {"ipynb": out / f"{stem}.ipynb", "html": out / f"{stem}.html",
              "json": out / f"{stem}.json"}
     failed = out / f"{stem}.failed.ipynb"
-    tag = f"{os.getpid()}.{time.monotonic_ns()}"
-    prefix = out / f".{stem}.{tag}.tmp"  # the kernel's outputs: prefix + ".json", ".xlsx"...
+    clean_stale_temporaries(out)
+    prefix = out / f".{stem}.{temporary_tag()}.tmp"  # the kernel's outputs: + ".json", ...
     tmp_nb = Path(f"{prefix}.ipynb")
     if progress is None:
         progress = sys.stderr.isatty()
-    runtime_dir = tempfile.mkdtemp(prefix="cxkit-kernel-")
+    runtime_dir = kernel_folder()
     manager = kernel_manager_class({ENV_VAR: str(prefix), "CXKIT_ROOT": str(root)}, root,
                                    runtime_dir)
     started = time.perf_counter()
@@ -200,14 +204,18 @@ def run_notebook(notebook: str | os.PathLike, params_file: str | os.PathLike | N
                             progress_bar=progress, log_output=False, report_mode=False,
                             extra_arguments=KERNEL_ARGUMENTS, kernel_manager_class=manager)
     except pm.PapermillExecutionError as exc:
-        _keep_failed(tmp_nb, failed)
+        kept = _keep_failed(tmp_nb, failed)
         evalue = (str(exc.evalue).strip().splitlines() or [""])[0]
         raise RunError(f"{stem} failed in cell {exc.exec_count}: {exc.ename}: {evalue}"
-                       f" (executed notebook: {failed})") from None
+                       f" ({kept})") from None
+    except OSError as exc:  # a full disk, a folder we may not write to
+        kept = _keep_failed(tmp_nb, failed)
+        raise RunError(f"{stem} could not run: cannot write {exc.filename or tmp_nb}: "
+                       f"{exc.strerror or exc}; {_previous(final['html'])} ({kept})") from None
     except Exception as exc:  # the kernel died, could not start, ...
-        _keep_failed(tmp_nb, failed)
+        kept = _keep_failed(tmp_nb, failed)
         raise RunError(f"{stem} could not run: {type(exc).__name__}: "
-                       f"{(str(exc).strip().splitlines() or [''])[0]}") from None
+                       f"{(str(exc).strip().splitlines() or [''])[0]} ({kept})") from None
     finally:
         shutil.rmtree(runtime_dir, ignore_errors=True)
         if not tmp_nb.exists():  # failed: the outputs of a failed run are not kept
@@ -223,6 +231,10 @@ def run_notebook(notebook: str | os.PathLike, params_file: str | os.PathLike | N
                 results = target
             else:
                 extra.append(target)
+    except OSError as exc:
+        raise RunError(f"{stem}: cannot write {exc.filename or final['html']}: "
+                       f"{exc.strerror or exc}; {_previous(final['html'])}, and nothing of "
+                       "this run was kept") from None
     finally:
         if tmp_nb.exists():
             tmp_nb.unlink()
@@ -233,14 +245,56 @@ def run_notebook(notebook: str | os.PathLike, params_file: str | os.PathLike | N
                      tuple(extra))
 
 
+def _previous(html: Path) -> str:
+    return ("the previous report is kept" if html.exists() else "no earlier report was there")
+
+
 def _remove_outputs(out: Path, prefix: Path) -> None:
     for tmp in out.glob(f"{prefix.name}.*"):
-        tmp.unlink()
+        tmp.unlink(missing_ok=True)
 
 
-def _keep_failed(tmp_nb: Path, failed: Path) -> None:
-    if tmp_nb.exists():
+def _keep_failed(tmp_nb: Path, failed: Path) -> str:
+    """Keep the executed notebook of a failed run if it is whole; say what was kept.
+
+    A notebook cut short (a full disk) is removed rather than kept half-written.
+    """
+    if not tmp_nb.exists():
+        return "no executed notebook was written"
+    try:
+        with open(tmp_nb, encoding="utf-8") as fh:
+            json.load(fh)
+    except (OSError, ValueError):
+        tmp_nb.unlink(missing_ok=True)
+        return "the executed notebook was incomplete and was removed"
+    try:
         os.replace(tmp_nb, failed)
+    except OSError:
+        tmp_nb.unlink(missing_ok=True)
+        return "the executed notebook could not be kept"
+    return f"executed notebook: {failed}"
+
+
+# --------------------------------------------------------------------------- kernels
+def _kernels_parent() -> Path:
+    uid = os.getuid() if hasattr(os, "getuid") else "user"
+    return Path(tempfile.gettempdir()) / f"cxkit-runs-{uid}"
+
+
+def kernel_folder() -> str:
+    """A private folder for one run's kernel (connection file, IPC sockets).
+
+    It lives in ``<tmp>/cxkit-runs-<uid>/<host>-<pid>-<random>``; the run removes it when
+    it ends, and a later run removes those of processes that were killed.
+    """
+    parent = _kernels_parent()
+    parent.mkdir(mode=0o700, exist_ok=True)
+    for p in parent.iterdir():
+        host, _, rest = p.name.partition("-")
+        pid = rest.split("-", 1)[0]
+        if host == HOST and pid.isdigit() and not alive(int(pid)):
+            shutil.rmtree(p, ignore_errors=True)
+    return tempfile.mkdtemp(prefix=f"{HOST}-{os.getpid()}-", dir=parent)
 
 
 def run_demo(out_dir: str | os.PathLike = "reports", progress: bool = True) -> list[RunResult]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -87,10 +88,29 @@ def test_select_accounts_errors_name_the_problem(probe, current):
         select_accounts(probe, " , ")
 
 
+HOSTILE_IDS = ["batch", "BATCH", "Q1", "Q1.failed", "x" * 300, "Acme", "ACME", "CON", "nul",
+               "com1", "LPT9", "-rf", "--help", "../etc/passwd", "a/b", "a b", ".hidden",
+               "tab\there", "Ünïcode", "'quoted'", "", "A0012"]
+
+
 def test_file_stems_are_safe_and_distinct():
-    from cxkit.batch import _stems
-    assert file_stem("../etc/passwd") == "etc_passwd"
-    assert _stems(["a/b", "a b", "c"]) == {"a/b": "a_b", "a b": "a_b~2", "c": "c"}
+    from cxkit.batch import MAX_STEM, _stems
+    stems = _stems(HOSTILE_IDS)
+    values = list(stems.values())
+    assert len({s.casefold() for s in values}) == len(HOSTILE_IDS)  # even ignoring case
+    for account, stem in stems.items():
+        assert re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", stem), stem  # no dot, no leading -
+        assert len(stem) <= MAX_STEM + 9
+        assert stem.split("-")[0].casefold() not in {"con", "nul", "com1", "lpt9"} or "-" in stem
+    # never the batch's own file, never another account's failed notebook
+    names = {f"{s}{suffix}".casefold() for s in values
+             for suffix in (".html", ".ipynb", ".json", ".xlsx", ".failed.ipynb")}
+    assert "batch.json" not in names
+    assert len(names) == 5 * len(values)
+    # plain ids keep their name; a changed one is the same in every batch
+    assert stems["A0012"] == "A0012" and stems["Q1"] == "Q1"
+    assert file_stem("../etc/passwd") == _stems(["../etc/passwd"])["../etc/passwd"]
+    assert file_stem("../etc/passwd").startswith("etc_passwd-")
 
 
 def _check_outputs(out, accounts, failing):

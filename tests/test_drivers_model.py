@@ -49,6 +49,72 @@ def test_weighted_model_equals_least_squares_by_hand():
     assert not np.allclose(hc3.coef_["se"], m.coef_["se"])
 
 
+@pytest.fixture(scope="module")
+def mtcars(root):
+    # R's datasets::mtcars; rescaled into 0-10 so the driver model's scale check passes
+    # (a linear rescaling leaves t statistics and p-values as they are)
+    cars = pd.read_csv(root / "tests" / "data" / "mtcars.csv")
+    return pd.DataFrame({"ltr": cars["mpg"] / 4, "wt": cars["wt"], "drat": cars["drat"],
+                         "account_id": cars["carb"].astype(str)})
+
+
+def _ols_by_hand(df, x_cols):
+    X = np.column_stack([np.ones(len(df)), df[x_cols].to_numpy(float)])
+    y = df["ltr"].to_numpy(float)
+    bread = np.linalg.inv(X.T @ X)
+    b = bread @ X.T @ y
+    return X, y, bread, b, y - X @ b
+
+
+def test_cluster_robust_inference_is_statas_vce_cluster(mtcars):
+    # Stata [R] regress, Methods and formulas, vce(cluster): V = q_c (X'X)^-1
+    # (sum_g X_g'u_g u_g'X_g) (X'X)^-1 with q_c = G/(G-1) (N-1)/(N-K), and t with G - 1
+    # degrees of freedom (as R's sandwich::vcovCL + lmtest::coeftest(df = G - 1);
+    # Cameron & Miller 2015, J. Human Resources 50(2), section II.C). mtcars by carb: G = 6.
+    from scipy import stats
+    X, y, bread, b, u = _ols_by_hand(mtcars, ["wt", "drat"])
+    groups = mtcars["account_id"].to_numpy()
+    meat = sum(np.outer(X[groups == g].T @ u[groups == g], X[groups == g].T @ u[groups == g])
+               for g in np.unique(groups))
+    n, k, g = len(y), X.shape[1], len(np.unique(groups))
+    se = np.sqrt(np.diag(g / (g - 1) * (n - 1) / (n - k) * bread @ meat @ bread))
+    t = stats.t.ppf(0.975, g - 1)
+    m = DriverModel(["wt", "drat"]).fit(mtcars)
+    np.testing.assert_allclose(m.coef_["coef"], b, rtol=1e-10)
+    np.testing.assert_allclose(m.coef_["se"], se, rtol=1e-8)
+    np.testing.assert_allclose(m.coef_["ci_low"], b - t * se, rtol=1e-8)
+    np.testing.assert_allclose(m.coef_["p_value"], 2 * stats.t.sf(np.abs(b / se), g - 1),
+                               rtol=1e-8)
+    # with 6 clusters a normal interval would be 1.96 / 2.571: 24 % too narrow
+    assert (m.coef_["ci_high"] - m.coef_["ci_low"]).iloc[1] == pytest.approx(2 * t * se[1])
+
+
+def test_hc3_inference_uses_t_with_n_minus_k(mtcars):
+    # HC3 (MacKinnon & White 1985): u_i^2 / (1 - h_ii)^2 in the meat; t with N - K as
+    # R's coeftest(vcovHC(type = "HC3")) and Stata's regress, vce(hc3).
+    from scipy import stats
+    X, y, bread, b, u = _ols_by_hand(mtcars, ["wt", "drat"])
+    h = np.einsum("ij,jk,ik->i", X, bread, X)
+    se = np.sqrt(np.diag(bread @ (X.T * (u / (1 - h)) ** 2) @ X @ bread))
+    m = DriverModel(["wt", "drat"], cov="hc3").fit(mtcars)
+    np.testing.assert_allclose(m.coef_["se"], se, rtol=1e-8)
+    df = len(y) - X.shape[1]
+    np.testing.assert_allclose(m.coef_["ci_low"], b - stats.t.ppf(0.975, df) * se, rtol=1e-8)
+
+
+def test_revenue_link_and_measures_use_t_with_g_minus_1(tables):
+    from scipy import stats
+    panel = account_periods(tables["responses"], tables["revenue"], tables["accounts"])
+    small = panel[panel["account_id"].isin(panel["account_id"].unique()[:12])]
+    link = RevenueLink().fit(small)
+    g = small["account_id"].nunique()
+    r = link.effect_.loc["ltr"]
+    half = (r["ci_high"] - r["ci_low"]) / 2
+    assert half == pytest.approx(stats.t.ppf(0.975, g - 1) * r["se"], rel=1e-8)
+    econ = category_economics(small)
+    assert np.isfinite(econ["growth_ci_low"]).all()
+
+
 def test_vif_matches_statsmodels():
     rng = np.random.default_rng(2)
     base = rng.normal(size=400)

@@ -19,49 +19,49 @@ def _set(column, row, value):
 
 
 # (id, table, change, fragments the one-line message must contain)
-# Row numbers count the header as row 1: data index 3 is "row 5".
+# Row numbers count the header as row 1: data index 3 is "row 5 of the file".
 BAD = [
     ("score above scale", "responses", _set("ltr", 3, "11"),
-     ["responses.csv", "column 'ltr'", "outside the 0–10 scale", "row 5: 11"]),
+     ["responses.csv", "column 'ltr'", "outside the 0–10 scale", "row 5 of the file: 11"]),
     ("negative driver", "responses", _set("pm_expertise", 0, "-1"),
-     ["column 'pm_expertise'", "outside the 0–10 scale", "row 2: -1"]),
+     ["column 'pm_expertise'", "outside the 0–10 scale", "row 2 of the file: -1"]),
     ("non-numeric rating", "responses", _set("product_quality", 4, "good"),
-     ["column 'product_quality'", "is not a number", "row 6: 'good'"]),
+     ["column 'product_quality'", "is not a number", "row 6 of the file: 'good'"]),
     ("renamed column", "responses", lambda d: d.rename(columns={"ltr": "LTR_score"}),
      ["responses.csv", "missing column 'ltr'", "LTR_score"]),
     ("missing column", "accounts", lambda d: d.drop(columns=["segment"]),
      ["accounts.csv", "missing column 'segment'"]),
     ("duplicate id", "responses", _set("response_id", 2, "R000001"),
-     ["column 'response_id'", "duplicate", "row 2: 'R000001'", "row 4: 'R000001'"]),
+     ["column 'response_id'", "duplicate", "row 2 of the file: 'R000001'", "row 4: 'R000001'"]),
     ("duplicate key", "revenue", lambda d: pd.concat([d, d.iloc[[1]]], ignore_index=True),
      ["revenue.csv", "(account_id, period) appears more than once", "row 3"]),
     ("date does not parse", "responses", _set("response_date", 1, "2024-13-45"),
-     ["column 'response_date'", "is not a date", "row 3: '2024-13-45'"]),
+     ["column 'response_date'", "is not a date", "row 3 of the file: '2024-13-45'"]),
     ("unknown account", "responses", _set("account_id", 0, "A99999"),
-     ["responses.csv", "column 'account_id'", "unknown account", "row 2: 'A99999'"]),
+     ["responses.csv", "column 'account_id'", "unknown account", "row 2 of the file: 'A99999'"]),
     ("contact of another account", "contacts", _set("role", 0, "chief"),
      ["contacts.csv", "column 'role'", "not one of decision maker, influencer, user",
-      "row 2: 'chief'"]),
+      "row 2 of the file: 'chief'"]),
     ("empty table", "contacts", lambda d: d.iloc[0:0], ["contacts.csv", "has no rows"]),
     ("missing table", "responses", lambda d: None, ["table 'responses' is missing"]),
     ("bad period", "revenue", _set("period", 0, "Q1-2024"),
-     ["column 'period'", "not a period like 2024Q1", "row 2: 'Q1-2024'"]),
+     ["column 'period'", "not a period like 2024Q1", "row 2 of the file: 'Q1-2024'"]),
     ("bad yes/no", "responses", _set("prompted_advocacy", 0, "maybe"),
-     ["column 'prompted_advocacy'", "not a yes/no value", "row 2: 'maybe'"]),
+     ["column 'prompted_advocacy'", "not a yes/no value", "row 2 of the file: 'maybe'"]),
     ("blank id", "contacts", _set("contact_id", 0, " "),
-     ["column 'contact_id'", "is empty", "row 2: empty"]),
+     ["column 'contact_id'", "is empty", "row 2 of the file: empty"]),
     ("fractional employees", "accounts", _set("employees", 0, "12.5"),
-     ["column 'employees'", "is not a whole number", "row 2: 12.5"]),
+     ["column 'employees'", "is not a whole number", "row 2 of the file: 12.5"]),
     ("lost without date", "accounts", lambda d: d.assign(status="lost", lost_date=""),
      ["accounts.csv", "status 'lost' has no lost_date"]),
     ("negative revenue", "revenue", _set("revenue", 0, "-5"),
-     ["column 'revenue'", "below the minimum 0", "row 2: -5"]),
+     ["column 'revenue'", "below the minimum 0", "row 2 of the file: -5"]),
     ("raw export: more active than licensed", "product_usage", _set("active_users", 0, "99999"),
      ["product_usage.csv.gz", "active_users exceeds licensed_users", "row 2"]),
     ("raw export: csat off scale", "support_tickets", _set("csat", 0, "7"),
-     ["support_tickets.csv.gz", "column 'csat'", "above the maximum 5", "row 2: 7"]),
+     ["support_tickets.csv.gz", "column 'csat'", "above the maximum 5", "row 2 of the file: 7"]),
     ("raw export: timestamp", "support_tickets", _set("opened_at", 1, "2024-02-30 10:00"),
-     ["column 'opened_at'", "is not a date", "row 3: '2024-02-30 10:00'"]),
+     ["column 'opened_at'", "is not a date", "row 3 of the file: '2024-02-30 10:00'"]),
 ]
 
 
@@ -100,7 +100,7 @@ def test_several_problems_each_on_its_own_line(data_copy):
     lines = str(err.value).splitlines()
     assert len(lines) == 2
     assert any("accounts.csv" in x and "'platinum'" in x for x in lines)
-    assert any("responses.csv" in x and "row 2: 11" in x for x in lines)
+    assert any("responses.csv" in x and "row 2 of the file: 11" in x for x in lines)
 
 
 def test_input_files_are_never_modified(data_copy):
@@ -170,7 +170,7 @@ def test_committed_sample_is_valid(sample_dir):
 
 def test_problem_formatting():
     p = Problem("x.csv", "is odd", "c", [(2, "a"), (3, 4.5), (4, None)], 3)
-    assert str(p) == "x.csv, column 'c': is odd in 3 rows (row 2: 'a', row 3: 4.5, row 4: empty)"
+    assert str(p) == "x.csv, column 'c': is odd in 3 rows (row 2 of the file: 'a', row 3: 4.5, row 4: empty)"
     assert str(Problem("x.csv", "has no rows")) == "x.csv: has no rows"
 
 

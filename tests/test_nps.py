@@ -68,13 +68,39 @@ def test_missing_scores_are_ignored_and_bad_input_is_an_error():
         nps.summary([5, 6], weights=[1])
 
 
+def _two_sided_p(z):
+    return 2 * (1 - 0.5 * (1 + math.erf(abs(z) / math.sqrt(2))))
+
+
 def test_compare_written_out():
+    # Source: shared/reference/README.md, "Net Promoter Score": two NPS values,
+    # z = (NPS1 - NPS2) / sqrt(var1/n1 + var2/n2), var = p + d - (p - d)^2 (Rocks 2016).
     a, b = _scores(60, 0, 40), _scores(40, 0, 60)
-    c = nps.compare(a, b)
+    c = nps.compare(a, b, method="wald")
     se = math.sqrt(0.96 / 100 + 0.96 / 100)  # each: p + d - (p - d)^2 = 1 - 0.04
     assert c["difference"] == pytest.approx(40.0)
     assert c["z"] == pytest.approx(0.4 / se)
-    assert c["p_value"] == pytest.approx(2 * (1 - 0.5 * (1 + math.erf(0.4 / se / math.sqrt(2)))))
+    assert c["p_value"] == pytest.approx(_two_sided_p(0.4 / se))
+
+
+def test_compare_adjusted_wald_written_out():
+    # Source: shared/reference/README.md, "Net Promoter Score" (MeasuringU): adjusted Wald
+    # adds 3 to n and 0.75 to promoters and to detractors of each group before the
+    # two-sample formula. The default, as for the intervals shown beside the test.
+    a, b = _scores(6, 1, 3), _scores(3, 2, 5)  # n = 10 each: NPS +30 and -20
+    pa, da, pb, db = 6.75 / 13, 3.75 / 13, 3.75 / 13, 5.75 / 13
+    var = (pa + da - (pa - da) ** 2) / 13 + (pb + db - (pb - db) ** 2) / 13
+    z = ((pa - da) - (pb - db)) / math.sqrt(var)
+    c = nps.compare(a, b)
+    assert c["method"] == "adjusted-wald" and c["difference"] == pytest.approx(50.0)
+    assert c["z"] == pytest.approx(z) and c["p_value"] == pytest.approx(_two_sided_p(z))
+    assert c["se"] == pytest.approx(100 * math.sqrt(var))
+    centre = 100 * ((pa - da) - (pb - db))
+    assert c["ci_low"] == pytest.approx(centre - 1.959964 * 100 * math.sqrt(var), abs=1e-4)
+    # at n = 10 the plain test is the more liberal one
+    assert nps.compare(a, b, method="wald")["p_value"] < c["p_value"]
+    with pytest.raises(ParameterError, match="method must be one of"):
+        nps.compare(a, b, method="exact")
 
 
 def test_by_group_and_by_period_flag_only_significant_changes():

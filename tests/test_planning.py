@@ -122,6 +122,27 @@ def test_shrink_by_hand_with_a_fixed_prior():
     assert (keep["shrunk"] == keep["mean"]).all()
 
 
+def test_weights_that_vary_within_an_account_are_used_answer_by_answer():
+    # Buhlmann-Straub with a weight per answer (Buhlmann & Gisler 2005, 4.2): exposure is
+    # the sum of the account's weights, its mean the weighted mean, and s2 weights each
+    # squared deviation; never the first weight of the account and a plain mean.
+    answers = pd.DataFrame({"account_id": ["A", "A", "B", "B"], "q": [8.0, 6.0, 4.0, 2.0],
+                            "key_weight": [1.0, 0.5, 0.5, 0.5]})
+    group = pd.Series({"A": "g", "B": "g"})
+    out = shrink(answers, "q", group, prior_strength=2.0)
+    mean_a = (8 * 1.0 + 6 * 0.5) / 1.5
+    assert out.loc["A", "mean"] == pytest.approx(mean_a)
+    assert out.loc["A", "credibility"] == pytest.approx(1.5 / 3.5)  # m = 1.5, not 2 x 1.0
+    assert out.loc["B", "credibility"] == pytest.approx(1.0 / 3.0)
+    s2 = (1.0 * (8 - mean_a) ** 2 + 0.5 * (6 - mean_a) ** 2 + 0.5 * 1 + 0.5 * 1) / 2
+    assert structure(answers, "q")["s2"] == pytest.approx(s2)
+    # with one weight per account nothing changes: the plain mean and n x key weight
+    same = answers.assign(key_weight=[1.0, 1.0, 0.5, 0.5])
+    out = shrink(same, "q", group, prior_strength=2.0)
+    assert out.loc["A", "mean"] == pytest.approx(7.0)
+    assert out.loc["A", "credibility"] == pytest.approx(0.5)
+
+
 def _lens_cfg(cfg):
     c = copy.deepcopy(cfg)
     c["lenses"] = [{"name": "Delivery", "value": "data_accuracy", "obstacle": "pm_expertise",

@@ -94,7 +94,7 @@ def test_tables_and_bullets_escape_customer_text():
         html = styler.to_html()
         assert "<script>" not in html and "<b>Acme" not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "=SUM(A1:A3)" in html
-    assert reports.bullets(["Acme <script> & co"]).data == "- Acme &lt;script&gt; &amp; co"
+    assert "<li>Acme &lt;script&gt; &amp; co</li>" in reports.bullets(["Acme <script> & co"]).data
 
 
 def test_notebook_imports_stay_light():

@@ -62,8 +62,10 @@ def style_bands(df: pd.DataFrame, model: ChiModel, columns, decimals: int = 0,
 
     cols = [c for c in columns if c in df.columns]
     fmt = {c: f"{{:.{decimals}f}}" for c in cols} | dict(formats or {})
-    return (df.style.format(fmt, na_rep="—", escape="html").format_index(escape="html", axis=0)
-            .map(colour, subset=cols))
+    from ..reports import inert
+    return inert(df.style.format(fmt, na_rep="—", escape="html")
+                 .format_index(escape="html", axis=0).format_index(escape="html", axis=1)
+                 .map(colour, subset=cols))
 
 
 class ChiScorecard:
@@ -350,7 +352,8 @@ def plot_distribution(latest: pd.DataFrame, model: ChiModel, ax=None):
     ax.set_title("Account health in the latest period")
     ax.legend(frameon=False)
     sns.despine(ax=ax)
-    return ax
+    from ..reports import plain_text
+    return plain_text(ax)
 
 
 def plot_bands_by(table: pd.DataFrame, ax=None):
@@ -368,7 +371,8 @@ def plot_bands_by(table: pd.DataFrame, ax=None):
     ax.set_xlabel("accounts")
     ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     sns.despine(ax=ax)
-    return ax
+    from ..reports import plain_text
+    return plain_text(ax)
 
 
 def plot_account_heatmap(history: pd.DataFrame, title: str = "", ax=None):
@@ -382,7 +386,8 @@ def plot_account_heatmap(history: pd.DataFrame, title: str = "", ax=None):
                 linewidths=0.5, ax=ax, yticklabels=[pretty(i) for i in history.index])
     ax.set_xlabel("")
     ax.set_title(title)
-    return ax
+    from ..reports import plain_text
+    return plain_text(ax)
 
 
 def plot_contributions(explain: pd.DataFrame, ax=None):
@@ -400,4 +405,5 @@ def plot_contributions(explain: pd.DataFrame, ax=None):
     ax.set_title(f"Why CHI moved from {explain.attrs['chi_before']:.0f} to "
                  f"{explain.attrs['chi_after']:.0f}")
     sns.despine(ax=ax)
-    return ax
+    from ..reports import plain_text
+    return plain_text(ax)

@@ -37,9 +37,13 @@ def driver_periods(responses: pd.DataFrame, drivers, freq: str = "Q") -> pd.Data
 
 
 def _slope(y, x, groups, confidence):
-    """Slopes of y on the columns of x (with an intercept), cluster-robust."""
+    """Slopes of y on the columns of x (with an intercept), cluster-robust.
+
+    CR1 errors by account; intervals and p-values from t with G − 1 degrees of freedom
+    (G accounts), as Stata's ``vce(cluster)`` and R's ``coeftest(vcovCL, df = G − 1)``.
+    """
     X = sm.add_constant(x, has_constant="add")
-    res = sm.OLS(y, X).fit(cov_type="cluster", cov_kwds={"groups": groups})
+    res = sm.OLS(y, X).fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
     ci = res.conf_int(alpha=1 - confidence)
     if x.shape[1] == 1:
         return res.params[1], ci[1, 0], ci[1, 1], res.pvalues[1]
@@ -146,4 +150,5 @@ def plot_measure_link(responses: pd.DataFrame, operations: pd.DataFrame, driver:
     ax.set_ylabel(f"mean {pretty(driver)} rating")
     ax.set_title(f"{pretty(driver).capitalize()} against {pretty(measure)} (account-periods)")
     sns.despine(ax=ax)
-    return ax
+    from ..reports import plain_text
+    return plain_text(ax)

@@ -2,7 +2,14 @@
 
 Respondents are nested in accounts, so by default the standard errors are
 cluster-robust by account; HC3 (heteroskedasticity-robust) and classical errors are
-available. Survey weights make it weighted least squares. ``kind="logit"`` models
+available.
+
+Inference follows what users compare against. Least squares: cluster-robust errors with
+the CR1 small-sample factor ``G/(G−1)·(N−1)/(N−K)`` and p-values and intervals from
+Student's t with ``G − 1`` degrees of freedom (G clusters), as Stata's
+``regress, vce(cluster)`` and R's ``sandwich::vcovCL`` with ``lmtest::coeftest(df = G − 1)``;
+HC3 and classical errors use t with ``N − K``. The logistic model uses the normal
+distribution, as Stata's ``logit`` and R's ``coeftest`` on a ``glm`` do. Survey weights make it weighted least squares. ``kind="logit"`` models
 promoter (9–10) against not instead. Collinearity is diagnosed with variance inflation
 factors; a driver that is an exact linear combination of the ones before it is taken
 out of the regression, with a note.
@@ -49,8 +56,8 @@ class DriverModel:
     kind : {"ols", "logit"}
         ``ols``: the outcome in rating points. ``logit``: promoter (outcome ≥ 9) or not.
     cov : {"cluster", "hc3", "classical"}
-        Standard errors: cluster-robust by ``cluster``, HC3 (HC0 sandwich for logit),
-        or classical.
+        Standard errors: cluster-robust by ``cluster`` (t with G − 1 degrees of freedom),
+        HC3 (HC0 sandwich for logit; t with N − K), or classical (t with N − K).
     cluster : str
         Column of the clusters (accounts).
     weights : str or array-like, optional
@@ -137,11 +144,14 @@ class DriverModel:
                              "read its relative importance instead.")
                 warnings.warn(notes[-1], CxkitWarning, stacklevel=2)
         exog = sm.add_constant(x, has_constant="add")
-        fit_kw = {}
+        # t(G - 1) for cluster, t(N - K) otherwise, for least squares (Stata, R); the
+        # logistic model uses normal quantiles (Stata's logit, R's coeftest on a glm)
+        fit_kw = {"use_t": self.kind == "ols"}
         if self.cov == "cluster":
-            fit_kw = {"cov_type": "cluster", "cov_kwds": {"groups": pd.factorize(prep.groups)[0]}}
+            fit_kw.update(cov_type="cluster",
+                          cov_kwds={"groups": pd.factorize(prep.groups)[0]})
         elif self.cov == "hc3":
-            fit_kw = {"cov_type": "HC3" if self.kind == "ols" else "HC0"}
+            fit_kw.update(cov_type="HC3" if self.kind == "ols" else "HC0")
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             if self.kind == "ols":

@@ -171,6 +171,12 @@ def prepare(data: pd.DataFrame, outcome: str, drivers, weights=None, missing: st
     if absent:
         raise ParameterError(f"columns not in the data: {', '.join(map(repr, absent))}")
     cols = {c: _numeric(data, c) for c in [*drivers, outcome]}
+    for c, v in cols.items():
+        infinite = np.isinf(v)
+        if infinite.any():
+            shown = ", ".join(f"row {i}: {v[i]:g}" for i in v.index[infinite][:5])
+            raise ParameterError(f"column '{c}' has values that are not finite numbers in "
+                                 f"{int(infinite.sum())} rows ({shown})")
     if scale is not None:
         lo, hi = scale
         for c, v in cols.items():
@@ -178,7 +184,9 @@ def prepare(data: pd.DataFrame, outcome: str, drivers, weights=None, missing: st
             if off.any():
                 shown = ", ".join(f"row {i}: {v[i]:g}" for i in v.index[off][:5])
                 raise ParameterError(f"column '{c}' has values outside {lo:g}–{hi:g} in "
-                                     f"{int(off.sum())} rows ({shown})")
+                                     f"{int(off.sum())} rows ({shown}); for ratings on "
+                                     "another scale pass scale=(low, high), e.g. "
+                                     "scale=(1, 5), or scale=None for no check")
     w = survey_weights(data, weights)
     g = None
     if groups is not None:

@@ -115,7 +115,8 @@ def plot_priority_matrix(matrix: pd.DataFrame, ax=None):
     ax.set_xlabel("performance: mean rating (0–10)")
     ax.set_ylabel("importance: share of explained variance (%)")
     ax.set_title("Priority matrix")
-    return ax
+    from ..reports import plain_text
+    return plain_text(ax)
 
 
 def plot_importance(importance: pd.DataFrame, ax=None):
@@ -137,4 +138,5 @@ def plot_importance(importance: pd.DataFrame, ax=None):
     ax.set_xlabel("share of explained variance in likelihood to recommend (%)")
     ax.set_title("What drives likelihood to recommend")
     sns.despine(ax=ax)
-    return ax
+    from ..reports import plain_text
+    return plain_text(ax)

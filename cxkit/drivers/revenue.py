@@ -6,6 +6,10 @@ with survey responses, the account's mean likelihood to recommend and its NPS ca
 between them. Only periods in which the account was a customer throughout, and the next
 one too, count as growth: a first or last period is prorated revenue, not growth.
 
+Both use cluster-robust errors by account with the CR1 small-sample factor and
+intervals and p-values from Student's t with G − 1 degrees of freedom (G accounts), as
+Stata's ``regress, vce(cluster)`` and R's ``coeftest(vcovCL, df = G − 1)``.
+
 :class:`RevenueLink` regresses growth on likelihood to recommend (or on the NPS
 category) with size and industry controls and errors clustered by account;
 :func:`category_economics` gives the spend and growth of promoters, passives and
@@ -138,7 +142,7 @@ class RevenueLink:
         X, terms = self._design(panel)
         groups = pd.factorize(panel["account_id"])[0]
         result = sm.OLS(panel["growth"].astype(float), X).fit(
-            cov_type="cluster", cov_kwds={"groups": groups})
+            cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
         ci = result.conf_int(alpha=1 - self.confidence)
         eff = pd.DataFrame({"coef": result.params[terms], "se": result.bse[terms],
                             "ci_low": ci.loc[terms, 0], "ci_high": ci.loc[terms, 1],
@@ -168,7 +172,8 @@ def category_economics(panel: pd.DataFrame, confidence: float = 0.95) -> pd.Data
     """Spend and growth of promoters, passives and detractors, with intervals.
 
     Means by category from a regression on category indicators without intercept,
-    with errors clustered by account.
+    with errors clustered by account (CR1; intervals from t with G − 1 degrees of
+    freedom, G accounts, as Stata's ``vce(cluster)``).
 
     Returns
     -------
@@ -187,7 +192,7 @@ def category_economics(panel: pd.DataFrame, confidence: float = 0.95) -> pd.Data
     alpha = 1 - confidence
     for name, y, scale in (("revenue", panel["revenue"], 1.0), ("growth", panel["growth"], 100.0)):
         res = sm.OLS(y.astype(float), d[present]).fit(cov_type="cluster",
-                                                     cov_kwds={"groups": groups})
+                                                     cov_kwds={"groups": groups}, use_t=True)
         ci = res.conf_int(alpha=alpha)
         col = "revenue" if name == "revenue" else "growth_pct"
         if name == "growth":  # mean log growth, shown as % change
@@ -217,4 +222,5 @@ def plot_category_economics(economics: pd.DataFrame, ax=None):
     ax.set_ylabel("revenue growth per period (%)")
     ax.set_title("Revenue growth by NPS category of the account")
     sns.despine(ax=ax)
-    return ax
+    from ..reports import plain_text
+    return plain_text(ax)

@@ -5,22 +5,32 @@ Each table is a file named after it (``accounts.csv``, ``responses.parquet``,
 columns to cxkit's names where ``columns`` maps them, normalises categories and
 yes/no values, and validates the result with pandera. Every problem found is
 reported at once, one line each, naming the file, the column and up to five
-offending rows with their values; row numbers count the header as row 1, as a
-spreadsheet does.
+offending rows with their values. Row numbers are rows of the file: in CSV and Excel
+the header is row 1, as a spreadsheet shows it; Parquet has no header row, so its first
+record is row 1.
+
+Nothing is read into a number that is not one: a header that appears twice, a date
+whose day and month could be either way round, ``inf`` where the data model says a
+number, a table mixing quarters and months are all errors, never a guess.
 """
 from __future__ import annotations
 
+import codecs
 import difflib
+import gzip
 import os
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from ..errors import DataError
+from ..errors import DataError, visible
 from ..paths import resolve
+from .dates import check_format, parse_dates
 from .schemas import OPTIONAL_TABLES, REQUIRED_TABLES, TABLES, TableSpec, pandera_schema
 
 SUFFIXES = (".csv", ".csv.gz", ".parquet", ".xlsx", ".xls")
@@ -45,11 +55,12 @@ class Problem:
         where = f"{self.file}, column '{self.column}'" if self.column else self.file
         text = f"{where}: {self.message}"
         if self.n_rows:
-            shown = ", ".join(f"row {r}: {_show(v)}" for r, v in self.rows[:MAX_ROWS_SHOWN])
+            shown = ", ".join(f"row {r}{' of the file' if i == 0 else ''}: {_show(v)}"
+                              for i, (r, v) in enumerate(self.rows[:MAX_ROWS_SHOWN]))
             more = self.n_rows - min(len(self.rows), MAX_ROWS_SHOWN)
             plural = "s" if self.n_rows != 1 else ""
             text += f" in {self.n_rows} row{plural} ({shown}{f', and {more} more' if more else ''})"
-        return text
+        return visible(text)
 
 
 def _show(value) -> str:
@@ -83,14 +94,26 @@ def _display(path: Path) -> str:
     return str(path) if rel.startswith("..") else rel
 
 
+class TableMissing(DataError):
+    """No file of the table in the data folder (skipped where the table is optional)."""
+
+
 def find_table(data_dir: str | os.PathLike, name: str) -> Path:
     """Return the file of table ``name`` in ``data_dir`` (CSV, Parquet or Excel)."""
     folder = resolve(data_dir)
     if not folder.is_dir():
         raise DataError(f"{_display(folder)}: data folder not found")
+    for s in SUFFIXES:
+        candidate = folder / f"{name}{s}"
+        if candidate.is_symlink() and not candidate.exists():
+            raise DataError(f"{_display(candidate)}: table '{name}' is a broken link "
+                            f"(it points to {os.readlink(candidate)}, which does not exist)")
+        if candidate.is_dir():
+            raise DataError(f"{_display(candidate)}: table '{name}' is a folder, not a file; "
+                            "cxkit reads one file per table")
     found = [folder / f"{name}{s}" for s in SUFFIXES if (folder / f"{name}{s}").is_file()]
     if not found:
-        raise DataError(f"{_display(folder)}: table '{name}' is missing "
+        raise TableMissing(f"{_display(folder)}: table '{name}' is missing "
                         f"(expected {name}.csv, {name}.csv.gz, {name}.parquet or {name}.xlsx)")
     if len(found) > 1:
         raise DataError(f"{_display(folder)}: table '{name}' is ambiguous: "
@@ -98,51 +121,215 @@ def find_table(data_dir: str | os.PathLike, name: str) -> Path:
     return found[0]
 
 
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+         (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+         (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def _text_encoding(path: Path) -> str:
+    """The encoding of a CSV file: from its byte-order mark, else UTF-8 (or cp1252).
+
+    A file of UTF-16 without a byte-order mark (NUL bytes between the letters) is refused
+    with what to do, instead of being read as 1.5 KB of NUL characters.
+    """
+    opener = gzip.open if path.name.endswith(".gz") else open
+    try:
+        with opener(path, "rb") as fh:
+            head = fh.read(4096)
+    except (OSError, EOFError) as exc:
+        raise DataError(f"{_display(path)}: cannot be read ({type(exc).__name__}: "
+                        f"{str(exc).splitlines()[0] if str(exc) else 'no detail'})") from None
+    for bom, encoding in _BOMS:
+        if head.startswith(bom):
+            return encoding
+    if b"\x00" in head:
+        raise DataError(f"{_display(path)}: looks like UTF-16 text without a byte-order mark "
+                        "(NUL bytes between the characters); save it as a UTF-8 CSV")
+    return "utf-8-sig"
+
+
+def _read_csv(path: Path, encoding: str, **kw) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path, dtype=str, skipinitialspace=True, encoding=encoding, **kw)
+    except UnicodeDecodeError:
+        if encoding != "utf-8-sig":
+            raise
+        # an "ANSI" export from Excel on Windows
+        return pd.read_csv(path, dtype=str, skipinitialspace=True, encoding="cp1252", **kw)
+
+
+def _header(path: Path, encoding: str | None) -> list:
+    """The column names exactly as the file has them (pandas renames a repeated one)."""
+    if path.name.endswith((".csv", ".csv.gz")):
+        return list(_read_csv(path, encoding, header=None, nrows=1).iloc[0]) \
+            if path.stat().st_size else []
+    if path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+        return list(pq.read_schema(path).names)
+    head = pd.read_excel(path, sheet_name=0, header=None, nrows=1)
+    return list(head.iloc[0]) if len(head) else []
+
+
+def _check_header(names: list, df: pd.DataFrame, file: str
+                  ) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """Name the columns as the file does; refuse a repeated or (for data) blank header.
+
+    A header repeated, even only once spaces or case are ignored, would make pandas read
+    ``ltr`` and ``ltr.1`` as two columns and one of them silently become a driver. A
+    blank header over an empty column (a trailing comma) is dropped.
+    """
+    names = ["" if (n is None or (isinstance(n, float) and pd.isna(n))) else str(n).strip()
+             for n in names]
+    if len(names) != df.shape[1]:  # cannot happen for a well-formed file; keep pandas' names
+        return df, []
+    problems = []
+    seen: dict[str, list[int]] = {}
+    for i, n in enumerate(names):
+        if n:
+            seen.setdefault(n.casefold(), []).append(i)
+    for where in seen.values():
+        if len(where) > 1:
+            spelled = dict.fromkeys(names[i] for i in where)
+            also = (f" (also spelled {', '.join(repr(n) for n in list(spelled)[1:])})"
+                    if len(spelled) > 1 else "")
+            problems.append(Problem(
+                file, f"the header has this column {len(where)} times{also}, as columns "
+                      f"{_and([str(i + 1) for i in where])}; keep one or rename the others",
+                names[where[0]]))
+    blank = [i for i, n in enumerate(names) if not n]
+    keep = [i for i in range(len(names)) if i not in blank]
+    for i in blank:
+        if df.iloc[:, i].notna().any():
+            problems.append(Problem(file, f"column {i + 1} has values but no header; name it "
+                                          "or delete it"))
+    if problems:
+        return None, problems
+    out = df.iloc[:, keep]
+    out.columns = [names[i] for i in keep]
+    return out, []
+
+
+def _and(items: list[str]) -> str:
+    return ", ".join(items[:-1]) + f" and {items[-1]}" if len(items) > 1 else "".join(items)
+
+
 def read_raw(path: Path) -> pd.DataFrame:
-    """Read a table file as it is (CSV columns as text, so ids keep leading zeros)."""
+    """Read a table file as it is (CSV columns as text, so ids keep leading zeros).
+
+    CSV files may be UTF-8 (with or without a byte-order mark), UTF-16 or UTF-32 with a
+    byte-order mark, or Windows-1252. Column names are stripped of spaces; a repeated
+    header is an error naming the file and the columns.
+
+    Raises
+    ------
+    DataError
+        If the file cannot be read or its header repeats a column.
+    """
+    df, problems = _read(path)
+    raise_problems(problems)
+    return df
+
+
+def _read(path: Path) -> tuple[pd.DataFrame | None, list[Problem]]:
+    file = _display(path)
+    encoding = None
     try:
         if path.name.endswith((".csv", ".csv.gz")):
-            try:  # utf-8-sig drops the byte-order mark Excel puts before the first column
-                df = pd.read_csv(path, dtype=str, skipinitialspace=True, encoding="utf-8-sig")
-            except UnicodeDecodeError:  # an "ANSI" export from Excel on Windows
-                df = pd.read_csv(path, dtype=str, skipinitialspace=True, encoding="cp1252")
+            encoding = _text_encoding(path)
+            df = _read_csv(path, encoding)
         elif path.suffix == ".parquet":
             df = pd.read_parquet(path)
         else:
             df = pd.read_excel(path, sheet_name=0)
+        names = _header(path, encoding)
+    except DataError:
+        raise
+    except DataError as exc:
+        return None, [Problem(file, str(exc).split(": ", 1)[-1])]
     except pd.errors.EmptyDataError:
-        return pd.DataFrame()
+        return pd.DataFrame(), []
     except Exception as exc:  # unreadable file: say which and why, in one line
-        raise DataError(f"{_display(path)}: cannot be read ({type(exc).__name__}: "
-                        f"{str(exc).splitlines()[0] if str(exc) else 'no detail'})") from None
-    df.columns = [str(c).strip() for c in df.columns]
-    return df.reset_index(drop=True)
+        return None, [Problem(file, f"cannot be read ({type(exc).__name__}: "
+                                    f"{str(exc).splitlines()[0] if str(exc) else 'no detail'})")]
+    df, problems = _check_header(names, df, file)
+    return (None if df is None else df.reset_index(drop=True)), problems
 
 
 # --------------------------------------------------------------------------- normalising
-def _normalise(df: pd.DataFrame, spec: TableSpec, file: str, offset: int) -> list[Problem]:
-    """Normalise categories, yes/no and blank text in place; report unparseable yes/no."""
+_NUMBER_KINDS = ("int", "number", "score")
+
+
+def _normalise(df: pd.DataFrame, spec: TableSpec, file: str, offset: int,
+               date_format: str | None = None) -> list[Problem]:
+    """Type every column in place; report the values that are not what the model says.
+
+    Text is stripped (blank is missing), categories lower-cased, yes/no parsed, dates read
+    by :func:`~cxkit.io.dates.parse_dates` (one format per column), and numbers parsed as
+    finite numbers (whole ones where the model says so). Each problem names its rows.
+    """
     problems = []
-    for f in spec.fields:
-        if f.name not in df.columns:
+    kinds = {f.name: f.kind for f in spec.fields}
+    if spec.extra:
+        kinds.update({c: spec.extra for c in spec.extra_columns(df.columns)})
+    for name, kind in kinds.items():
+        if name not in df.columns:
             continue
-        col = df[f.name]
-        if f.kind in ("id", "text", "category", "period"):
+        col = df[name]
+        if kind in ("id", "text", "category", "period"):
             text = col.astype("string").str.strip()
-            if f.kind == "category":
+            if kind == "category":
                 text = text.str.lower().str.replace("_", " ", regex=False)
-            df[f.name] = text.replace("", pd.NA)
-        elif f.kind == "bool":
+            df[name] = text.replace("", pd.NA)
+        elif kind == "bool":
             text = col.astype("string").str.strip().str.lower()
             parsed = pd.Series(pd.NA, index=col.index, dtype="boolean")
             parsed[text.isin(_TRUE).fillna(False).astype(bool)] = True
             parsed[text.isin(_FALSE).fillna(False).astype(bool)] = False
             bad = text.notna() & text.ne("") & parsed.isna()
             if bad.any():
-                problems.append(_rows_problem(file, f.name, "not a yes/no value",
-                                              col[bad], offset))
-            df[f.name] = parsed
+                problems.append(_rows_problem(file, name, "not a yes/no value", col[bad], offset))
+            df[name] = parsed
+        elif kind == "date":
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)  # dateutil's "could not infer"
+                parsed, found = parse_dates(col, date_format)
+            for p in found:
+                problems.append(_rows_problem(file, name, p.message, col.loc[p.index], offset))
+            df[name] = parsed
+        elif kind in _NUMBER_KINDS:
+            df[name], found = _numbers(col, kind)
+            for message, bad in found:
+                problems.append(_rows_problem(file, name, message, col[bad], offset))
     return problems
+
+
+def _numbers(col: pd.Series, kind: str) -> tuple[pd.Series, list[tuple[str, pd.Series]]]:
+    """Parse a column as finite numbers (whole numbers for ``int``); masks of bad values."""
+    if pd.api.types.is_bool_dtype(col.dtype):
+        given = col.notna()
+        return pd.Series(np.nan, index=col.index), [(_coerce_text("", kind), given)]
+    if pd.api.types.is_numeric_dtype(col.dtype):
+        values = col.astype("float64")
+        given = col.notna()
+    else:
+        text = col.astype("string").str.strip()
+        given = text.notna() & text.ne("")
+        values = pd.to_numeric(text.where(given), errors="coerce").astype("float64")
+    found = []
+    not_number = given & values.isna()
+    if not_number.any():
+        found.append((_coerce_text("", kind), not_number))
+    infinite = np.isinf(values)
+    if infinite.any():
+        found.append(("is not a finite number", infinite))
+        values = values.where(~infinite)
+    if kind == "int":
+        fraction = values.notna() & (values % 1 != 0)
+        if fraction.any():
+            found.append((_coerce_text("", kind), fraction))
+            values = values.where(~fraction)
+        return values.astype("Int64"), found
+    return values, found
 
 
 def _rows_problem(file, column, message, values: pd.Series, offset: int) -> Problem:
@@ -224,12 +411,14 @@ def _missing_column_problem(missing, present, file) -> Problem:
 
 
 def validate_table(raw: pd.DataFrame, name: str, file: str = "<table>",
-                   offset: int = 2) -> tuple[pd.DataFrame | None, list[Problem]]:
+                   offset: int = 2, date_format: str | None = None
+                   ) -> tuple[pd.DataFrame | None, list[Problem]]:
     """Validate a table already read (with cxkit's column names).
 
     Returns the validated, typed table (``None`` if it could not be typed) and the
     problems found. ``offset`` turns a 0-based row index into the row number shown
-    (2 for a file whose header is row 1).
+    (2 for a file whose header is row 1); ``date_format`` says how ambiguous dates are
+    written (see :func:`cxkit.io.dates.parse_dates`).
     """
     spec = TABLES[name]
     if raw.shape[0] == 0:
@@ -238,16 +427,19 @@ def validate_table(raw: pd.DataFrame, name: str, file: str = "<table>",
     if missing:
         return None, [_missing_column_problem(missing, list(raw.columns), file)]
     df = raw.copy()
-    problems = _normalise(df, spec, file, offset)
-    bool_cols = {p.column for p in problems}
+    problems = _normalise(df, spec, file, offset, date_format)
+    reported = {p.column for p in problems}
     schema = pandera_schema(spec, df.columns)
     try:
-        df = schema.validate(df, lazy=True)
+        with warnings.catch_warnings():  # pandera's own notes are not the user's business
+            warnings.simplefilter("ignore", UserWarning)
+            df = schema.validate(df, lazy=True)
     except pa.errors.SchemaErrors as err:
         fc = err.failure_cases
-        fc = fc[~fc["column"].isin(bool_cols)]
+        fc = fc[~fc["column"].isin(reported)]
         problems += _failures_to_problems(fc, spec, raw, file, offset)
         return None, problems
+    problems += _period_mixes(df, spec, raw, file, offset)
     if problems:
         return None, problems
     for rule in spec.rules:
@@ -261,8 +453,31 @@ def validate_table(raw: pd.DataFrame, name: str, file: str = "<table>",
     return (None if problems else df), problems
 
 
+_FREQUENCY = {"Q": "quarters", "-": "months", "": "years"}
+
+
+def _period_mixes(df: pd.DataFrame, spec: TableSpec, raw: pd.DataFrame, file: str,
+                  offset: int) -> list[Problem]:
+    """A period column must hold one frequency: 2024Q1 beside 2024-03 is an error."""
+    problems = []
+    for f in spec.fields:
+        if f.kind != "period" or f.name not in df.columns:
+            continue
+        freq = df[f.name].str.slice(4, 5).fillna("?")
+        counts = freq[df[f.name].notna()].value_counts()
+        if len(counts) > 1:
+            main = counts.index[0]
+            words = ", ".join(f"{_FREQUENCY.get(k, k)} in {n} rows" for k, n in counts.items())
+            bad = df[f.name].notna() & freq.ne(main)
+            problems.append(_rows_problem(
+                file, f.name, f"mixes period lengths ({words}); use one", raw.loc[bad, f.name],
+                offset))
+    return problems
+
+
 def load_table(data_dir: str | os.PathLike, name: str,
-               columns: Mapping[str, str] | None = None) -> pd.DataFrame:
+               columns: Mapping[str, str] | None = None,
+               date_format: str | None = None) -> pd.DataFrame:
     """Load and validate one table of the data model.
 
     Parameters
@@ -273,6 +488,10 @@ def load_table(data_dir: str | os.PathLike, name: str,
         Table name, e.g. ``"responses"`` (see ``docs/data-model.md``).
     columns : mapping, optional
         Renames from the file's column names to cxkit's, e.g. ``{"Q1_LTR": "ltr"}``.
+    date_format : str, optional
+        How dates whose day and month could be either way round are written:
+        ``"DD/MM/YYYY"``, ``"MM/DD/YYYY"`` or a ``strftime`` format. Default: inferred
+        per column, and an error where a column could be read either way.
 
     Returns
     -------
@@ -296,14 +515,22 @@ def load_table(data_dir: str | os.PathLike, name: str,
     if name not in TABLES:
         raise DataError(f"unknown table '{name}'; the tables are: {', '.join(TABLES)}")
     path = find_table(data_dir, name)
-    df, problems = _read_and_validate(path, name, columns)
+    df, problems = _read_and_validate(path, name, columns, check_format(date_format))
     raise_problems(problems)
     return df
 
 
-def _read_and_validate(path: Path, name: str, columns: Mapping[str, str] | None):
+def _offset(path: Path) -> int:
+    """Row number of a file's first record: 2 below a header row (CSV, Excel), 1 in Parquet."""
+    return 1 if path.suffix == ".parquet" else 2
+
+
+def _read_and_validate(path: Path, name: str, columns: Mapping[str, str] | None,
+                       date_format: str | None = None):
     file = _display(path)
-    raw = read_raw(path)
+    raw, problems = _read(path)
+    if problems:
+        return None, problems
     if columns:
         absent = [src for src in columns if src not in raw.columns]
         if absent:
@@ -315,8 +542,7 @@ def _read_and_validate(path: Path, name: str, columns: Mapping[str, str] | None)
         if twice:
             return None, [Problem(file, f"after the column mapping, {', '.join(map(repr, twice))} "
                                         "names more than one column; map or drop one of them")]
-    offset = 1 if path.suffix == ".parquet" else 2
-    return validate_table(raw, name, file, offset)
+    return validate_table(raw, name, file, _offset(path), date_format)
 
 
 def _isin(values: pd.Series, known: pd.Series) -> pd.Series:
@@ -326,12 +552,16 @@ def _isin(values: pd.Series, known: pd.Series) -> pd.Series:
 
 
 def check_references(tables: Mapping[str, pd.DataFrame],
-                     files: Mapping[str, str] | None = None) -> list[Problem]:
+                     files: Mapping[str, str] | None = None,
+                     offsets: Mapping[str, int] | None = None) -> list[Problem]:
     """Check that child rows name a parent that exists (e.g. every response's account).
 
-    Also checks that a response's contact works for the response's account.
+    Also checks that a response's contact works for the response's account. ``files``
+    names each table's file and ``offsets`` the row number of its first record (2 under
+    a header row, 1 in Parquet).
     """
     files = files or {}
+    offsets = offsets or {}
     problems = []
     for name, df in tables.items():
         spec = TABLES[name]
@@ -347,7 +577,7 @@ def check_references(tables: Mapping[str, pd.DataFrame],
                 problems.append(_rows_problem(files.get(name, name), f.name,
                                               f"names an unknown {parent_table[:-1]}"
                                               f" (not in {parent_table})",
-                                              df.loc[bad, f.name], 2))
+                                              df.loc[bad, f.name], offsets.get(name, 2)))
     if {"responses", "contacts"} <= set(tables):
         r, c = tables["responses"], tables["contacts"]
         owner = c.set_index("contact_id")["account_id"]
@@ -358,13 +588,15 @@ def check_references(tables: Mapping[str, pd.DataFrame],
         if bad.any():
             shown = r.loc[bad, "contact_id"] + " works for " + expected[bad]
             problems.append(_rows_problem(files.get("responses", "responses"), "account_id",
-                                          "does not match the contact's account", shown, 2))
+                                          "does not match the contact's account", shown,
+                                          offsets.get("responses", 2)))
     return problems
 
 
 def load(data_dir: str | os.PathLike = "data/sample", tables: Iterable[str] | None = None,
          columns: Mapping[str, Mapping[str, str]] | None = None,
-         optional: Iterable[str] = ()) -> dict[str, pd.DataFrame]:
+         optional: Iterable[str] = (), date_format: str | None = None
+         ) -> dict[str, pd.DataFrame]:
     """Load and validate several tables of a data folder, and the links between them.
 
     Parameters
@@ -377,7 +609,12 @@ def load(data_dir: str | os.PathLike = "data/sample", tables: Iterable[str] | No
     columns : mapping, optional
         Per-table column renames, e.g. ``{"responses": {"Q1_LTR": "ltr"}}``.
     optional : iterable of str
-        Tables loaded if present and skipped without error if not.
+        Tables loaded if present and skipped without error if not (a folder or a broken
+        link in a table's place is an error, not a missing table).
+    date_format : str, optional
+        How ambiguous dates are written, for every table: ``"DD/MM/YYYY"``,
+        ``"MM/DD/YYYY"`` or a ``strftime`` format; default inferred per column (see
+        :func:`load_table`).
 
     Returns
     -------
@@ -397,6 +634,7 @@ def load(data_dir: str | os.PathLike = "data/sample", tables: Iterable[str] | No
     ['accounts', 'contacts', 'responses', 'revenue']
     """
     columns = columns or {}
+    date_format = check_format(date_format)
     unknown = set(columns) - set(TABLES)
     if unknown:
         raise DataError(f"the column mapping names unknown table(s): {', '.join(sorted(unknown))}")
@@ -405,33 +643,37 @@ def load(data_dir: str | os.PathLike = "data/sample", tables: Iterable[str] | No
     problems: list[Problem] = []
     out: dict[str, pd.DataFrame] = {}
     files: dict[str, str] = {}
+    offsets: dict[str, int] = {}
     names = wanted + [t for t in optional if t not in wanted]
     for name in names:
         if name not in TABLES:
             raise DataError(f"unknown table '{name}'; the tables are: {', '.join(TABLES)}")
         try:
             path = find_table(folder, name)
-        except DataError as exc:
-            if name in wanted or "ambiguous" in str(exc) or "folder not found" in str(exc):
+        except DataError as exc:  # an optional table may be missing, but nothing else
+            if name in wanted or not isinstance(exc, TableMissing):
                 problems.append(Problem(str(exc).split(": ", 1)[0], str(exc).split(": ", 1)[1]))
             continue
         files[name] = _display(path)
-        df, found = _read_and_validate(path, name, columns.get(name))
+        offsets[name] = _offset(path)
+        df, found = _read_and_validate(path, name, columns.get(name), date_format)
         problems += found
         if df is not None:
             out[name] = df
     if not problems:
-        problems += check_references(out, files)
+        problems += check_references(out, files, offsets)
     raise_problems(problems)
     return out
 
 
 def validate_folder(data_dir: str | os.PathLike,
-                    columns: Mapping[str, Mapping[str, str]] | None = None) -> dict[str, int]:
+                    columns: Mapping[str, Mapping[str, str]] | None = None,
+                    date_format: str | None = None) -> dict[str, int]:
     """Validate every table in a data folder (required ones must be there).
 
     Returns the number of rows of each table found; raises :class:`DataError`
     listing every problem.
     """
-    tables = load(data_dir, tables=REQUIRED_TABLES, optional=OPTIONAL_TABLES, columns=columns)
+    tables = load(data_dir, tables=REQUIRED_TABLES, optional=OPTIONAL_TABLES, columns=columns,
+                  date_format=date_format)
     return {name: len(df) for name, df in tables.items()}

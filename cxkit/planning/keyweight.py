@@ -98,9 +98,12 @@ def structure(answers: pd.DataFrame, value: str, account: str = "account_id",
               weight: str = "key_weight") -> dict:
     """Bühlmann–Straub structure parameters of one question across accounts.
 
-    Each answer of account *a* is taken to vary around the account's true mean with
-    variance ``s2 / key_weight_a``, so the account mean of ``n_a`` answers has variance
-    ``s2 / m_a`` with exposure ``m_a = n_a * key_weight_a``.
+    Each answer *j* of account *a* is taken to vary around the account's true mean with
+    variance ``s2 / w_aj`` (``w_aj`` the answer's weight, the account's key weight), so
+    the weighted account mean ``Σ w_aj x_aj / m_a`` has variance ``s2 / m_a`` with
+    exposure ``m_a = Σ_j w_aj`` (``n_a * key_weight_a`` when the weight is the same for
+    every answer of the account). Weights that differ within an account are used as
+    they are, answer by answer (Bühlmann & Gisler 2005, section 4.2).
 
     Returns
     -------
@@ -115,10 +118,12 @@ def structure(answers: pd.DataFrame, value: str, account: str = "account_id",
 def _structure(answers, value, account, weight) -> tuple[dict, pd.DataFrame]:
     """:func:`structure`, and the per-account ``n``, ``key_weight``, ``mean`` it rests on."""
     d = answers[[account, value, weight]].dropna()
+    d = d[d[weight] > 0]
     g = d.groupby(account)
-    per = pd.DataFrame({"n": g.size(), "key_weight": g[weight].first(), "mean": g[value].mean()})
-    n, mean = per["n"], per["mean"]
-    m = n * per["key_weight"]
+    m = g[weight].sum()  # exposure: the account's answers' weights added up
+    mean = (d[value] * d[weight]).groupby(d[account]).sum() / m
+    n = g.size()
+    per = pd.DataFrame({"n": n, "key_weight": m / n, "mean": mean})
     dev = (d[value] - d[account].map(mean)) ** 2 * d[weight]
     dof = (n - 1).sum()
     s2 = float(dev.sum() / dof) if dof > 0 else np.nan
@@ -153,7 +158,8 @@ def shrink(answers: pd.DataFrame, value: str, group: pd.Series, account: str = "
     Returns
     -------
     DataFrame
-        Indexed by account: ``n``, ``key_weight``, ``mean``, ``group``, ``group_mean``,
+        Indexed by account: ``n``, ``key_weight`` (mean weight of its answers: its key
+        weight), ``mean`` (weighted), ``group``, ``group_mean``,
         ``credibility`` (Z) and ``shrunk``. ``attrs["structure"]`` holds the estimate.
     """
     info, out = _structure(answers, value, account, weight)  # one pass over the answers

@@ -464,7 +464,8 @@ def plot_lenses(lenses: pd.DataFrame, ax=None):
     # beside the bars, not over them: a long last bar would hide under the legend
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False)
     sns.despine(ax=ax)
-    return ax
+    from ..reports import plain_text
+    return plain_text(ax)
 
 
 __all__ = ["AccountPlan", "KeyAccountPlanner", "PORTFOLIO_COLUMNS", "RUNGS", "plot_lenses",

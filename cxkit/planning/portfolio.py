@@ -299,7 +299,8 @@ def plot_portfolio_lenses(lenses: pd.DataFrame, bands=(50, 75), ax=None):
     ax.set_title("Key-weighted % scores (boxed: the place to act; *: weighting matters)",
                  fontsize=9, pad=40)
     ax.grid(False)
-    return ax
+    from ..reports import plain_text
+    return plain_text(ax)
 
 
 __all__ = ["PortfolioPlan", "plot_portfolio_lenses"]
