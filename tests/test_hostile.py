@@ -242,8 +242,10 @@ def test_text_from_the_data_is_text_in_every_report(hostile_reports, notebook):
         assert literal in text, literal
 
 
-def test_workbooks_with_hostile_names_open(hostile_reports):
+def test_workbooks_with_hostile_names_open(hostile_reports, tmp_path):
     import openpyxl
+
+    from .conftest import converts_in_libreoffice
     out, _ = hostile_reports
     for name in ("key_account_plan", "chi_scorecard", "portfolio_plan"):
         wb = openpyxl.load_workbook(out / f"{name}.xlsx")
@@ -252,6 +254,7 @@ def test_workbooks_with_hostile_names_open(hostile_reports):
             for row in ws.iter_rows():
                 for cell in row:
                     assert cell.data_type != "f" and cell.hyperlink is None
+    converts_in_libreoffice(out / "chi_scorecard.xlsx", tmp_path)  # no repair needed
 
 
 def test_chart_labels_from_the_data_are_plain_text():
@@ -319,6 +322,19 @@ def test_a_repeated_header_is_refused(capsys, folder, header):
     _rewrite_csv(folder / "responses.csv",
                  lambda ls: [ls[0] + f",{header}"] + [ln + ",10" for ln in ls[1:]])
     _refused(capsys, folder, "responses.csv, column 'ltr'", "the header has this column 2 times")
+
+
+def test_a_repeated_header_in_parquet_is_refused(folder):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    responses = pd.read_csv(folder / "responses.csv", dtype=str, keep_default_na=False)
+    table = pa.Table.from_pandas(responses, preserve_index=False)
+    table = table.append_column("ltr", pa.array([10.0] * len(responses)))
+    (folder / "responses.csv").unlink()
+    pq.write_table(table, folder / "responses.parquet")
+    with pytest.raises(DataError, match=r"responses.parquet, column 'ltr': the header has this "
+                                        r"column 2 times, as columns 5 and 17"):
+        load(folder)
 
 
 def test_a_repeated_name_column_in_accounts_is_refused(capsys, folder):
