@@ -206,6 +206,12 @@ def test_non_numeric_and_off_scale_ratings(small):
     with pytest.raises(ParameterError, match="column 'ltr' has values outside 0–10 in 1 rows "
                                              "\\(row 5: 11\\)"):
         relative_importance(small, "ltr", ["a", "b", "c"])
+    with pytest.raises(ParameterError, match=r"pass scale=\(low, high\), e.g. scale=\(1, 5\), "
+                                             r"or scale=None for no check"):
+        relative_importance(small, "ltr", ["a", "b", "c"])
+    small.loc[5, "ltr"] = float("inf")
+    with pytest.raises(ParameterError, match="column 'ltr' has values that are not finite"):
+        relative_importance(small, "ltr", ["a", "b", "c"], scale=None)
     with pytest.raises(ParameterError, match="columns not in the data: 'd'"):
         relative_importance(small, "ltr", ["a", "d"])
     with pytest.raises(ParameterError, match="method"):

@@ -74,8 +74,13 @@ def model_sentence(model) -> str:
     imputed = f", {c['n_imputed']:,} skipped ratings filled with the driver's mean" \
         if c["n_imputed"] else ""
     fit = f"R² = {model.r2_:.2f}" if model.kind == "ols" else f"pseudo R² = {model.r2_:.2f}"
+    how = ""
+    if model.cov == "cluster" and model.kind == "ols":
+        how = (f" Errors are clustered by account ({model.n_clusters_:,} accounts); intervals "
+               f"use Student's t with {model.n_clusters_ - 1:,} degrees of freedom, as Stata "
+               "and R do.")
     return (f"The model rests on {model.n_:,} of {c['n_total']:,} responses ({left}{imputed}); "
-            f"{fit}.")
+            f"{fit}.{how}")
 
 
 def priority_sentence(matrix: pd.DataFrame) -> str:

@@ -78,6 +78,9 @@ class DriverModel:
         R² (OLS) or McFadden's pseudo R² (logit).
     n_ : int
         Responses used.
+    n_clusters_ : int or None
+        Clusters (accounts) behind cluster-robust errors; intervals use t with
+        ``n_clusters_ - 1`` degrees of freedom. None for other errors.
     counts_ : dict
         Counts of the missing-rating rule.
     dropped_ : list of str
@@ -180,6 +183,8 @@ class DriverModel:
         self.coef_ = coef
         self.r2_ = float(result.rsquared if self.kind == "ols" else result.pseudo_rsquared("mcf"))
         self.n_ = int(len(y))
+        self.n_clusters_ = (int(len(np.unique(pd.factorize(prep.groups)[0])))
+                            if self.cov == "cluster" else None)
         self.counts_ = prep.counts
         self.dropped_ = dropped
         self.notes_ = notes
@@ -190,12 +195,15 @@ class DriverModel:
         """Coefficients, fit and notes in plain text."""
         what = ("likelihood to recommend (points)" if self.kind == "ols"
                 else "log-odds of being a promoter")
+        df = ("normal intervals" if self.kind == "logit" else
+              f"t intervals with {self.n_clusters_ - 1:,} df" if self.cov == "cluster" else
+              f"t intervals with {self.n_ - len(self.coef_):,} df")
         se = {"cluster": f"cluster-robust by {self.cluster}", "hc3": "heteroskedasticity-robust",
-              "classical": "classical"}[self.cov]
+              "classical": "classical"}[self.cov] + f" ({df})"
         fit = "R²" if self.kind == "ols" else "McFadden pseudo R²"
         lines = [f"Driver model of {what}: {fit} = {self.r2_:.3f}, n = {self.n_:,} responses "
                  f"({self.counts_['n_dropped']:,} left out, {self.counts_['n_imputed']:,} "
-                 f"ratings imputed); {se} standard errors.", "",
+                 f"ratings imputed); standard errors {se}.", "",
                  self.coef_.round(4).to_string()]
         if self.notes_:
             lines += ["", "Notes:"] + [f"- {n}" for n in self.notes_]
