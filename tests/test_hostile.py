@@ -405,9 +405,13 @@ def test_excel_serial_dates_are_converted(tmp_path, folder):
                                    accounts["customer_since"])
     parquet.loc[2, "customer_since"] = 1_700_000_000_000  # epoch milliseconds: not a date
     parquet.to_parquet(folder / "accounts.parquet")
-    with pytest.raises(DataError, match=r"customer_since'.*Excel serial day number it is "
-                                        r"out of range\) in 1 row \(row 3 of the file: "
+    with pytest.raises(DataError, match=r"customer_since'.*read as an Excel serial day "
+                                        r"number.* in 1 row \(row 3 of the file: "
                                         r"1700000000000\)"):
+        load_table(folder, "accounts")
+    parquet.loc[2, "customer_since"] = 2019  # a year is not the serial day 2019 (1905)
+    parquet.to_parquet(folder / "accounts.parquet")
+    with pytest.raises(DataError, match=r"1950-2099.* \(row 3 of the file: 2019\)"):
         load_table(folder, "accounts")
 
 
@@ -503,6 +507,28 @@ def _dead_pid() -> int:
     return proc.pid
 
 
+def _kill_orphaned_kernels(folder: Path) -> None:
+    """The kernel of a killed run lives on in its own session until it notices (ipykernel
+    polls its parent), and may still create its sockets: stop it, as it will stop itself."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        found = []
+        for proc in Path("/proc").iterdir():
+            try:
+                if proc.name.isdigit() and str(folder).encode() in (proc / "cmdline").read_bytes():
+                    found.append(int(proc.name))
+            except OSError:
+                continue
+        if not found:
+            return
+        for pid in found:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.1)
+
+
 def test_a_killed_run_leaves_nothing_behind_after_the_next_one(tmp_path, small_dir):
     """kill -9 in the middle of `cxkit run`: the next run removes what it left."""
     from cxkit.paths import HOST
@@ -523,6 +549,7 @@ def test_a_killed_run_leaves_nothing_behind_after_the_next_one(tmp_path, small_d
     assert left, "the run was not caught in the middle"
     mine = [p for p in kernels.iterdir() if p.name.startswith(f"{HOST}-{proc.pid}-")]
     assert mine
+    _kill_orphaned_kernels(mine[0])
     stale = out / f".data_overview.html.{HOST}-{_dead_pid()}.1.tmp"  # a killed atomic write
     stale.write_text("half")
     live = out / f".other.{HOST}-{os.getpid()}.1.tmp.json"  # a run still going: kept

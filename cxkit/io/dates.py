@@ -13,7 +13,8 @@ nonsense. :func:`parse_dates` therefore infers one format per column:
 - a month written as a word (``31 Mar 2024``, ``March 31, 2024``);
 - a number, or a cell Excel stored as a number: an Excel serial day number (days since
   1899-12-30; ``45382`` is 2024-03-31), the way Excel keeps dates whose cell lost its
-  date format. Numbers outside 1–2,958,465 (9999-12-31) are not dates.
+  date format. Only serials of 1950–2099 (18,264 to 73,050) are read: a year (``2019``)
+  or a timestamp in milliseconds would otherwise become a date in 1905 or 9999.
 
 Values that fit none of these, or name a day that does not exist (``31/02/2024``), are
 reported with their rows.
@@ -27,7 +28,9 @@ import numpy as np
 import pandas as pd
 
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
-EXCEL_MAX_SERIAL = 2_958_465  # 9999-12-31
+SERIAL_RANGE = (18_264, 73_051)  # 1950-01-01 up to 2100-01-01: serials read as dates
+_SERIAL_PROBLEM = ("is not a date (a number in a date column is read as an Excel serial day "
+                   "number, 18264 to 73050 for 1950-2099; write the date itself)")
 
 # date_format parameter values and what they mean
 DAY_FIRST = ("DD/MM/YYYY", "dayfirst", "day-first")
@@ -80,7 +83,7 @@ class DateProblem:
 
 def _serials(numbers: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Excel serial day numbers to timestamps; the mask of numbers out of range."""
-    bad = numbers.notna() & ((numbers < 1) | (numbers > EXCEL_MAX_SERIAL))
+    bad = numbers.notna() & ((numbers < SERIAL_RANGE[0]) | (numbers >= SERIAL_RANGE[1]))
     days = numbers.where(~bad)
     return EXCEL_EPOCH + pd.to_timedelta(days, unit="D"), bad
 
@@ -149,8 +152,7 @@ def parse_dates(values: pd.Series, date_format: str | None = None
         dates, bad = _serials(pd.to_numeric(values, errors="coerce").astype(float))
         out[:] = dates
         if bad.any():
-            problems.append(DateProblem("is not a date (as an Excel serial day number it is "
-                                        "out of range)", list(values.index[bad])))
+            problems.append(DateProblem(_SERIAL_PROBLEM, list(values.index[bad])))
         return out, problems
 
     # a mix of text, timestamps and numbers (Excel), or all text (CSV)
@@ -173,8 +175,7 @@ def parse_dates(values: pd.Series, date_format: str | None = None
         dates, bad = _serials(numbers.astype(float))
         out[is_num] = dates
         if bad.any():
-            problems.append(DateProblem("is not a date (as an Excel serial day number it is "
-                                        "out of range)", list(bad.index[bad])))
+            problems.append(DateProblem(_SERIAL_PROBLEM, list(bad.index[bad])))
     text = text.where(~is_num)
     todo = text.notna()
     if not todo.any():
