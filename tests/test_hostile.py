@@ -370,6 +370,15 @@ def test_dates_that_could_be_either_way_round_are_refused_unless_named(capsys, f
     assert got.iloc[0] == pd.Timestamp("2019-03-04")
 
 
+def test_a_strftime_date_format_leaves_iso_dates_of_other_tables_alone(folder):
+    _dates(folder, "customer_since", ["01.02.2019", "31.03.2020"])
+    tables = load(folder, date_format="%d.%m.%Y")  # responses keep their ISO dates
+    assert tables["accounts"]["customer_since"].iloc[0] == pd.Timestamp("2019-02-01")
+    assert tables["responses"]["response_date"].notna().all()
+    with pytest.raises(ParameterError, match="date_format must be DD/MM/YYYY"):
+        load(folder, date_format="D.M.Y")
+
+
 def test_day_first_dates_are_inferred_from_the_column(folder):
     _dates(folder, "customer_since", ["03/04/2019", "25/12/2020"])  # 25/12 settles it
     got = load_table(folder, "accounts")["customer_since"]

@@ -118,7 +118,8 @@ def parse_dates(values: pd.Series, date_format: str | None = None
     date_format : str, optional
         How ambiguous day/month dates are written: ``"DD/MM/YYYY"`` (day first),
         ``"MM/DD/YYYY"`` (month first), or a ``strftime`` format such as ``"%d.%m.%Y"``
-        that every text value must follow. Default: inferred from the column.
+        that every text value not written in ISO 8601 must follow. Default: inferred from
+        the column.
 
     Returns
     -------
@@ -180,16 +181,20 @@ def parse_dates(values: pd.Series, date_format: str | None = None
     todo = text.notna()
     if not todo.any():
         return out, problems
+    iso = text[todo].str.fullmatch(_ISO.pattern).fillna(False).astype(bool)
     if date_format and date_format not in DAY_FIRST + MONTH_FIRST:
-        parsed = _explicit(text[todo], date_format)
-        out[todo] = parsed
-        bad = parsed.isna()
+        # a strftime format for the exports' own dates; ISO dates stay ISO in any table
+        idx = iso[~iso].index
+        parsed = _explicit(text[idx], date_format)
+        out[idx] = parsed
+        if iso.any():
+            out[iso[iso].index] = _iso(text[iso[iso].index])
+        bad = out[todo].isna()
         if bad.any():
             problems.append(DateProblem(f"is not a date in the format {date_format}",
-                                        list(parsed.index[bad])))
+                                        list(bad.index[bad])))
         return out, problems
 
-    iso = text[todo].str.fullmatch(_ISO.pattern).fillna(False).astype(bool)
     compact = text[todo].str.fullmatch(_COMPACT.pattern).fillna(False).astype(bool)
     if iso.any():
         out[iso[iso].index] = _iso(text[iso[iso].index])
