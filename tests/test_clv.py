@@ -1,0 +1,130 @@
+"""Contractual lifetime value: the shifted-beta-geometric model against its published values."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cxkit.clv import ShiftedBetaGeometric, constant_retention_value
+from cxkit.errors import ParameterError
+
+# Fader & Hardie (2007), "How to Project Customer Retention", Journal of Interactive
+# Marketing 21(1): customers of a cohort of 1,000 still active at the start of years 0-12
+# (shared/reference/README.md). Years 0-7 are fitted, 8-12 held out.
+REGULAR = [1000, 631, 468, 382, 326, 289, 262, 241, 223, 207, 194, 183, 173]
+HIGH_END = [1000, 869, 743, 653, 593, 551, 517, 491, 468, 445, 427, 409, 394]
+
+
+@pytest.mark.parametrize("counts,alpha,beta", [
+    (REGULAR, 0.704, 1.182),   # published maximum-likelihood fit, years 0-7
+    (HIGH_END, 0.668, 3.806),
+], ids=["regular", "high end"])
+def test_fader_hardie_2007_estimates(counts, alpha, beta):
+    m = ShiftedBetaGeometric().fit(counts[:8])
+    assert m.alpha_ == pytest.approx(alpha, abs=0.0005)
+    assert m.beta_ == pytest.approx(beta, abs=0.0005)
+    assert m.intervals_.loc["alpha", "ci_low"] < alpha < m.intervals_.loc["alpha", "ci_high"]
+
+
+@pytest.mark.parametrize("counts", [REGULAR, HIGH_END], ids=["regular", "high end"])
+def test_held_out_years_fall_within_the_projection_interval(counts):
+    m = ShiftedBetaGeometric().fit(counts[:8])
+    band = m.survival_interval(range(8, 13), random_state=1) * 1000
+    actual = np.array(counts[8:])
+    assert ((band["ci_low"] <= actual) & (actual <= band["ci_high"])).all(), band
+    # and the point projection is close: within 5 % of what happened (F&H 2007, fig. 3)
+    np.testing.assert_allclose(band["survival"], actual, rtol=0.05)
+
+
+def test_survival_churn_and_retention_agree():
+    m = ShiftedBetaGeometric.from_params(0.704, 1.182)
+    t = np.arange(1, 30)
+    # S(t) = S(t-1) - P(T = t), and r(t) = S(t) / S(t-1) = (b + t - 1) / (a + b + t - 1)
+    np.testing.assert_allclose(m.survival(t), m.survival(t - 1) - m.churn(t), rtol=1e-12)
+    np.testing.assert_allclose(m.retention(t), m.survival(t) / m.survival(t - 1), rtol=1e-12)
+    assert m.survival(0) == 1.0 and m.retention(1) == pytest.approx(1.182 / (0.704 + 1.182))
+    assert np.all(np.diff(m.retention(t)) > 0)  # retention rises with tenure
+
+
+@pytest.mark.parametrize("renewals", [0, 1, 4, 10])
+def test_derl_closed_form_is_the_discounted_sum(renewals):
+    # Fader & Hardie (2010), Marketing Science 29(1), eq. 6 and its definition
+    # (shared/reference/README.md): DERL = sum_{k>=1} S(n-1+k)/S(n-1)/(1+d)^(k-1), n = renewals+1
+    m = ShiftedBetaGeometric.from_params(0.668, 3.806)
+    d = 0.1
+    k = np.arange(1, 2000)
+    n = renewals + 1
+    direct = np.sum(m.survival(n - 1 + k) / m.survival(n - 1) / (1 + d) ** (k - 1))
+    assert m.derl(d, renewals) == pytest.approx(direct, rel=1e-9)
+    assert m.value(250.0, d, renewals) == pytest.approx(250.0 * direct, rel=1e-9)
+
+
+def test_derl_rises_with_renewals_and_approaches_the_constant_rate_formula():
+    m = ShiftedBetaGeometric.from_params(0.704, 1.182)
+    derl = m.derl(0.1, np.arange(0, 20))
+    assert np.all(np.diff(derl) > 0)  # a customer who stayed is worth more
+    # a very homogeneous base (alpha, beta large, same mean churn 0.2) is a constant rate:
+    # DERL -> r (1 + d) / (1 + d - r), i.e. the textbook m r / (1 + d - r) times (1 + d)
+    flat = ShiftedBetaGeometric.from_params(2e3, 8e3)
+    assert flat.derl(0.1) == pytest.approx(constant_retention_value(1, 0.8, 0.1) * 1.1, rel=1e-3)
+
+
+def test_cohorts_of_different_ages_are_fitted_jointly():
+    truth = ShiftedBetaGeometric.from_params(0.9, 2.5)
+    rng = np.random.default_rng(3)
+    cohorts = []
+    for age in (12, 9, 6, 4):  # later cohorts are younger
+        theta = rng.beta(0.9, 2.5, size=4000)
+        lifetime = rng.geometric(theta)  # the period in which each customer leaves
+        cohorts.append([int((lifetime > t).sum()) for t in range(age + 1)])
+    m = ShiftedBetaGeometric().fit(cohorts)
+    assert m.intervals_.loc["alpha", "ci_low"] < 0.9 < m.intervals_.loc["alpha", "ci_high"]
+    assert m.intervals_.loc["beta", "ci_low"] < 2.5 < m.intervals_.loc["beta", "ci_high"]
+    table = pd.DataFrame([c + [np.nan] * (13 - len(c)) for c in cohorts],
+                         index=["2022", "2023", "2024", "2025"])
+    same = ShiftedBetaGeometric().fit(table)
+    assert same.alpha_ == pytest.approx(m.alpha_) and same.loglik_ == pytest.approx(m.loglik_)
+    assert [c.name for c in same.cohorts_] == ["2022", "2023", "2024", "2025"]
+    assert truth.survival(5) == pytest.approx(m.survival(5), abs=0.02)
+
+
+def test_bad_cohorts_are_named():
+    with pytest.raises(ParameterError, match="cohort 1: active customers rise from 600 to "
+                                             "650 in period 2"):
+        ShiftedBetaGeometric().fit([1000, 600, 650, 500])
+    with pytest.raises(ParameterError, match="2 periods of active counts; a cohort needs at "
+                                             "least 3"):
+        ShiftedBetaGeometric().fit([100, 90])
+    with pytest.raises(ParameterError, match="whole numbers"):
+        ShiftedBetaGeometric().fit([100, 90.5, 80])
+    with pytest.raises(ParameterError, match="no customer was lost"):
+        ShiftedBetaGeometric().fit([100, 100, 100])
+    with pytest.raises(ParameterError, match="late: the cohort has no customers in period 0"):
+        ShiftedBetaGeometric().fit({"ok": [10, 8, 7], "late": [0, 0, 0]})
+    with pytest.raises(ParameterError, match="alpha and beta must be positive"):
+        ShiftedBetaGeometric.from_params(0, 1)
+
+
+def test_reading_the_fit():
+    m = ShiftedBetaGeometric().fit(REGULAR[:8])
+    fitted = m.fitted()
+    assert list(fitted.columns) == ["cohort", "period", "active", "expected"]
+    assert fitted["expected"].iloc[0] == 1000 and len(fitted) == 8
+    key = m.key_results()
+    assert key["alpha"] == m.alpha_ and key["customers"] == 1000
+    assert key["median_lifetime"] == int(np.flatnonzero(m.survival(np.arange(101)) <= .5)[0])
+    assert "Beta(0.70, 1.18)" in m.headlines()[0] and "63%" in m.headlines()[0]
+    assert "log-likelihood" in m.summary()
+    ax = m.plot()
+    assert ax.get_ylabel() == "% of cohort still a customer"
+
+
+def test_constant_rate_misvalues_a_base_whose_retention_rises():
+    m = ShiftedBetaGeometric.from_params(0.704, 1.182)
+    d = 0.1
+    first_year = constant_retention_value(1, m.retention(1), d)
+    # with the first year's retention a customer of five years is valued far too low
+    assert first_year * (1 + d) < 0.5 * m.derl(d, renewals=5)
+    assert math.isclose(constant_retention_value(100, 0.8, 0.1), 100 * 0.8 / 0.3)
