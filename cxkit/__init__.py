@@ -10,6 +10,7 @@ Modules, one per concept:
 - :mod:`cxkit.reports` — HTML reports without code
 - :mod:`cxkit.runner` — running notebooks with papermill
 - :mod:`cxkit.nps` — NPS with intervals; :mod:`cxkit.drivers` — driver analysis
+- :mod:`cxkit.customer_math` — customers in and out, retention, cohorts
 - :mod:`cxkit.clv` — contractual lifetime value (shifted-beta-geometric)
 - :mod:`cxkit.periods` — period labels shared by every table
 - :mod:`cxkit.paths` — the project root and atomic writes
