@@ -288,9 +288,9 @@ def flows(movements: pd.DataFrame, by: str | None = None,
         if len(keys) > 1 else pd.Index(out.index.astype(str), name="period")
     first = str(m["period"].min())
     at_first = out.index.get_level_values("period") == first
-    for c in ("start", "start_revenue"):  # where the table begins: no starting base known
-        out[c] = out[c].astype(float)
-        out.loc[at_first, c] = np.nan
+    # where the table begins no starting base is known: empty, not zero
+    out["start"] = out["start"].astype("Int64").mask(at_first)
+    out["start_revenue"] = out["start_revenue"].astype(float).mask(at_first)
     return out
 
 
@@ -414,3 +414,382 @@ def raise_reconciliation(problems: pd.DataFrame, limit: int = 5) -> None:
                      f"{'s' if len(g) != 1 else ''} ({shown}); fix the data, or set "
                      "reconciliation: show to see them as a line of the report")
     raise DataError("\n".join(lines))
+
+
+# --------------------------------------------------------------------------- why revenue leaves
+def lost_by_reason(lost_customers: pd.DataFrame, experience: list[str] | tuple = (),
+                   other: list[str] | tuple = ()) -> pd.DataFrame:
+    """Accounts and annual revenue lost, by the primary reason of the departure conversation.
+
+    Parameters
+    ----------
+    lost_customers : DataFrame
+        The validated ``lost_customers`` table.
+    experience, other : list of str
+        The reasons that are experience (late shipments, slow support...) and those that
+        are not (budget cuts, acquired...). Reasons are compared without case.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``reason``: ``kind`` (experience / other), ``accounts``,
+        ``revenue_lost``, ``share`` (of all revenue lost), sorted by revenue lost.
+
+    Raises
+    ------
+    DataError
+        If a reason is in neither list (naming it and its rows), when lists are given.
+    """
+    reasons = lost_customers["primary_reason"].astype(str).str.strip().str.lower()
+    exp = {r.strip().lower() for r in experience}
+    oth = {r.strip().lower() for r in other}
+    if exp or oth:
+        unknown = reasons[~reasons.isin(exp | oth)]
+        if len(unknown):
+            rows = ", ".join(f"row {i + 2}: {v!r}" for i, v in unknown.head(5).items())
+            raise DataError(f"lost_customers, column 'primary_reason': a reason that is in "
+                            f"neither experience_reasons nor other_reasons in {len(unknown)} "
+                            f"row{'s' if len(unknown) != 1 else ''} ({rows}); add it to "
+                            "one of them")
+    frame = pd.DataFrame({"reason": reasons,
+                          "revenue_lost": lost_customers["revenue_lost"].fillna(0.0)})
+    out = frame.groupby("reason").agg(accounts=("reason", "size"),
+                                      revenue_lost=("revenue_lost", "sum"))
+    out.insert(0, "kind", ["experience" if r in exp else "other" if r in oth else "unsorted"
+                           for r in out.index])
+    total = out["revenue_lost"].sum()
+    out["share"] = out["revenue_lost"] / total if total > 0 else np.nan
+    return out.sort_values("revenue_lost", ascending=False)
+
+
+def churn_by_category(movements: pd.DataFrame, responses: pd.DataFrame, freq: str = "Q",
+                      confidence: float = 0.95) -> pd.DataFrame:
+    """Does experience predict departure? Losses in a period by NPS category the period before.
+
+    Each account-period with survey answers gets the NPS category of the account's mean
+    likelihood to recommend in it; the outcome is whether the account was lost in the next
+    period.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``category`` (detractor, passive, promoter): ``account_periods``,
+        ``lost``, ``churn_rate`` with its Wilson interval ``ci_low``, ``ci_high``
+        (the interval R's ``prop.test`` without continuity correction gives),
+        ``revenue_lost`` (the period revenue of the accounts lost) and ``revenue_at_risk``
+        (the category's revenue in the latest period × its churn rate).
+    """
+    from statsmodels.stats.proportion import proportion_confint
+
+    from . import periods as per
+    from .nps import categories
+
+    period = per.labels(responses["response_date"], freq)
+    mean = responses.assign(period=period).groupby(["account_id", "period"])["ltr"].mean()
+    cat = categories(mean).set_axis(mean.index).rename("category")
+    m = movements.assign(account_id=movements["account_id"].astype(str),
+                         period=movements["period"].astype(str))
+    nxt = pd.PeriodIndex(m["period"], freq=freq) + 1
+    outcome = m.assign(next_period=nxt.astype(str))
+    lost_next = m[m["movement"].isin(["lost", "new_lost"])].set_index(
+        ["account_id", "period"]).index
+    frame = outcome[outcome["active"]].join(cat, on=["account_id", "period"], how="inner")
+    frame = frame[frame["next_period"].isin(set(m["period"]))]
+    frame["lost"] = pd.MultiIndex.from_arrays([frame["account_id"], frame["next_period"]]
+                                              ).isin(lost_next)
+    order = ["detractor", "passive", "promoter"]
+    g = frame.groupby("category")
+    out = pd.DataFrame({"account_periods": g.size(), "lost": g["lost"].sum(),
+                        "revenue_lost": frame["revenue"].where(frame["lost"], 0.0)
+                        .groupby(frame["category"]).sum()}).reindex(order).fillna(0)
+    out["account_periods"] = out["account_periods"].astype(int)
+    out["lost"] = out["lost"].astype(int)
+    n = out["account_periods"].where(out["account_periods"] > 0)
+    out["churn_rate"] = out["lost"] / n
+    lo, hi = proportion_confint(out["lost"], out["account_periods"].clip(lower=1),
+                                alpha=1 - confidence, method="wilson")
+    out["ci_low"] = np.where(n.notna(), lo, np.nan)
+    out["ci_high"] = np.where(n.notna(), hi, np.nan)
+    # revenue at risk: each current customer's latest revenue, by its most recent category
+    now = m[(m["period"] == m["period"].max()) & m["active"]]
+    recent = cat.reset_index().sort_values("period").groupby("account_id")["category"].last()
+    base = now.groupby(now["account_id"].map(recent))["revenue"].sum()
+    out["revenue_at_risk"] = base.reindex(order).fillna(0.0) * out["churn_rate"].fillna(0.0)
+    out.index.name = "category"
+    return out[["account_periods", "lost", "churn_rate", "ci_low", "ci_high", "revenue_lost",
+                "revenue_at_risk"]]
+
+
+# --------------------------------------------------------------------------- the analysis
+class CustomerMath:
+    """Customers in against customers out, retention, cohorts and why revenue leaves.
+
+    Parameters
+    ----------
+    period : {"Q", "M", "Y"}
+        Period length of the revenue table.
+    definitions : Definitions or dict, optional
+        What counts as new, lost and reactivated (see :class:`Definitions`).
+    experience_reasons, other_reasons : list of str
+        Departure reasons that are about the experience, and those that are not.
+    reconciliation : {"error", "show"}
+        Where the tables contradict each other (:func:`reconcile`): stop with an error
+        naming the accounts and periods, or go on and show them as a table.
+    confidence : float
+
+    Attributes
+    ----------
+    movements_ : DataFrame
+        :func:`account_movements`.
+    flows_ : DataFrame
+        :func:`flows`, with :func:`retention` joined.
+    by_segment_ : DataFrame
+        The same by segment.
+    cohorts_ : DataFrame
+        :func:`cohort_table` (logo).
+    reconciliation_ : DataFrame
+        :func:`reconcile` (empty when the tables agree).
+    lost_by_reason_ : DataFrame
+        :func:`lost_by_reason` (empty without a ``lost_customers`` table).
+    churn_by_category_ : DataFrame
+        :func:`churn_by_category` (empty without survey responses).
+    """
+
+    def __init__(self, *, period: str = "Q", definitions=None, experience_reasons=(),
+                 other_reasons=(), reconciliation: str = "error", confidence: float = 0.95):
+        self.period = period
+        self.definitions = definitions
+        self.experience_reasons = experience_reasons
+        self.other_reasons = other_reasons
+        self.reconciliation = reconciliation
+        self.confidence = confidence
+
+    def fit(self, tables: dict) -> "CustomerMath":
+        """Fit on the tables :func:`cxkit.io.load` returns (accounts and revenue needed)."""
+        from . import periods as per
+
+        per.check(self.period)
+        if self.reconciliation not in ("error", "show"):
+            raise ParameterError(f"reconciliation must be error or show, not "
+                                 f"{self.reconciliation!r}")
+        d = self.definitions
+        self.definitions_ = d if isinstance(d, Definitions) else Definitions.from_dict(d)
+        if "revenue" not in tables:
+            raise DataError("customer math needs the revenue table (revenue.csv)")
+        accounts, revenue = tables["accounts"], tables["revenue"]
+        lost = tables.get("lost_customers")
+        self.reconciliation_ = reconcile(revenue, accounts, self.period, lost)
+        if self.reconciliation == "error":
+            raise_reconciliation(self.reconciliation_)
+        self.movements_ = account_movements(revenue, self.definitions_, accounts, self.period)
+        f = flows(self.movements_)
+        self.flows_ = f.join(retention(f, self.definitions_))
+        segment = accounts.set_index("account_id")["segment"].astype(str)
+        b = flows(self.movements_, by="segment", groups=segment)
+        self.by_segment_ = b.join(retention(b, self.definitions_))
+        self.cohorts_ = cohort_table(self.movements_, "logo")
+        self.lost_by_reason_ = (lost_by_reason(lost, self.experience_reasons, self.other_reasons)
+                                if lost is not None and len(lost) else
+                                pd.DataFrame(columns=["kind", "accounts", "revenue_lost",
+                                                      "share"]).rename_axis("reason"))
+        responses = tables.get("responses")
+        self.churn_by_category_ = (churn_by_category(self.movements_, responses, self.period,
+                                                     self.confidence)
+                                   if responses is not None and len(responses) else
+                                   pd.DataFrame())
+        return self
+
+    # ------------------------------------------------------------------ reading
+    def window(self) -> pd.DataFrame:
+        """The whole window in one line: flows added up over every period but the first."""
+        f = self.flows_.iloc[1:]
+        first, last = self.flows_.iloc[0], self.flows_.iloc[-1]
+        sums = f[["new", "reactivated", "lost", "new_revenue", "reactivated_revenue",
+                  "expansion", "contraction", "lost_revenue"]].sum()
+        return pd.DataFrame([{"from": self.flows_.index[0], "to": self.flows_.index[-1],
+                              "start": first["end"], **sums.to_dict(), "end": last["end"],
+                              "start_revenue": first["end_revenue"],
+                              "end_revenue": last["end_revenue"]}])
+
+    def segments(self) -> pd.DataFrame:
+        """The window per segment: customers at start and end, in and out, mean retention.
+
+        Returns
+        -------
+        DataFrame
+            Indexed by ``segment``: ``start``, ``new``, ``reactivated``, ``lost``, ``end``,
+            ``start_revenue``, ``end_revenue``, ``logo_retention``,
+            ``gross_revenue_retention``, ``net_revenue_retention`` (means over the periods).
+        """
+        b = self.by_segment_
+        first = b.index.get_level_values("period") == self.flows_.index[0]
+        last = b.index.get_level_values("period") == self.flows_.index[-1]
+        seg = "segment"
+        moves = b[~first].groupby(level=seg)[["new", "reactivated", "lost"]].sum()
+        rates = b[~first].groupby(level=seg)[["logo_retention", "gross_revenue_retention",
+                                              "net_revenue_retention"]].mean()
+        out = pd.DataFrame({"start": b[first].droplevel("period")["end"],
+                            **{c: moves[c] for c in moves},
+                            "end": b[last].droplevel("period")["end"],
+                            "start_revenue": b[first].droplevel("period")["end_revenue"],
+                            "end_revenue": b[last].droplevel("period")["end_revenue"]})
+        return out.join(rates)
+
+    def contradictions(self) -> list[str]:
+        """The contradictions between the tables, as sentences (or that there are none)."""
+        if self.reconciliation_.empty:
+            return ["Revenue, lost dates and departure reasons agree: every period reconciles "
+                    "without a correcting line."]
+        words = {"revenue_after_lost_date": "revenue after its lost date",
+                 "lost_without_reason": "lost, with no departure reason recorded",
+                 "reason_for_active_account": "a departure reason, but still active"}
+        return [f"{r.account_id}: {words[r.problem]}"
+                + (f" ({r.period})" if isinstance(r.period, str) else "")
+                for r in self.reconciliation_.itertuples()]
+
+    def headlines(self) -> list[str]:
+        """Plain sentences: the leaky bucket by count and money, retention, why revenue left."""
+        w = self.window().iloc[0]
+        unit = {"Q": "quarter", "M": "month", "Y": "year"}[self.period]
+        n = len(self.flows_) - 1
+        out = [
+            f"From {w['from']} to {w['to']} the base went from {w['start']:,.0f} to "
+            f"{w['end']:,.0f} customers: {w['new']:,.0f} came in"
+            + (f" and {w['reactivated']:,.0f} came back" if w["reactivated"] else "")
+            + f", {w['lost']:,.0f} left.",
+            f"Revenue lost with departing customers, {w['lost_revenue']:,.0f}, and lost to "
+            f"contraction, {w['contraction']:,.0f}, against {w['new_revenue']:,.0f} from new "
+            f"customers and {w['expansion']:,.0f} of expansion over {n} {unit}s.",
+        ]
+        r = self.flows_[["logo_retention", "gross_revenue_retention",
+                         "net_revenue_retention"]].iloc[1:].mean()
+        out.append(f"Per {unit}, on average, {r['logo_retention']:.1%} of customers stay, and "
+                   f"{r['gross_revenue_retention']:.1%} of their revenue "
+                   f"({r['net_revenue_retention']:.1%} with expansion).")
+        if len(self.lost_by_reason_):
+            exp = self.lost_by_reason_.loc[self.lost_by_reason_["kind"] == "experience",
+                                           "revenue_lost"].sum()
+            top = self.lost_by_reason_.index[0]
+            out.append(f"{exp / self.lost_by_reason_['revenue_lost'].sum():.0%} of the "
+                       f"revenue lost left for a reason of experience; the most: {top}.")
+        if not self.reconciliation_.empty:
+            out.append(f"{len(self.reconciliation_)} contradiction(s) between the tables are "
+                       "listed below; the numbers use the revenue as booked.")
+        return out
+
+    def summary(self) -> str:
+        """Definitions, the flows and retention, in plain text."""
+        return "\n".join(["Customer math", ""] + self.definitions_.sentences() + [""]
+                         + [self.flows_.round(3).to_string(), ""] + self.headlines())
+
+    def key_results(self) -> dict:
+        """JSON-ready numbers: the window's flows, average retention, experience share."""
+        from .results import to_jsonable
+        w = self.window().iloc[0].to_dict()
+        r = self.flows_[["logo_retention", "gross_revenue_retention",
+                         "net_revenue_retention"]].iloc[1:].mean().to_dict()
+        out = {"period": self.period, **w, **{f"mean_{k}": v for k, v in r.items()},
+               "contradictions": int(len(self.reconciliation_))}
+        if len(self.lost_by_reason_):
+            lbr = self.lost_by_reason_
+            out["experience_share_of_lost_revenue"] = float(
+                lbr.loc[lbr["kind"] == "experience", "revenue_lost"].sum()
+                / lbr["revenue_lost"].sum())
+        return to_jsonable(out)
+
+    def to_excel(self, path):
+        """The client workbook: summary, flows and retention, by segment, cohorts, reasons."""
+        from .reports import write_workbook
+        sheets = {"Summary": self.headlines() + [""] + self.definitions_.sentences(),
+                  "Flows": self.flows_, "By segment": self.by_segment_,
+                  "Cohorts": self.cohorts_, "Lost by reason": self.lost_by_reason_}
+        if len(self.churn_by_category_):
+            sheets["Churn by NPS"] = self.churn_by_category_
+        if not self.reconciliation_.empty:
+            sheets["Contradictions"] = self.reconciliation_
+        pct = ["logo_retention", "gross_revenue_retention", "net_revenue_retention"]
+        return write_workbook(path, sheets, percent={
+            "Flows": pct, "By segment": pct, "Lost by reason": ["share"],
+            "Churn by NPS": ["churn_rate", "ci_low", "ci_high"],
+            "Cohorts": list(self.cohorts_.columns)})
+
+    # ------------------------------------------------------------------ charts
+    def plot_waterfall(self, measure: str = "revenue", ax=None):
+        """The window as a waterfall: start, what came in, what went out, end."""
+        import matplotlib.pyplot as plt
+        import seaborn as sns
+
+        from .reports import plain_text
+        w = self.window().iloc[0]
+        if measure == "revenue":
+            steps = [("start", w["start_revenue"]), ("new", w["new_revenue"]),
+                     ("reactivated", w["reactivated_revenue"]), ("expansion", w["expansion"]),
+                     ("contraction", -w["contraction"]), ("lost", -w["lost_revenue"])]
+            end = w["end_revenue"]
+        elif measure == "count":
+            steps = [("start", w["start"]), ("new", w["new"]),
+                     ("reactivated", w["reactivated"]), ("lost", -w["lost"])]
+            end = w["end"]
+        else:
+            raise ParameterError(f"measure must be revenue or count, not {measure!r}")
+        if ax is None:
+            _, ax = plt.subplots(figsize=(8, 3.5))
+        from matplotlib.ticker import FuncFormatter
+
+        level = 0.0
+        for i, (name, v) in enumerate(steps + [("end", end)]):
+            last = name == "end"
+            bottom = 0.0 if i == 0 or last else (level if v >= 0 else level + v)
+            colour = "#4c72b0" if i == 0 or last else "#55a868" if v >= 0 else "#c44e52"
+            ax.bar(name, abs(v), bottom=bottom, color=colour)
+            text = f"{v:,.0f}" if i == 0 or last else f"{v:+,.0f}"
+            ax.annotate(text, (i, bottom + abs(v)), ha="center", va="bottom", fontsize=8,
+                        xytext=(0, 2), textcoords="offset points")
+            level = v if i == 0 else level + v
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+        ax.set_ylabel("revenue" if measure == "revenue" else "customers")
+        ax.set_title(f"{w['from']} to {w['to']}")
+        sns.despine(ax=ax)
+        return plain_text(ax)
+
+    def plot_cohorts(self, ax=None):
+        """Heat map: share of each acquisition cohort still a customer, by age."""
+        import matplotlib.pyplot as plt
+        import seaborn as sns
+
+        from .reports import plain_text
+        table = self.cohorts_
+        if ax is None:
+            _, ax = plt.subplots(figsize=(min(2 + 0.6 * max(table.shape[1], 1), 12),
+                                          0.35 * max(len(table), 1) + 1.5))
+        if table.empty:
+            ax.text(0.5, 0.5, "no cohort acquired inside the window", ha="center",
+                    transform=ax.transAxes)
+            ax.set_axis_off()
+            return plain_text(ax)
+        sns.heatmap(100 * table, vmin=0, vmax=100, cmap="RdYlGn", annot=True, fmt=".0f",
+                    cbar=False, linewidths=0.5, ax=ax)
+        ax.set_xlabel("periods since the first revenue")
+        ax.set_ylabel("cohort")
+        return plain_text(ax)
+
+    def plot_lost_by_reason(self, ax=None):
+        """Bars: revenue lost by departure reason, experience reasons coloured."""
+        import matplotlib.pyplot as plt
+        import seaborn as sns
+
+        from .reports import plain_text
+        t = self.lost_by_reason_.iloc[::-1]
+        if ax is None:
+            _, ax = plt.subplots(figsize=(8, 0.35 * max(len(t), 1) + 1.2))
+        colours = ["#c44e52" if k == "experience" else "#8c8c8c" for k in t["kind"]]
+        from matplotlib.ticker import FuncFormatter
+
+        ax.barh(t.index.astype(str), t["revenue_lost"], color=colours)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+        ax.set_xlabel("annual revenue lost")
+        ax.plot([], [], "s", color="#c44e52", label="experience")
+        ax.plot([], [], "s", color="#8c8c8c", label="other")
+        ax.legend(frameon=False, loc="lower right")
+        sns.despine(ax=ax)
+        return plain_text(ax)

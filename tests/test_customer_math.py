@@ -194,3 +194,69 @@ def test_definitions_from_params():
         cm.Definitions(reactivation_gap=0)
     with pytest.raises(ParameterError, match="lost must be one of"):
         cm.Definitions(lost="churn")
+
+
+REASONS = dict(experience_reasons=["late or unreliable shipments", "data quality problems",
+                                   "slow support", "project management fell short"],
+               other_reasons=["price", "budget cuts", "acquired by another company"])
+
+
+def test_the_analysis_on_the_sample(tables, tmp_path):
+    import openpyxl
+    c = cm.CustomerMath(**REASONS).fit(tables)
+    w = c.window().iloc[0]
+    assert w["start"] + w["new"] + w["reactivated"] - w["lost"] == w["end"]
+    assert w["end"] == tables["accounts"]["status"].eq("active").sum()
+    lbr = c.lost_by_reason_
+    assert lbr["accounts"].sum() == len(tables["lost_customers"])
+    assert lbr["revenue_lost"].sum() == pytest.approx(tables["lost_customers"]["revenue_lost"].sum())
+    key = c.key_results()
+    share = lbr.loc[lbr["kind"] == "experience", "revenue_lost"].sum() / lbr["revenue_lost"].sum()
+    assert key["experience_share_of_lost_revenue"] == pytest.approx(share)
+    seg = c.segments()
+    assert seg["end"].sum() == w["end"] and seg["lost"].sum() == w["lost"]
+    assert f"{w['lost']:,.0f} left" in c.headlines()[0]
+    churn = c.churn_by_category_
+    assert list(churn.index) == ["detractor", "passive", "promoter"]
+    assert ((churn["ci_low"] <= churn["churn_rate"]) & (churn["churn_rate"] <= churn["ci_high"])).all()
+    path = c.to_excel(tmp_path / "cm.xlsx")
+    assert openpyxl.load_workbook(path).sheetnames == ["Summary", "Flows", "By segment", "Cohorts",
+                                                      "Lost by reason", "Churn by NPS"]
+    for measure in ("count", "revenue"):
+        assert c.plot_waterfall(measure).get_title() == f"{w['from']} to {w['to']}"
+    c.plot_cohorts(), c.plot_lost_by_reason()
+
+
+def test_churn_by_category_by_hand():
+    # Wilson interval for 1 of 4 (R: prop.test(1, 4, correct = FALSE)$conf.int: 0.0456, 0.6994)
+    revenue = _revenue({"A": [10, 10, 0, 0], "B": [10, 10, 10, 10], "C": [10, 10, 10, 10],
+                        "D": [10, 10, 10, 10]})
+    responses = pd.DataFrame({"account_id": list("ABCD"),
+                              "response_date": pd.to_datetime(["2024-05-01"] * 4),
+                              "ltr": [3, 4, 5, 6]})
+    out = cm.churn_by_category(cm.account_movements(revenue), responses)
+    d = out.loc["detractor"]
+    assert (d["account_periods"], d["lost"]) == (4, 1)
+    assert d["ci_low"] == pytest.approx(0.0456, abs=5e-4) and d["ci_high"] == pytest.approx(0.6994, abs=5e-4)
+    assert d["revenue_lost"] == 10 and d["revenue_at_risk"] == pytest.approx(30 * 0.25)
+    assert out.loc["promoter", "account_periods"] == 0 and np.isnan(out.loc["promoter", "churn_rate"])
+
+
+def test_a_reason_in_neither_list_and_contradictions(tables):
+    lost = tables["lost_customers"].copy()
+    lost.loc[lost.index[2], "primary_reason"] = "alien abduction"
+    with pytest.raises(DataError, match=r"primary_reason': a reason that is in neither "
+                                        r"experience_reasons nor other_reasons in 1 row "
+                                        r"\(row 4: 'alien abduction'\)"):
+        cm.CustomerMath(**REASONS).fit({**tables, "lost_customers": lost})
+    accounts = tables["accounts"].copy()
+    gone = accounts.index[accounts["status"].eq("lost")][0]
+    accounts.loc[gone, "lost_date"] = pd.Timestamp("2023-01-15")  # yet revenue continues
+    bad = {**tables, "accounts": accounts}
+    with pytest.raises(DataError, match="revenue after the account's lost_date"):
+        cm.CustomerMath(**REASONS).fit(bad)
+    shown = cm.CustomerMath(reconciliation="show", **REASONS).fit(bad)
+    assert len(shown.reconciliation_) > 0 and "contradiction" in shown.headlines()[-1]
+    assert accounts.loc[gone, "account_id"] in shown.contradictions()[0]
+    with pytest.raises(ParameterError, match="reconciliation must be error or show"):
+        cm.CustomerMath(reconciliation="ignore").fit(tables)
