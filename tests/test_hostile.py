@@ -210,6 +210,7 @@ HOSTILE_RUNS = {
     "chi_scorecard": {"account_id": ACCOUNT},
     "driver_analysis": {"n_boot": 50},
     "data_overview": {},
+    "customer_math": {},
 }
 
 
@@ -237,7 +238,7 @@ def test_text_from_the_data_is_text_in_every_report(hostile_reports, notebook):
     text = assert_inert_and_offline(html)
     shown = {"key_account_plan": [NAME, COMMENT.split(" =")[0]],
              "portfolio_plan": [MANAGER], "chi_scorecard": [ACCOUNT],
-             "driver_analysis": [], "data_overview": []}[notebook]
+             "driver_analysis": [], "data_overview": [], "customer_math": []}[notebook]
     for literal in shown:  # the attack is shown, character for character, as text
         assert literal in text, literal
 
