@@ -48,23 +48,49 @@ MIN_PERIODS = 3  # a cohort needs its size and at least two later counts to fit
 
 @dataclass(frozen=True)
 class Cohort:
-    """Customers of one cohort still active at the start of each period (``active[0]``:
-    the cohort's size)."""
+    """Customers of one cohort still active at the start of each period observed.
+
+    ``active[0]`` is the number at the start of period ``first_age`` (0: the cohort's size
+    when it was acquired). A cohort first seen later (``first_age`` > 0, e.g. customers
+    acquired before the data begins) is *left-truncated*: its likelihood is conditional on
+    surviving to ``first_age``.
+    """
 
     name: str
     active: np.ndarray
+    first_age: int = 0
+
+    @property
+    def ages(self) -> np.ndarray:
+        return self.first_age + np.arange(len(self.active))
 
 
 def _as_cohorts(active) -> list[Cohort]:
     """One cohort (array), several (list of arrays or dict), or a cohort table.
 
     A cohort table is a DataFrame with one row per cohort and one column per period since
-    acquisition (0, 1, 2, ...); empty where the cohort is not that old yet.
+    acquisition (0, 1, 2, ...); empty where the cohort is not that old yet, and empty at
+    the start where it was not observed yet (left-truncated).
     """
     if isinstance(active, pd.DataFrame):
-        items = [(str(name), row.dropna().to_numpy(float)) for name, row in active.iterrows()]
+        cohorts = []
+        for name, row in active.iterrows():
+            seen = row.notna().to_numpy()
+            if not seen.any():
+                cohorts.append(Cohort(str(name), np.array([])))
+                continue
+            first, last = int(np.argmax(seen)), len(seen) - int(np.argmax(seen[::-1]))
+            values = row.to_numpy(float)[first:last]
+            if np.isnan(values).any():
+                raise ParameterError(f"{name}: a cohort's counts must be consecutive periods "
+                                     "(a gap in the middle)")
+            cohorts.append(Cohort(str(name), values, int(active.columns[first])))
+        return cohorts
     elif isinstance(active, dict):
         items = [(str(k), np.asarray(v, dtype=float)) for k, v in active.items()]
+    elif isinstance(active, (list, tuple)) and active and all(isinstance(c, Cohort)
+                                                               for c in active):
+        return list(active)
     else:
         arr = np.asarray(active, dtype=object)
         nested = arr.ndim == 2 or (arr.ndim == 1 and len(arr) and np.ndim(arr[0]) > 0)
@@ -88,22 +114,25 @@ def _check(cohort: Cohort) -> None:
         raise ParameterError(f"{cohort.name}: active counts must be whole numbers of customers")
     rise = np.flatnonzero(np.diff(a) > 0)
     if rise.size:
-        t = int(rise[0]) + 1
-        raise ParameterError(f"{cohort.name}: active customers rise from {a[t - 1]:g} to "
-                             f"{a[t]:g} in period {t}; a cohort can only shrink (count "
+        t = int(rise[0]) + 1 + cohort.first_age
+        i = t - cohort.first_age
+        raise ParameterError(f"{cohort.name}: active customers rise from {a[i - 1]:g} to "
+                             f"{a[i]:g} in period {t}; a cohort can only shrink (count "
                              "reactivated customers as a new cohort)")
     if a[0] <= 0:
-        raise ParameterError(f"{cohort.name}: the cohort has no customers in period 0")
+        raise ParameterError(f"{cohort.name}: the cohort has no customers in period "
+                             f"{cohort.first_age}")
 
 
 def _loglik(log_ab: np.ndarray, lost: list[np.ndarray], survivors: np.ndarray,
-            ages: np.ndarray) -> float:
-    """Joint log-likelihood of the cohorts (Fader & Hardie 2007, eq. 4)."""
+            ages: np.ndarray, first: np.ndarray) -> float:
+    """Joint log-likelihood of the cohorts (Fader & Hardie 2007, eq. 4), each conditional
+    on surviving to the period it is first seen in (``first``; 0: from acquisition)."""
     a, b = np.exp(log_ab)
-    base = special.betaln(a, b)
     ll = 0.0
-    for lost_t, age, n_alive in zip(lost, ages, survivors):
-        t = np.arange(1, age + 1)
+    for lost_t, age, n_alive, a0 in zip(lost, ages, survivors, first):
+        base = special.betaln(a, b + a0)  # B(a, b) S(a0): the condition
+        t = np.arange(a0 + 1, age + 1)
         ll += float(np.dot(lost_t, special.betaln(a + 1, b + t - 1) - base))
         ll += float(n_alive * (special.betaln(a, b + age) - base))
     return ll
@@ -116,6 +145,8 @@ class ShiftedBetaGeometric:
     ----------
     confidence : float
         Level of the intervals of α, β and the projected survival.
+    unit : str
+        What a period is, for the sentences (``"year"``).
 
     Attributes
     ----------
@@ -142,17 +173,18 @@ class ShiftedBetaGeometric:
     (0.627, 0.88)
     """
 
-    def __init__(self, *, confidence: float = 0.95):
+    def __init__(self, *, confidence: float = 0.95, unit: str = "period"):
         self.confidence = confidence
+        self.unit = unit
 
     # ------------------------------------------------------------------ fit
     @classmethod
-    def from_params(cls, alpha: float, beta: float, *, confidence: float = 0.95
-                    ) -> "ShiftedBetaGeometric":
+    def from_params(cls, alpha: float, beta: float, *, confidence: float = 0.95,
+                    unit: str = "period") -> "ShiftedBetaGeometric":
         """A model with given α and β (no data, no standard errors)."""
         if not (alpha > 0 and beta > 0):
             raise ParameterError(f"alpha and beta must be positive, got {alpha}, {beta}")
-        m = cls(confidence=confidence)
+        m = cls(confidence=confidence, unit=unit)
         m.alpha_, m.beta_ = float(alpha), float(beta)
         m.loglik_ = math.nan
         m.se_ = {"alpha": math.nan, "beta": math.nan}
@@ -186,13 +218,14 @@ class ShiftedBetaGeometric:
             _check(c)
         lost = [-np.diff(c.active) for c in cohorts]
         survivors = np.array([c.active[-1] for c in cohorts])
-        ages = np.array([len(c.active) - 1 for c in cohorts])
+        ages = np.array([c.first_age + len(c.active) - 1 for c in cohorts])
+        first = np.array([c.first_age for c in cohorts])
         if sum(float(x.sum()) for x in lost) == 0:
             raise ParameterError("no customer was lost in any cohort: churn cannot be "
                                  "estimated yet")
 
         def nll(x):
-            return -_loglik(x, lost, survivors, ages)
+            return -_loglik(x, lost, survivors, ages, first)
 
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
@@ -205,7 +238,7 @@ class ShiftedBetaGeometric:
         sd = np.sqrt(np.diag(self._cov)) if self._cov is not None else np.full(2, np.nan)
         self.se_ = {"alpha": self.alpha_ * float(sd[0]), "beta": self.beta_ * float(sd[1])}
         self.cohorts_ = cohorts
-        self.n_customers_ = int(sum(c.active[0] for c in cohorts))
+        self.n_customers_ = int(sum(c.active[0] for c in cohorts))  # when first seen
         self.intervals_ = self._interval_table()
         return self
 
@@ -214,9 +247,9 @@ class ShiftedBetaGeometric:
         rows = {}
         for name, est in (("alpha", self.alpha_), ("beta", self.beta_)):
             se = self.se_[name]
-            rel = se / est if est > 0 else math.nan
+            rel = min(se / est, 700 / z) if est > 0 and se == se else math.nan
             rows[name] = {"estimate": est, "se": se, "ci_low": est * math.exp(-z * rel),
-                          "ci_high": est * math.exp(z * rel)}
+                          "ci_high": est * math.exp(z * rel)}  # huge se: inf, not a crash
         out = pd.DataFrame.from_dict(rows, orient="index")
         out.index.name = "parameter"
         return out
@@ -285,11 +318,16 @@ class ShiftedBetaGeometric:
         return np.asarray(margin, dtype=float) * self.derl(discount_rate, renewals) \
             if np.ndim(margin) else float(margin) * self.derl(discount_rate, renewals)
 
-    def survival_interval(self, t, n_draws: int = 4000, random_state=None) -> pd.DataFrame:
+    def survival_interval(self, t, n_draws: int = 4000, random_state=None,
+                          method: str = "normal") -> pd.DataFrame:
         """Projected survival with an interval from the estimates' uncertainty.
 
-        α and β are drawn from the normal approximation of (log α, log β) at the
-        estimate; the interval holds the central ``confidence`` share of S(t).
+        ``method="normal"``: α and β are drawn from the normal approximation of
+        (log α, log β) at the estimate. ``"bootstrap"``: the cohorts are resampled with
+        replacement and refitted (``min(n_draws, 100)`` times); better where the
+        likelihood is flat along a ridge (a nearly constant retention rate makes α and β
+        large and their standard errors huge). The interval holds the central
+        ``confidence`` share of S(t).
 
         Returns
         -------
@@ -298,18 +336,83 @@ class ShiftedBetaGeometric:
         """
         t = np.atleast_1d(np.asarray(t, dtype=float))
         est = np.atleast_1d(self.survival(t))
-        if self._cov is None:
+        rng = np.random.default_rng(random_state)
+        q = (1 - self.confidence) / 2
+        if method == "bootstrap" and len(self.cohorts_) >= 2:
+            curves = []
+            for _ in range(min(n_draws, 100)):
+                pick = rng.integers(0, len(self.cohorts_), len(self.cohorts_))
+                try:
+                    refit = ShiftedBetaGeometric(confidence=self.confidence).fit(
+                        [self.cohorts_[i] for i in pick])
+                except (ParameterError, ArithmeticError, np.linalg.LinAlgError):
+                    continue  # a resample that cannot be fitted
+                curves.append(np.atleast_1d(refit.survival(t)))
+            lo, hi = np.quantile(np.array(curves), [q, 1 - q], axis=0)
+        elif method not in ("normal", "bootstrap"):
+            raise ParameterError(f"method must be normal or bootstrap, not {method!r}")
+        elif self._cov is None:
             lo = hi = np.full(t.shape, np.nan)
         else:
-            rng = np.random.default_rng(random_state)
-            draws = np.exp(rng.multivariate_normal(np.log([self.alpha_, self.beta_]),
-                                                   self._cov, size=n_draws))
-            s = np.exp(special.betaln(draws[:, :1], draws[:, 1:] + t)
-                       - special.betaln(draws[:, :1], draws[:, 1:]))
-            q = (1 - self.confidence) / 2
-            lo, hi = np.quantile(s, [q, 1 - q], axis=0)
+            with np.errstate(all="ignore"):  # draws far out on a flat likelihood
+                draws = np.exp(rng.multivariate_normal(np.log([self.alpha_, self.beta_]),
+                                                       self._cov, size=n_draws))
+                s = np.exp(special.betaln(draws[:, :1], draws[:, 1:] + t)
+                           - special.betaln(draws[:, :1], draws[:, 1:]))
+            s = np.where(np.isfinite(s), np.clip(s, 0, 1), np.nan)
+            lo, hi = np.nanquantile(s, [q, 1 - q], axis=0)
         return pd.DataFrame({"survival": est, "ci_low": lo, "ci_high": hi},
                             index=pd.Index(t.astype(int), name="period"))
+
+    def predict_survivors(self, active, ages, n_draws: int = 4000, random_state=None
+                          ) -> dict:
+        """Customers of the base still there one period later, with a predictive interval.
+
+        Parameters
+        ----------
+        active, ages : array-like
+            Customers active now in each cohort, and the cohorts' ages (periods since
+            acquisition; each customer has made ``age`` renewals).
+
+        Returns
+        -------
+        dict
+            ``expected`` (Σ active × r(age + 1)), ``ci_low``, ``ci_high``: the central
+            ``confidence`` share of draws of α, β (from their estimated distribution) and
+            of who renews (binomial), so it covers both uncertainties.
+        """
+        n = np.asarray(active, dtype=float)
+        t = np.asarray(ages, dtype=float) + 1
+        expected = float(np.sum(n * self.retention(t)))
+        rng = np.random.default_rng(random_state)
+        with np.errstate(all="ignore"):
+            draws = self._parameter_draws(n_draws, rng)
+            r = (draws[:, 1:] + t - 1) / (draws[:, :1] + draws[:, 1:] + t - 1)
+        r = np.where(np.isfinite(r), r, self.retention(t))
+        kept = rng.binomial(n.astype(int)[None, :], np.clip(r, 0, 1)).sum(axis=1)
+        q = (1 - self.confidence) / 2
+        lo, hi = np.quantile(kept, [q, 1 - q])
+        return {"expected": expected, "ci_low": float(lo), "ci_high": float(hi)}
+
+    def _parameter_draws(self, n_draws: int, rng) -> np.ndarray:
+        """Draws of (α, β): from their normal approximation on the log scale; where the
+        observed information is singular (a flat ridge), from refits to resampled cohorts;
+        without data, the estimate itself."""
+        point = np.array([[self.alpha_, self.beta_]])
+        if self._cov is not None:
+            return np.exp(rng.multivariate_normal(np.log(point[0]), self._cov, size=n_draws))
+        if len(self.cohorts_) < 2:
+            return np.repeat(point, n_draws, axis=0)
+        fits = []
+        for _ in range(100):
+            pick = rng.integers(0, len(self.cohorts_), len(self.cohorts_))
+            try:
+                refit = ShiftedBetaGeometric().fit([self.cohorts_[i] for i in pick])
+            except (ParameterError, ArithmeticError, np.linalg.LinAlgError):
+                continue  # a resample that cannot be fitted
+            fits.append((refit.alpha_, refit.beta_))
+        fits = np.array(fits) if fits else point
+        return fits[rng.integers(0, len(fits), n_draws)]
 
     # ------------------------------------------------------------------ reading
     def fitted(self) -> pd.DataFrame:
@@ -323,9 +426,10 @@ class ShiftedBetaGeometric:
         """
         rows = []
         for c in self.cohorts_:
-            t = np.arange(len(c.active))
+            t = c.ages
             rows.append(pd.DataFrame({"cohort": c.name, "period": t, "active": c.active,
-                                      "expected": c.active[0] * self.survival(t)}))
+                                      "expected": c.active[0] * self.survival(t)
+                                      / self.survival(c.first_age)}))
         return (pd.concat(rows, ignore_index=True) if rows else
                 pd.DataFrame(columns=["cohort", "period", "active", "expected"]))
 
@@ -333,13 +437,20 @@ class ShiftedBetaGeometric:
         """Plain sentences: retention now and later, what a new customer is worth in periods."""
         r1, r5 = self.retention(1), self.retention(5)
         half = self._median_lifetime()
+        if r5 - r1 < 0.01:  # no heterogeneity to speak of: one constant rate
+            first = (f"Retention is about the same in every {self.unit} of tenure, {r1:.0%}: in "
+                     "these data customers do not become more loyal as they stay, and the "
+                     "model comes down to one constant retention rate.")
+        else:
+            first = (f"Churn probabilities vary across customers as Beta({self.alpha_:.2f}, "
+                     f"{self.beta_:.2f}): retention rises from {r1:.0%} in the first {self.unit} "
+                     f"to {r5:.0%} in the fifth, because the customers likely to leave leave "
+                     "early.")
         return [
-            f"Churn probabilities vary across customers as Beta({self.alpha_:.2f}, "
-            f"{self.beta_:.2f}): retention rises from {r1:.0%} in the first period to "
-            f"{r5:.0%} in the fifth, because the customers likely to leave leave early.",
-            f"Half of a new cohort is still a customer after {half} periods."
+            first,
+            f"Half of a new cohort is still a customer after {half} {self.unit}s."
             if half is not None else "More than half of a new cohort is still a customer "
-            "after 100 periods.",
+            f"after 100 {self.unit}s.",
         ]
 
     def _median_lifetime(self) -> int | None:
@@ -378,17 +489,20 @@ class ShiftedBetaGeometric:
         from .reports import plain_text
         if ax is None:
             _, ax = plt.subplots(figsize=(8, 3.5))
-        longest = max((len(c.active) for c in self.cohorts_), default=1) - 1
+        longest = max((c.ages[-1] for c in self.cohorts_), default=1)
         horizon = horizon or max(2 * longest, 10)
-        band = self.survival_interval(np.arange(horizon + 1), random_state=0)
+        band = self.survival_interval(np.arange(horizon + 1), random_state=0,
+                                      method="bootstrap" if len(self.cohorts_) >= 5
+                                      else "normal")
         ax.fill_between(band.index, 100 * band["ci_low"], 100 * band["ci_high"],
                         color="#4c72b0", alpha=0.15, lw=0,
-                        label=f"{self.confidence:.0%} interval")
+                        label=f"{self.confidence:.0%} interval"
+                        + (" (cohorts resampled)" if len(self.cohorts_) >= 5 else ""))
         ax.plot(band.index, 100 * band["survival"], color="#4c72b0", lw=2,
                 label="sBG fit and projection")
-        for c in self.cohorts_[:12]:
-            ax.plot(np.arange(len(c.active)), 100 * c.active / c.active[0], "o", ms=3,
-                    color="#333333", alpha=0.6)
+        for c in self.cohorts_[:40]:  # first seen later: placed on the fitted curve there
+            ax.plot(c.ages, 100 * c.active / c.active[0] * self.survival(c.first_age), "o",
+                    ms=3, color="#333333", alpha=0.6)
         ax.plot([], [], "o", ms=3, color="#333333", label="actual (cohorts)")
         ax.set_xlabel("periods since acquisition")
         ax.set_ylabel("% of cohort still a customer")

@@ -520,6 +520,82 @@ def churn_by_category(movements: pd.DataFrame, responses: pd.DataFrame, freq: st
                 "revenue_at_risk"]]
 
 
+# --------------------------------------------------------------------------- lifetime value
+PERIODS_PER_YEAR = {"Q": 4, "M": 12, "Y": 1}
+
+
+def renewal_cohorts(accounts: pd.DataFrame, start, end) -> pd.DataFrame:
+    """Yearly acquisition cohorts, for the shifted-beta-geometric model.
+
+    A cohort is the calendar year of ``customer_since``. Its age t is 1 January of the
+    year ``cohort + t``; age 0 is the acquisition year itself (every member). A member is
+    active on a date if it became a customer by then and has no ``lost_date`` before it.
+    Only dates inside the data window ``[start, end + 1 day]`` are counted, so a cohort
+    acquired before the data begins is seen from its first 1 January in the window
+    (left-truncated: the fit conditions on its members surviving to it).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``cohort`` (year), one column per age (0, 1, ...): customers active,
+        empty where not observed.
+    """
+    start, end = pd.Timestamp(start), pd.Timestamp(end) + pd.Timedelta(days=1)
+    since = accounts["customer_since"]
+    lost = accounts["lost_date"]
+    cohort = since.dt.year
+    years = range(start.year + (start > pd.Timestamp(start.year, 1, 1)), end.year + 1)
+    rows: dict[int, dict[int, int]] = {}
+    for y in sorted(cohort.unique()):
+        if pd.Timestamp(int(y), 1, 1) >= end:  # acquired after the window
+            continue
+        members = cohort == y
+        counts = {}
+        if pd.Timestamp(int(y), 1, 1) >= start:  # acquired inside the window: its size
+            counts[0] = int(members.sum())
+        for jan in years:
+            day = pd.Timestamp(jan, 1, 1)
+            if jan > y:
+                alive = members & (since <= day) & (lost.isna() | (lost > day))
+                counts[jan - int(y)] = int(alive.sum())
+        rows[int(y)] = counts
+    out = pd.DataFrame.from_dict(rows, orient="index").sort_index(axis=1)
+    out.index.name = "cohort"
+    out.columns.name = "age"
+    return out.dropna(how="all")
+
+
+def customer_asset(model, accounts: pd.DataFrame, movements: pd.DataFrame, end,
+                   period: str = "Q", margin: float = 0.3, discount_rate: float = 0.1
+                   ) -> pd.DataFrame:
+    """Each current customer's residual lifetime value: margin × annual revenue × DERL.
+
+    Renewals made are the customer's completed years at the end of the window (its age
+    as in :func:`renewal_cohorts`); annual revenue is its revenue over the last twelve
+    months of the table; DERL is the fitted model's (:meth:`cxkit.clv.ShiftedBetaGeometric.derl`),
+    so the year already paid for is not counted.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``account_id``: ``renewals``, ``annual_revenue``, ``derl``, ``value``.
+    """
+    per_year = PERIODS_PER_YEAR[period]
+    last = sorted(movements["period"].astype(str).unique())[-per_year:]
+    recent = movements[movements["period"].astype(str).isin(last)]
+    annual = recent.groupby(recent["account_id"].astype(str), observed=True)["revenue"].sum()
+    day = pd.Timestamp(end) + pd.Timedelta(days=1)
+    current = accounts[(accounts["customer_since"] <= day)
+                       & (accounts["lost_date"].isna() | (accounts["lost_date"] > day))]
+    renewals = (day.year - current["customer_since"].dt.year).clip(lower=0).to_numpy()
+    out = pd.DataFrame({"renewals": renewals,
+                        "annual_revenue": annual.reindex(current["account_id"]).fillna(0.0)
+                        .to_numpy()}, index=pd.Index(current["account_id"], name="account_id"))
+    out["derl"] = model.derl(discount_rate, out["renewals"].to_numpy())
+    out["value"] = margin * out["annual_revenue"] * out["derl"]
+    return out
+
+
 # --------------------------------------------------------------------------- the analysis
 class CustomerMath:
     """Customers in against customers out, retention, cohorts and why revenue leaves.
@@ -535,6 +611,10 @@ class CustomerMath:
     reconciliation : {"error", "show"}
         Where the tables contradict each other (:func:`reconcile`): stop with an error
         naming the accounts and periods, or go on and show them as a table.
+    margin : float
+        Share of revenue that is margin, for lifetime value.
+    discount_rate : float
+        Per year, for lifetime value.
     confidence : float
 
     Attributes
@@ -553,15 +633,24 @@ class CustomerMath:
         :func:`lost_by_reason` (empty without a ``lost_customers`` table).
     churn_by_category_ : DataFrame
         :func:`churn_by_category` (empty without survey responses).
+    renewal_cohorts_ : DataFrame
+        :func:`renewal_cohorts` (yearly cohorts from ``customer_since``).
+    clv_ : ShiftedBetaGeometric or None
+        Fitted to the cohorts seen in at least three years; None where none is.
+    asset_ : DataFrame
+        :func:`customer_asset` (empty without a fitted model).
     """
 
     def __init__(self, *, period: str = "Q", definitions=None, experience_reasons=(),
-                 other_reasons=(), reconciliation: str = "error", confidence: float = 0.95):
+                 other_reasons=(), reconciliation: str = "error", margin: float = 0.3,
+                 discount_rate: float = 0.1, confidence: float = 0.95):
         self.period = period
         self.definitions = definitions
         self.experience_reasons = experience_reasons
         self.other_reasons = other_reasons
         self.reconciliation = reconciliation
+        self.margin = margin
+        self.discount_rate = discount_rate
         self.confidence = confidence
 
     def fit(self, tables: dict) -> "CustomerMath":
@@ -597,7 +686,30 @@ class CustomerMath:
                                                      self.confidence)
                                    if responses is not None and len(responses) else
                                    pd.DataFrame())
+        self._fit_lifetime(accounts)
         return self
+
+    def _fit_lifetime(self, accounts: pd.DataFrame) -> None:
+        from .clv import ShiftedBetaGeometric
+
+        if not (0 <= self.margin <= 1) or self.discount_rate <= 0:
+            raise ParameterError(f"margin must be between 0 and 1 and discount_rate positive, "
+                                 f"got {self.margin} and {self.discount_rate}")
+        labels = self.flows_.index
+        start = pd.Period(labels[0], freq=self.period).start_time
+        end = pd.Period(labels[-1], freq=self.period).end_time.normalize()
+        self.window_end_ = end
+        self.renewal_cohorts_ = renewal_cohorts(accounts, start, end)
+        usable = self.renewal_cohorts_[self.renewal_cohorts_.notna().sum(axis=1) >= 3]
+        self.clv_, self.lifetime_note_ = None, ""
+        try:
+            self.clv_ = ShiftedBetaGeometric(confidence=self.confidence, unit="year").fit(usable)
+        except ParameterError as exc:
+            self.lifetime_note_ = f"No lifetime model: {exc}"
+        self.asset_ = (customer_asset(self.clv_, accounts, self.movements_, end, self.period,
+                                      self.margin, self.discount_rate)
+                       if self.clv_ is not None else
+                       pd.DataFrame(columns=["renewals", "annual_revenue", "derl", "value"]))
 
     # ------------------------------------------------------------------ reading
     def window(self) -> pd.DataFrame:
@@ -634,6 +746,23 @@ class CustomerMath:
                             "start_revenue": b[first].droplevel("period")["end_revenue"],
                             "end_revenue": b[last].droplevel("period")["end_revenue"]})
         return out.join(rates)
+
+    def lifetime(self) -> list[str]:
+        """Sentences on retention by tenure and the customer asset (or why there is none)."""
+        if self.clv_ is None:
+            return [self.lifetime_note_]
+        m = self.clv_
+        total = self.asset_["value"].sum()
+        revenue = self.asset_["annual_revenue"].sum()
+        r = float(self.flows_["logo_retention"].iloc[1:].mean()) ** PERIODS_PER_YEAR[self.period]
+        flat = self.margin * revenue * (1 + self.discount_rate) * r / (1 + self.discount_rate - r)
+        return m.headlines() + [
+            f"The customer asset: {len(self.asset_):,} current customers are worth "
+            f"{total:,.0f} in margin over the rest of their lifetimes ({self.margin:.0%} "
+            f"margin, {self.discount_rate:.0%} discount a year, the year paid for not "
+            "counted).",
+            f"One constant retention rate ({r:.0%} a year, the mean of the window) would value "
+            f"them at {flat:,.0f} ({flat / total - 1:+.0%})." if total > 0 else ""]
 
     def contradictions(self) -> list[str]:
         """The contradictions between the tables, as sentences (or that there are none)."""
@@ -690,7 +819,11 @@ class CustomerMath:
                          "net_revenue_retention"]].iloc[1:].mean().to_dict()
         out = {"period": self.period, **w, **{f"mean_{k}": v for k, v in r.items()},
                "contradictions": int(len(self.reconciliation_))}
-        if len(self.lost_by_reason_):
+        if self.clv_ is not None:
+            out.update({"sbg_alpha": self.clv_.alpha_, "sbg_beta": self.clv_.beta_,
+                        "customer_asset": float(self.asset_["value"].sum()),
+                        "current_customers": int(len(self.asset_))})
+        if len(self.lost_by_reason_) and self.experience_reasons:
             lbr = self.lost_by_reason_
             out["experience_share_of_lost_revenue"] = float(
                 lbr.loc[lbr["kind"] == "experience", "revenue_lost"].sum()
@@ -705,6 +838,10 @@ class CustomerMath:
                   "Cohorts": self.cohorts_, "Lost by reason": self.lost_by_reason_}
         if len(self.churn_by_category_):
             sheets["Churn by NPS"] = self.churn_by_category_
+        if self.clv_ is not None:
+            sheets["Lifetime value"] = [s for s in self.lifetime() if s]
+            sheets["Renewal cohorts"] = self.renewal_cohorts_
+            sheets["Customer asset"] = self.asset_
         if not self.reconciliation_.empty:
             sheets["Contradictions"] = self.reconciliation_
         pct = ["logo_retention", "gross_revenue_retention", "net_revenue_retention"]
@@ -771,6 +908,22 @@ class CustomerMath:
                     cbar=False, linewidths=0.5, ax=ax)
         ax.set_xlabel("periods since the first revenue")
         ax.set_ylabel("cohort")
+        return plain_text(ax)
+
+    def plot_lifetime(self, ax=None):
+        """The yearly cohorts' survival against the fitted model and its projection."""
+        import matplotlib.pyplot as plt
+
+        from .reports import plain_text
+        if self.clv_ is not None:
+            ax = self.clv_.plot(ax=ax)
+            ax.set_xlabel("years since acquisition")
+            return ax
+        if ax is None:
+            _, ax = plt.subplots(figsize=(8, 1.5))
+        ax.text(0.5, 0.5, self.lifetime_note_, ha="center", va="center", wrap=True,
+                transform=ax.transAxes)
+        ax.set_axis_off()
         return plain_text(ax)
 
     def plot_lost_by_reason(self, ax=None):

@@ -128,3 +128,53 @@ def test_constant_rate_misvalues_a_base_whose_retention_rises():
     # with the first year's retention a customer of five years is valued far too low
     assert first_year * (1 + d) < 0.5 * m.derl(d, renewals=5)
     assert math.isclose(constant_retention_value(100, 0.8, 0.1), 100 * 0.8 / 0.3)
+
+
+def test_left_truncated_cohorts_are_fitted_conditionally():
+    """Customers acquired before the data begins are seen only from some age on: the fit
+    conditions on their surviving to it (a plain fit of their counts would be biased)."""
+    rng = np.random.default_rng(11)
+    rows = {}
+    for i in range(40):
+        theta = rng.beta(0.9, 2.5, size=1500)
+        lifetime = rng.geometric(theta)
+        first = int(rng.integers(0, 9))  # first seen at this age
+        counts = [int((lifetime > t).sum()) for t in range(first, first + 4)]
+        rows[f"c{i}"] = [np.nan] * first + counts + [np.nan] * (12 - first - 4)
+    table = pd.DataFrame.from_dict(rows, orient="index", columns=range(12))
+    m = ShiftedBetaGeometric().fit(table)
+    assert {c.first_age for c in m.cohorts_} == set(range(9))
+    # within 3 standard errors (over 60 such samples the 95 % intervals covered the truth
+    # 93 % of the time and the standard errors matched the spread of the estimates)
+    assert abs(m.alpha_ - 0.9) < 3 * m.se_["alpha"] and abs(m.beta_ - 2.5) < 3 * m.se_["beta"]
+    # ignoring the truncation (every cohort taken as seen from acquisition) is far off
+    naive = ShiftedBetaGeometric().fit([r.dropna().to_numpy() for _, r in table.iterrows()])
+    assert abs(naive.beta_ - 2.5) > 3 * naive.se_["beta"]
+    fitted = m.fitted()
+    first_rows = fitted.groupby("cohort").head(1)
+    np.testing.assert_allclose(first_rows["expected"], first_rows["active"])
+    with pytest.raises(ParameterError, match="consecutive periods"):
+        ShiftedBetaGeometric().fit(pd.DataFrame([[100, np.nan, 80, 70]], index=["gap"]))
+
+
+def test_predicted_survivors_next_period():
+    # Fader & Hardie (2007), regular: fit years 0-6, then predict year 7 (241 were left)
+    m = ShiftedBetaGeometric().fit(REGULAR[:7])
+    p = m.predict_survivors([REGULAR[6]], [6], random_state=2)
+    assert p["expected"] == pytest.approx(REGULAR[6] * m.retention(7))
+    assert p["ci_low"] <= REGULAR[7] <= p["ci_high"]
+    assert p["ci_low"] < p["expected"] < p["ci_high"]
+
+
+def test_small_and_flat_cohorts_still_give_a_fit_and_a_chart():
+    # a handful of customers, most never leaving: huge standard errors, but no crash
+    table = pd.DataFrame([[np.nan, 2, 2, 2, 2], [3, 3, 3, 2, np.nan], [1, 1, 1, np.nan, np.nan],
+                          [np.nan, np.nan, 7, 7, 7]], index=["a", "b", "c", "d"],
+                         columns=range(5))
+    m = ShiftedBetaGeometric().fit(table)
+    assert np.isfinite(m.alpha_) and np.isfinite(m.beta_)
+    band = m.survival_interval(range(10), random_state=0, method="bootstrap")
+    assert (band["ci_low"] <= band["survival"] + 1e-9).all()
+    m.plot()
+    p = m.predict_survivors([2, 2, 7], [4, 3, 4], random_state=0)
+    assert p["ci_low"] <= p["expected"] <= p["ci_high"]

@@ -220,8 +220,9 @@ def test_the_analysis_on_the_sample(tables, tmp_path):
     assert list(churn.index) == ["detractor", "passive", "promoter"]
     assert ((churn["ci_low"] <= churn["churn_rate"]) & (churn["churn_rate"] <= churn["ci_high"])).all()
     path = c.to_excel(tmp_path / "cm.xlsx")
-    assert openpyxl.load_workbook(path).sheetnames == ["Summary", "Flows", "By segment", "Cohorts",
-                                                      "Lost by reason", "Churn by NPS"]
+    assert openpyxl.load_workbook(path).sheetnames == [
+        "Summary", "Flows", "By segment", "Cohorts", "Lost by reason", "Churn by NPS",
+        "Lifetime value", "Renewal cohorts", "Customer asset"]
     for measure in ("count", "revenue"):
         assert c.plot_waterfall(measure).get_title() == f"{w['from']} to {w['to']}"
     c.plot_cohorts(), c.plot_lost_by_reason()
@@ -260,3 +261,57 @@ def test_a_reason_in_neither_list_and_contradictions(tables):
     assert accounts.loc[gone, "account_id"] in shown.contradictions()[0]
     with pytest.raises(ParameterError, match="reconciliation must be error or show"):
         cm.CustomerMath(reconciliation="ignore").fit(tables)
+
+
+def test_renewal_cohorts_by_hand():
+    accounts = pd.DataFrame({
+        "account_id": list("ABCDE"),
+        "customer_since": pd.to_datetime(["2019-03-01", "2019-07-01", "2019-09-01",
+                                          "2023-02-01", "2023-05-01"]),
+        "lost_date": pd.to_datetime([None, "2022-06-01", "2023-08-01", "2024-03-01", None])})
+    t = cm.renewal_cohorts(accounts, "2023-01-01", "2024-12-31")
+    # 2019: seen from 1 Jan 2023 (age 4: A and C; B left before the data), then 2024, 2025
+    assert t.loc[2019].dropna().to_dict() == {4: 2.0, 5: 1.0, 6: 1.0}
+    # 2023: acquired inside the window: its size at age 0, then 1 Jan 2024 and 2025
+    assert t.loc[2023].dropna().to_dict() == {0: 2.0, 1: 2.0, 2: 1.0}
+
+
+def test_customer_asset_by_hand(tables):
+    from cxkit.clv import ShiftedBetaGeometric
+    model = ShiftedBetaGeometric.from_params(1.0, 3.0)
+    m = cm.account_movements(tables["revenue"], accounts=tables["accounts"])
+    asset = cm.customer_asset(model, tables["accounts"], m, "2025-12-31", "Q", 0.25, 0.08)
+    assert len(asset) == tables["accounts"]["status"].eq("active").sum()
+    a = tables["accounts"].set_index("account_id").loc[asset.index[0]]
+    assert asset["renewals"].iloc[0] == 2026 - a["customer_since"].year
+    last4 = tables["revenue"][(tables["revenue"]["account_id"] == asset.index[0])
+                              & tables["revenue"]["period"].isin(["2025Q1", "2025Q2", "2025Q3",
+                                                                  "2025Q4"])]["revenue"].sum()
+    assert asset["annual_revenue"].iloc[0] == pytest.approx(last4)
+    assert asset["value"].iloc[0] == pytest.approx(
+        0.25 * last4 * model.derl(0.08, asset["renewals"].iloc[0]))
+
+
+def test_lifetime_model_predicts_the_held_out_year_on_the_sample(tables):
+    """Fitted on the anniversaries up to 1 January 2025, the model's predictive interval for
+    the customers still there on 1 January 2026 holds what happened."""
+    from cxkit.clv import ShiftedBetaGeometric
+    accounts = tables["accounts"]
+    early = cm.renewal_cohorts(accounts, "2023-01-01", "2024-12-31")
+    full = cm.renewal_cohorts(accounts, "2023-01-01", "2025-12-31")
+    model = ShiftedBetaGeometric().fit(early[early.notna().sum(axis=1) >= 3])
+    last_age = early.apply(lambda r: r.last_valid_index(), axis=1)
+    now = [early.loc[c, a] for c, a in last_age.items()]
+    actual = sum(full.loc[c, a + 1] for c, a in last_age.items())
+    p = model.predict_survivors(now, last_age.to_numpy(), random_state=5)
+    assert p["ci_low"] <= actual <= p["ci_high"], (p, actual)
+
+
+def test_the_analysis_values_the_customer_asset(tables):
+    c = cm.CustomerMath(**REASONS).fit(tables)
+    key = c.key_results()
+    assert key["customer_asset"] == pytest.approx(c.asset_["value"].sum())
+    assert key["current_customers"] == tables["accounts"]["status"].eq("active").sum()
+    text = " ".join(c.lifetime())
+    assert "customer asset" in text and "constant retention rate" in text
+    assert c.plot_lifetime().get_xlabel() == "years since acquisition"
