@@ -216,7 +216,7 @@ def _stems(accounts: list[str]) -> dict[str, str]:
     by_key: dict[str, list[str]] = {}
     for a, stem in stems.items():
         by_key.setdefault(stem.casefold(), []).append(a)
-    for key, same in by_key.items():
+    for same in by_key.values():
         if len(same) > 1:  # ids differing only in case: each gets its digest
             for a in same:
                 stems[a] = f"{stems[a][:MAX_STEM]}-{_digest(a)}"

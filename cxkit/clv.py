@@ -339,16 +339,10 @@ class ShiftedBetaGeometric:
         rng = np.random.default_rng(random_state)
         q = (1 - self.confidence) / 2
         if method == "bootstrap" and len(self.cohorts_) >= 2:
-            curves = []
-            for _ in range(min(n_draws, 100)):
-                pick = rng.integers(0, len(self.cohorts_), len(self.cohorts_))
-                try:
-                    refit = ShiftedBetaGeometric(confidence=self.confidence).fit(
-                        [self.cohorts_[i] for i in pick])
-                except (ParameterError, ArithmeticError, np.linalg.LinAlgError):
-                    continue  # a resample that cannot be fitted
-                curves.append(np.atleast_1d(refit.survival(t)))
-            lo, hi = np.quantile(np.array(curves), [q, 1 - q], axis=0)
+            fits = self._bootstrap_fits(min(n_draws, 100), rng)
+            curves = np.exp(special.betaln(fits[:, :1], fits[:, 1:] + t)
+                            - special.betaln(fits[:, :1], fits[:, 1:]))
+            lo, hi = np.quantile(curves, [q, 1 - q], axis=0)
         elif method not in ("normal", "bootstrap"):
             raise ParameterError(f"method must be normal or bootstrap, not {method!r}")
         elif self._cov is None:
@@ -403,16 +397,21 @@ class ShiftedBetaGeometric:
             return np.exp(rng.multivariate_normal(np.log(point[0]), self._cov, size=n_draws))
         if len(self.cohorts_) < 2:
             return np.repeat(point, n_draws, axis=0)
+        fits = self._bootstrap_fits(100, rng)
+        return fits[rng.integers(0, len(fits), n_draws)]
+
+    def _bootstrap_fits(self, n: int, rng) -> np.ndarray:
+        """(α, β) refitted to ``n`` resamples of the cohorts (with replacement); the
+        estimate itself where no resample could be fitted."""
         fits = []
-        for _ in range(100):
+        for _ in range(n):
             pick = rng.integers(0, len(self.cohorts_), len(self.cohorts_))
             try:
                 refit = ShiftedBetaGeometric().fit([self.cohorts_[i] for i in pick])
             except (ParameterError, ArithmeticError, np.linalg.LinAlgError):
                 continue  # a resample that cannot be fitted
             fits.append((refit.alpha_, refit.beta_))
-        fits = np.array(fits) if fits else point
-        return fits[rng.integers(0, len(fits), n_draws)]
+        return np.array(fits) if fits else np.array([[self.alpha_, self.beta_]])
 
     # ------------------------------------------------------------------ reading
     def fitted(self) -> pd.DataFrame:

@@ -403,10 +403,10 @@ def raise_reconciliation(problems: pd.DataFrame, limit: int = 5) -> None:
         return
     lines = []
     for kind, g in problems.groupby("problem", sort=False):
-        shown = ", ".join(f"{a}" + (f" in {p}" if isinstance(p, str) else "")
-                          for a, p in zip(g["account_id"], g["period"]))
-        shown = ", ".join(shown.split(", ")[:limit]) + (
-            f", and {len(g) - limit} more" if len(g) > limit else "")
+        items = [f"{a}" + (f" in {p}" if isinstance(p, str) else "")
+                 for a, p in zip(g["account_id"], g["period"])]
+        shown = ", ".join(items[:limit]) + (f", and {len(g) - limit} more"
+                                            if len(g) > limit else "")
         text = {"revenue_after_lost_date": "revenue after the account's lost_date",
                 "lost_without_reason": "accounts lost with no row in lost_customers",
                 "reason_for_active_account": "lost_customers rows for active accounts"}[kind]

@@ -133,12 +133,8 @@ def _text_encoding(path: Path) -> str:
     with what to do, instead of being read as 1.5 KB of NUL characters.
     """
     opener = gzip.open if path.name.endswith(".gz") else open
-    try:
-        with opener(path, "rb") as fh:
-            head = fh.read(4096)
-    except (OSError, EOFError) as exc:
-        raise DataError(f"{_display(path)}: cannot be read ({type(exc).__name__}: "
-                        f"{str(exc).splitlines()[0] if str(exc) else 'no detail'})") from None
+    with opener(path, "rb") as fh:  # an unreadable file is reported by _read, as any other
+        head = fh.read(4096)
     for bom, encoding in _BOMS:
         if head.startswith(bom):
             return encoding
