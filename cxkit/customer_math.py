@@ -883,6 +883,7 @@ class CustomerMath:
             ax.annotate(text, (i, bottom + abs(v)), ha="center", va="bottom", fontsize=8,
                         xytext=(0, 2), textcoords="offset points")
             level = v if i == 0 else level + v
+        ax.set_ylim(top=ax.get_ylim()[1] * 1.1)  # room for the labels under the title
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
         ax.set_ylabel("revenue" if measure == "revenue" else "customers")
         ax.set_title(f"{w['from']} to {w['to']}")
