@@ -56,9 +56,17 @@ from .errors import DataError, ParameterError
 MOVEMENTS = ("new", "reactivated", "expansion", "contraction", "flat", "lost", "new_lost")
 _MOVE_CATEGORIES = ("", *MOVEMENTS)
 LOST_RULES = ("lost_date_or_revenue", "revenue")
+NEW_RULES = ("first_revenue", "customer_since")
 FLOW_COLUMNS = ["start", "new", "reactivated", "lost", "end", "start_revenue", "new_revenue",
                 "reactivated_revenue", "expansion", "contraction", "lost_revenue",
                 "end_revenue"]
+PERIODS_PER_YEAR = {"Q": 4, "M": 12, "Y": 1}
+NPS_ORDER = ["detractor", "passive", "promoter"]
+BAND_ORDER = ["red", "amber", "green"]
+VALUE_TIERS = ["high", "middle", "low"]
+EXPERIENCE_ORDER = ["good", "fair", "poor", "unknown"]
+EXPERIENCE_OF = {"red": "poor", "amber": "fair", "green": "good", "detractor": "poor",
+                 "passive": "fair", "promoter": "good"}
 
 
 @dataclass(frozen=True)
@@ -76,13 +84,21 @@ class Definitions:
         revenue is a loss.
     reactivation_in_nrr : bool
         Whether reactivated revenue counts in net revenue retention (vendors differ).
+    new : {"first_revenue", "customer_since"}
+        ``first_revenue``: new in the first period with revenue. ``customer_since``: new in
+        the period of the account's ``customer_since`` when that is inside the table and
+        earlier, a customer with zero revenue until its first revenue (needs the accounts
+        table); revenue before ``customer_since`` is then a contradiction.
     """
 
     lost: str = "lost_date_or_revenue"
     reactivation_gap: int = 1
     reactivation_in_nrr: bool = False
+    new: str = "first_revenue"
 
     def __post_init__(self):
+        if self.new not in NEW_RULES:
+            raise ParameterError(f"new must be one of {', '.join(NEW_RULES)}, not {self.new!r}")
         if self.lost not in LOST_RULES:
             raise ParameterError(f"lost must be one of {', '.join(LOST_RULES)}, not "
                                  f"{self.lost!r}")
@@ -107,7 +123,11 @@ class Definitions:
         when = ("in the period of its lost date, or " if self.lost == "lost_date_or_revenue"
                 else "")
         return [
-            "A customer is new in the first period it has revenue.",
+            "A customer is new in the first period it has revenue."
+            if self.new == "first_revenue" else
+            "A customer is new in the period of its customer_since date (with zero revenue "
+            "until its first invoice), or in its first period with revenue if that is "
+            "earlier in the table.",
             f"A customer is lost {when}in the first period without revenue"
             + (f" when no revenue follows within {gap - 1} period{'s' if gap > 2 else ''}; "
                "a shorter gap is bridged (contraction to zero, then expansion)."
@@ -115,6 +135,8 @@ class Definitions:
             f"A lost customer with revenue again is reactivated"
             + (f" (after {gap} or more periods without revenue)." if gap > 1 else "."),
             "A customer with lower but non-zero revenue has contracted, not left.",
+            "A period whose net revenue is negative (credit notes larger than invoices) "
+            "counts as a period without revenue; the credits are listed.",
             "Net revenue retention " + ("counts" if self.reactivation_in_nrr else
                                         "does not count") + " reactivated revenue.",
         ]
@@ -144,13 +166,37 @@ def _active(r: np.ndarray, gap: int) -> np.ndarray:
     return paid | bridged
 
 
+def departures(accounts: pd.DataFrame, lost_customers: pd.DataFrame | None = None
+               ) -> pd.DataFrame:
+    """Every known departure: the accounts' ``lost_date`` and the ``lost_customers`` dates.
+
+    An account lost and won back is active again in the accounts table (no ``lost_date``);
+    its earlier departure is in ``lost_customers``. Returns ``account_id``, ``lost_date``,
+    one row per distinct departure, in date order.
+    """
+    parts = [accounts.loc[accounts["lost_date"].notna(), ["account_id", "lost_date"]]]
+    if lost_customers is not None and len(lost_customers):
+        parts.append(lost_customers.loc[lost_customers["lost_date"].notna(),
+                                        ["account_id", "lost_date"]])
+    out = pd.concat(parts, ignore_index=True).drop_duplicates()
+    return out.sort_values(["lost_date", "account_id"], kind="stable").reset_index(drop=True)
+
+
+def first_departure(accounts: pd.DataFrame, lost_customers: pd.DataFrame | None = None
+                    ) -> pd.Series:
+    """Each account's first departure date (NaT if never lost), indexed like ``accounts``."""
+    first = departures(accounts, lost_customers).groupby("account_id")["lost_date"].min()
+    return pd.Series(pd.to_datetime(first.reindex(accounts["account_id"]).to_numpy()),
+                     index=accounts.index, name="lost_date")
+
+
 def _lost_period_mask(accounts: pd.DataFrame, ids: pd.Index, periods: pd.Index,
-                      freq: str) -> np.ndarray:
-    """True in the period of each account's lost_date (the account is gone at its end)."""
+                      freq: str, lost_customers: pd.DataFrame | None = None) -> np.ndarray:
+    """True in the period of each departure date (the account is gone at its end)."""
     from . import periods as per
 
     mask = np.zeros((len(ids), len(periods)), dtype=bool)
-    lost = accounts.loc[accounts["lost_date"].notna(), ["account_id", "lost_date"]]
+    lost = departures(accounts, lost_customers)
     label = per.labels(lost["lost_date"], freq)
     row = ids.get_indexer(lost["account_id"])
     col = periods.get_indexer(label)
@@ -159,8 +205,38 @@ def _lost_period_mask(accounts: pd.DataFrame, ids: pd.Index, periods: pd.Index,
     return mask
 
 
+def _since_mask(accounts: pd.DataFrame, ids: pd.Index, periods: pd.Index, freq: str,
+                active: np.ndarray) -> np.ndarray:
+    """Customer from the period of ``customer_since`` up to its first active period."""
+    from . import periods as per
+
+    mask = np.zeros_like(active)
+    row = ids.get_indexer(accounts["account_id"])
+    col = periods.get_indexer(per.labels(accounts["customer_since"], freq))
+    has = active.any(axis=1)
+    first = np.where(has, active.argmax(axis=1), active.shape[1])
+    ok = (row >= 0) & (col >= 0)
+    row, col = row[ok], col[ok]
+    upto = first[row]
+    t = np.arange(active.shape[1])
+    inside = (t[None, :] >= col[:, None]) & (t[None, :] < upto[:, None])
+    mask[row] = inside
+    return mask
+
+
+def credits(revenue: pd.DataFrame) -> pd.DataFrame:
+    """Account-periods whose net revenue is negative (credit notes larger than invoices).
+
+    Customer math counts them as periods without revenue; this lists them so nothing is
+    dropped unseen. Returns ``account_id``, ``period``, ``revenue`` (negative).
+    """
+    neg = revenue[revenue["revenue"] < 0]
+    return neg[["account_id", "period", "revenue"]].reset_index(drop=True)
+
+
 def account_movements(revenue: pd.DataFrame, definitions: Definitions | None = None,
-                      accounts: pd.DataFrame | None = None, freq: str = "Q") -> pd.DataFrame:
+                      accounts: pd.DataFrame | None = None, freq: str = "Q",
+                      lost_customers: pd.DataFrame | None = None) -> pd.DataFrame:
     """What happened to each account in each period.
 
     Parameters
@@ -170,9 +246,12 @@ def account_movements(revenue: pd.DataFrame, definitions: Definitions | None = N
         one length; a missing row is no revenue).
     definitions : Definitions, optional
     accounts : DataFrame, optional
-        The accounts table, for ``lost_date`` (rule ``lost_date_or_revenue``).
+        The accounts table, for ``lost_date`` (rule ``lost_date_or_revenue``) and
+        ``customer_since`` (rule ``new="customer_since"``).
     freq : str
         Period length of the revenue table (``Q``, ``M``, ``Y``), to place lost dates.
+    lost_customers : DataFrame, optional
+        Departures of accounts won back since (their ``lost_date`` is in this table only).
 
     Returns
     -------
@@ -189,10 +268,13 @@ def account_movements(revenue: pd.DataFrame, definitions: Definitions | None = N
     """
     definitions = definitions or Definitions()
     r, ids, periods = _matrix(revenue)
+    r = np.maximum(r, 0.0)  # net credit notes: a period without revenue (listed by credits())
     active = _active(r, definitions.reactivation_gap)
+    if definitions.new == "customer_since" and accounts is not None:
+        active |= _since_mask(accounts, ids, periods, freq, active)
     gone = np.zeros_like(active)
     if definitions.lost == "lost_date_or_revenue" and accounts is not None:
-        gone = _lost_period_mask(accounts, ids, periods, freq)
+        gone = _lost_period_mask(accounts, ids, periods, freq, lost_customers)
         active &= ~gone
     prev_active = np.zeros_like(active)
     prev_active[:, 1:] = active[:, :-1]
@@ -203,6 +285,8 @@ def account_movements(revenue: pd.DataFrame, definitions: Definitions | None = N
     # acquired and lost within one period: in and out, both counted
     came_went = gone & (r > 0) & ~prev_active & ~seen_before
     present = active | came_went
+    # one acquired and lost within a period is back, not new, when it returns
+    seen_before[:, 1:] = np.maximum.accumulate(present, axis=1)[:, :-1]
     first = present.argmax(axis=1)
     # movements as codes into _MOVE_CATEGORIES ("" is no movement)
     code = {name: i for i, name in enumerate(_MOVE_CATEGORIES)}
@@ -354,7 +438,8 @@ def cohort_table(movements: pd.DataFrame, metric: str = "logo") -> pd.DataFrame:
 
 
 def reconcile(revenue: pd.DataFrame, accounts: pd.DataFrame, freq: str = "Q",
-              lost_customers: pd.DataFrame | None = None) -> pd.DataFrame:
+              lost_customers: pd.DataFrame | None = None,
+              definitions: Definitions | None = None) -> pd.DataFrame:
     """Where the tables contradict each other about who is a customer.
 
     Returns
@@ -364,11 +449,28 @@ def reconcile(revenue: pd.DataFrame, accounts: pd.DataFrame, freq: str = "Q",
         ``problem`` (``revenue_after_lost_date``: revenue in a period after the one of
         the account's ``lost_date``; ``lost_without_reason``: status lost but no row in
         ``lost_customers``; ``reason_for_active_account``: a ``lost_customers`` row for
-        an account whose status is active), ``detail``. Empty when everything agrees.
+        an active account that never stopped paying, i.e. with revenue in the period
+        right after its departure's (an account won back after a gap is fine);
+        ``revenue_before_customer_since``: with ``new="customer_since"`` only, revenue in
+        a period before the one of ``customer_since``), ``detail``. Empty when
+        everything agrees.
     """
     from . import periods as per
 
+    definitions = definitions or Definitions()
     rows = []
+    if definitions.new == "customer_since":
+        since = pd.Series(pd.PeriodIndex(per.labels(accounts["customer_since"], freq),
+                                         freq=freq).to_numpy(),
+                          index=accounts["account_id"].to_numpy())
+        rev = revenue[(revenue["revenue"] > 0) & revenue["account_id"].isin(since.index)]
+        early = pd.PeriodIndex(rev["period"], freq=freq) < pd.PeriodIndex(
+            since.reindex(rev["account_id"]).to_numpy(), freq=freq)
+        for r in rev[early].itertuples():
+            rows.append({"account_id": r.account_id, "period": r.period,
+                         "problem": "revenue_before_customer_since",
+                         "detail": f"revenue {r.revenue:,.2f} before customer_since "
+                                   f"{since[r.account_id]}"})
     lost = accounts.loc[accounts["lost_date"].notna(), ["account_id", "lost_date"]]
     if len(lost):
         lost_period = per.labels(lost["lost_date"], freq)
@@ -390,11 +492,27 @@ def reconcile(revenue: pd.DataFrame, accounts: pd.DataFrame, freq: str = "Q",
             rows.append({"account_id": a, "period": None, "problem": "lost_without_reason",
                          "detail": "status lost, no row in lost_customers"})
         active = set(accounts.loc[accounts["status"].eq("active"), "account_id"])
-        for a in sorted(with_reason & active):
-            rows.append({"account_id": a, "period": None,
-                         "problem": "reason_for_active_account",
-                         "detail": "a row in lost_customers, status active"})
+        rows.extend(_reason_for_active(revenue, lost_customers, active, freq))
     return pd.DataFrame(rows, columns=["account_id", "period", "problem", "detail"])
+
+
+def _reason_for_active(revenue, lost_customers, active: set, freq: str) -> list[dict]:
+    """``lost_customers`` rows of active accounts that kept paying after the departure."""
+    from . import periods as per
+
+    rows = []
+    lc = lost_customers[lost_customers["account_id"].isin(active)]
+    if lc.empty:
+        return rows
+    after = (pd.PeriodIndex(per.labels(lc["lost_date"], freq), freq=freq) + 1).astype(str)
+    paid = revenue.loc[revenue["revenue"] > 0, ["account_id", "period"]].astype(str)
+    paid_keys = set(zip(paid["account_id"], paid["period"]))
+    for a, nxt in sorted(zip(lc["account_id"], after)):
+        if (a, nxt) in paid_keys:
+            rows.append({"account_id": a, "period": None, "problem": "reason_for_active_account",
+                         "detail": f"a row in lost_customers, status active, revenue in {nxt} "
+                                   "right after the departure"})
+    return rows
 
 
 def raise_reconciliation(problems: pd.DataFrame, limit: int = 5) -> None:
@@ -409,7 +527,9 @@ def raise_reconciliation(problems: pd.DataFrame, limit: int = 5) -> None:
                                             if len(g) > limit else "")
         text = {"revenue_after_lost_date": "revenue after the account's lost_date",
                 "lost_without_reason": "accounts lost with no row in lost_customers",
-                "reason_for_active_account": "lost_customers rows for active accounts"}[kind]
+                "reason_for_active_account": "lost_customers rows for active accounts that "
+                                             "kept paying",
+                "revenue_before_customer_since": "revenue before customer_since"}[kind]
         lines.append(f"the tables do not reconcile: {text} in {len(g)} case"
                      f"{'s' if len(g) != 1 else ''} ({shown}); fix the data, or set "
                      "reconciliation: show to see them as a line of the report")
@@ -462,46 +582,46 @@ def lost_by_reason(lost_customers: pd.DataFrame, experience: list[str] | tuple =
     return out.sort_values("revenue_lost", ascending=False)
 
 
-def churn_by_category(movements: pd.DataFrame, responses: pd.DataFrame, freq: str = "Q",
-                      confidence: float = 0.95) -> pd.DataFrame:
-    """Does experience predict departure? Losses in a period by NPS category the period before.
+def churn_by_group(movements: pd.DataFrame, groups: pd.Series, order, freq: str = "Q",
+                   confidence: float = 0.95) -> pd.DataFrame:
+    """Losses in the next period by a group the account was in (NPS category, CHI band).
 
-    Each account-period with survey answers gets the NPS category of the account's mean
-    likelihood to recommend in it; the outcome is whether the account was lost in the next
-    period.
+    Parameters
+    ----------
+    movements : DataFrame
+        :func:`account_movements`.
+    groups : Series
+        The group of an account in a period, indexed by (``account_id``, ``period``).
+    order : list of str
+        The groups, in the order of the rows.
 
     Returns
     -------
     DataFrame
-        Indexed by ``category`` (detractor, passive, promoter): ``account_periods``,
-        ``lost``, ``churn_rate`` with its Wilson interval ``ci_low``, ``ci_high``
-        (the interval R's ``prop.test`` without continuity correction gives),
-        ``revenue_lost`` (the period revenue of the accounts lost) and ``revenue_at_risk``
-        (the category's revenue in the latest period × its churn rate).
+        Indexed by ``group``: ``account_periods`` (customers at the end of a period in the
+        group), ``lost`` (of them, lost in the next period), ``churn_rate`` with its Wilson
+        interval ``ci_low``, ``ci_high`` (R's ``prop.test(correct = FALSE)`` interval),
+        ``revenue_lost`` (the period revenue of those lost) and ``revenue_at_risk`` (the
+        revenue in the latest period of the customers whose most recent group it is, × the
+        group's churn rate).
     """
     from statsmodels.stats.proportion import proportion_confint
 
-    from . import periods as per
-    from .nps import categories
-
-    period = per.labels(responses["response_date"], freq)
-    mean = responses.assign(period=period).groupby(["account_id", "period"])["ltr"].mean()
-    cat = categories(mean).set_axis(mean.index).rename("category")
+    g_name = groups.name or "group"
     m = movements.assign(account_id=movements["account_id"].astype(str),
                          period=movements["period"].astype(str))
-    nxt = pd.PeriodIndex(m["period"], freq=freq) + 1
-    outcome = m.assign(next_period=nxt.astype(str))
+    nxt = (pd.PeriodIndex(m["period"], freq=freq) + 1).astype(str)
     lost_next = m[m["movement"].isin(["lost", "new_lost"])].set_index(
         ["account_id", "period"]).index
-    frame = outcome[outcome["active"]].join(cat, on=["account_id", "period"], how="inner")
+    frame = m.assign(next_period=nxt)[m["active"]].join(groups.rename("_g"),
+                                                        on=["account_id", "period"], how="inner")
     frame = frame[frame["next_period"].isin(set(m["period"]))]
     frame["lost"] = pd.MultiIndex.from_arrays([frame["account_id"], frame["next_period"]]
                                               ).isin(lost_next)
-    order = ["detractor", "passive", "promoter"]
-    g = frame.groupby("category")
+    g = frame.groupby("_g")
     out = pd.DataFrame({"account_periods": g.size(), "lost": g["lost"].sum(),
                         "revenue_lost": frame["revenue"].where(frame["lost"], 0.0)
-                        .groupby(frame["category"]).sum()}).reindex(order).fillna(0)
+                        .groupby(frame["_g"]).sum()}).reindex(order).fillna(0)
     out["account_periods"] = out["account_periods"].astype(int)
     out["lost"] = out["lost"].astype(int)
     n = out["account_periods"].where(out["account_periods"] > 0)
@@ -510,26 +630,262 @@ def churn_by_category(movements: pd.DataFrame, responses: pd.DataFrame, freq: st
                                 alpha=1 - confidence, method="wilson")
     out["ci_low"] = np.where(n.notna(), lo, np.nan)
     out["ci_high"] = np.where(n.notna(), hi, np.nan)
-    # revenue at risk: each current customer's latest revenue, by its most recent category
     now = m[(m["period"] == m["period"].max()) & m["active"]]
-    recent = cat.reset_index().sort_values("period").groupby("account_id")["category"].last()
+    recent = groups.rename("_g").reset_index().sort_values(groups.index.names[1]) \
+        .groupby(groups.index.names[0])["_g"].last()
     base = now.groupby(now["account_id"].map(recent))["revenue"].sum()
     out["revenue_at_risk"] = base.reindex(order).fillna(0.0) * out["churn_rate"].fillna(0.0)
-    out.index.name = "category"
+    out.index.name = g_name
     return out[["account_periods", "lost", "churn_rate", "ci_low", "ci_high", "revenue_lost",
                 "revenue_at_risk"]]
 
 
+def nps_categories(responses: pd.DataFrame, freq: str = "Q") -> pd.Series:
+    """Each account's NPS category per period, from its respondents' mean likelihood to recommend.
+
+    Returns a Series ``category`` indexed by (``account_id``, ``period``).
+    """
+    from . import periods as per
+    from .nps import categories
+
+    period = per.labels(responses["response_date"], freq)
+    mean = responses.assign(period=period).groupby(["account_id", "period"])["ltr"].mean()
+    return categories(mean).set_axis(mean.index).rename("category")
+
+
+def churn_by_category(movements: pd.DataFrame, responses: pd.DataFrame, freq: str = "Q",
+                      confidence: float = 0.95) -> pd.DataFrame:
+    """Does experience predict departure? Losses in a period by NPS category the period before.
+
+    Each account-period with survey answers gets the NPS category of the account's mean
+    likelihood to recommend in it (:func:`nps_categories`); the outcome is whether the
+    account was lost in the next period. Columns as :func:`churn_by_group`, indexed by
+    ``category`` (detractor, passive, promoter).
+    """
+    return churn_by_group(movements, nps_categories(responses, freq), NPS_ORDER, freq,
+                          confidence)
+
+
+def chi_bands(kpis: pd.DataFrame, model) -> pd.DataFrame:
+    """CHI and its band per account and period (:func:`cxkit.chi.score` on the KPI table).
+
+    Returns ``account_id``, ``period``, ``chi``, ``band`` (text; missing where CHI is).
+    """
+    from .chi import score
+    from .chi.scorecard import kpi_wide
+
+    wide = kpi_wide(kpis, model.kpi_names)
+    scored = score(wide, model)
+    out = wide[["account_id", "period"]].assign(chi=scored["chi"].to_numpy(),
+                                                band=scored["band"].astype(object).to_numpy())
+    return out.reset_index(drop=True)
+
+
+def churn_by_band(movements: pd.DataFrame, bands: pd.DataFrame, freq: str = "Q",
+                  confidence: float = 0.95) -> pd.DataFrame:
+    """Losses in the next period by the account's CHI band (:func:`chi_bands`) in the period.
+
+    Columns as :func:`churn_by_group`, indexed by ``band`` (red, amber, green).
+    """
+    b = bands.dropna(subset=["band"]).set_index(["account_id", "period"])["band"].rename("band")
+    return churn_by_group(movements, b, BAND_ORDER, freq, confidence)
+
+
+def closed_loop(responses: pd.DataFrame, followups: pd.DataFrame | None, as_of,
+                within_days: int = 14) -> pd.DataFrame:
+    """Did someone go back to each detractor? One row per detractor response (ltr 0–6).
+
+    A follow-up counts for a response when it names the response, or, where it names only
+    the account, when it is for the same account on or after the response date and before
+    the account's next response. The first such follow-up is taken.
+
+    Parameters
+    ----------
+    responses, followups : DataFrame
+        The validated tables (``followups`` may be None: nothing was followed up).
+    as_of : date
+        The day the status is read on (the end of the data).
+    within_days : int
+        The promise: a follow-up within this many days of the response.
+
+    Returns
+    -------
+    DataFrame
+        ``response_id``, ``account_id``, ``contact_id``, ``response_date``, ``ltr``,
+        ``followup_date``, ``days_to_followup``, ``status`` (``in_time``, ``late``, ``due``:
+        none yet and the deadline not passed, ``missing``: none and the deadline passed),
+        ``outcome``, ``comment``; in response date order.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> r = pd.DataFrame({"response_id": ["R1", "R2", "R3"], "account_id": ["A", "A", "B"],
+    ...                   "contact_id": ["C1", "C2", "C3"], "ltr": [3, 9, 5],
+    ...                   "response_date": pd.to_datetime(["2024-01-10", "2024-01-11",
+    ...                                                    "2024-03-01"])})
+    >>> f = pd.DataFrame({"account_id": ["A"], "response_id": ["R1"],
+    ...                   "followup_date": pd.to_datetime(["2024-01-30"]), "outcome": ["call"]})
+    >>> closed_loop(r, f, "2024-03-05")[["response_id", "days_to_followup", "status"]]
+      response_id  days_to_followup status
+    0          R1              20.0   late
+    1          R3               NaN    due
+    """
+    as_of = pd.Timestamp(as_of)
+    cols = ["response_id", "account_id", "contact_id", "response_date", "ltr"]
+    d = responses.loc[responses["ltr"] <= 6, cols].sort_values("response_date", kind="stable")
+    d = d.reset_index(drop=True)
+    d["comment"] = (responses.set_index("response_id")["comment"].reindex(d["response_id"])
+                    .to_numpy() if "comment" in responses else None)
+    when = pd.Series(pd.NaT, index=d.index, dtype="datetime64[ns]")
+    outcome = pd.Series(None, index=d.index, dtype=object)
+    if followups is not None and len(followups):
+        f = followups.sort_values("followup_date", kind="stable")
+        out = f["outcome"] if "outcome" in f else pd.Series(None, index=f.index, dtype=object)
+        named = f[f["response_id"].notna()] if "response_id" in f else f.iloc[:0]
+        first = named.groupby("response_id")["followup_date"].min()
+        when = d["response_id"].map(first)
+        first_out = out[named.index].groupby(named["response_id"]).first()
+        outcome = d["response_id"].map(first_out)
+        loose = f[f["response_id"].isna()] if "response_id" in f else f
+        if len(loose):
+            # the next response of the same account closes the window of a loose follow-up
+            allr = responses.sort_values("response_date", kind="stable")
+            nxt = allr.groupby("account_id")["response_date"].shift(-1)
+            next_date = pd.Series(nxt.to_numpy(), index=allr["response_id"].to_numpy())
+            until = d["response_id"].map(next_date)
+            pairs = d[["response_id", "account_id", "response_date"]].assign(until=until).merge(
+                loose[["account_id", "followup_date"]].assign(_o=out[loose.index].to_numpy()),
+                on="account_id")
+            ok = (pairs["followup_date"] >= pairs["response_date"]) & (
+                pairs["until"].isna() | (pairs["followup_date"] < pairs["until"]))
+            best = pairs[ok].sort_values("followup_date", kind="stable").groupby(
+                "response_id").first()
+            loose_when = d["response_id"].map(best["followup_date"])
+            take = loose_when.notna() & (when.isna() | (loose_when < when))
+            when = when.where(~take, loose_when)
+            outcome = outcome.where(~take, d["response_id"].map(best["_o"]))
+    d["followup_date"] = when.to_numpy()
+    d["days_to_followup"] = (d["followup_date"] - d["response_date"]).dt.days.astype(float)
+    deadline = d["response_date"] + pd.Timedelta(days=within_days)
+    d["status"] = np.select(
+        [d["days_to_followup"] <= within_days, d["followup_date"].notna(), deadline > as_of],
+        ["in_time", "late", "due"], "missing")
+    d["outcome"] = outcome.to_numpy()
+    return d[["response_id", "account_id", "contact_id", "response_date", "ltr",
+              "followup_date", "days_to_followup", "status", "outcome", "comment"]]
+
+
+def complaint_trends(complaints: pd.DataFrame, freq: str | None = "Q") -> pd.DataFrame:
+    """Complaints per period by category and severity, with resolution time.
+
+    Parameters
+    ----------
+    complaints : DataFrame
+        The validated ``complaints`` table.
+    freq : str or None
+        Period length; None: the whole table at once (no ``period`` column).
+
+    Returns
+    -------
+    DataFrame
+        One row per ``period``, ``category`` (lower case) and ``severity`` (``all`` where
+        the table has no severity): ``complaints``, ``open`` (no resolution time yet),
+        ``median_resolution_days`` and ``mean_resolution_days`` (of the resolved ones).
+    """
+    from . import periods as per
+
+    c = complaints.assign(category=complaints["category"].astype(str).str.strip().str.lower())
+    keys = ["category", "severity"]
+    if freq is not None:
+        c = c.assign(period=per.labels(complaints["complaint_date"], freq))
+        keys = ["period", *keys]
+    if "severity" not in c:
+        c = c.assign(severity="all")
+    res = c["resolution_days"] if "resolution_days" in c else pd.Series(np.nan, index=c.index)
+    c = c.assign(_res=res, _open=res.isna())
+    g = c.groupby(keys, observed=True)
+    out = pd.DataFrame({"complaints": g.size(), "open": g["_open"].sum().astype(int),
+                        "median_resolution_days": g["_res"].median(),
+                        "mean_resolution_days": g["_res"].mean()})
+    return out.reset_index()
+
+
+def lost_by_reason_trend(lost_customers: pd.DataFrame, experience=(), freq: str = "Y"
+                         ) -> pd.DataFrame:
+    """Annual revenue lost per period of the departure, experience reasons against the rest.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``period`` (of ``lost_date``): ``experience``, ``other`` (revenue lost),
+        ``experience_share``.
+    """
+    from . import periods as per
+
+    exp = {r.strip().lower() for r in experience}
+    reasons = lost_customers["primary_reason"].astype(str).str.strip().str.lower()
+    kind = np.where(reasons.isin(exp), "experience", "other")
+    frame = pd.DataFrame({"period": per.labels(lost_customers["lost_date"], freq).to_numpy(),
+                          "kind": kind,
+                          "revenue": lost_customers["revenue_lost"].fillna(0.0).to_numpy()})
+    out = frame.pivot_table(index="period", columns="kind", values="revenue", aggfunc="sum",
+                            fill_value=0.0).reindex(columns=["experience", "other"],
+                                                    fill_value=0.0)
+    out.columns.name = None
+    total = out.sum(axis=1)
+    out["experience_share"] = out["experience"] / total.where(total > 0)
+    return out
+
+
+def value_experience_grid(asset: pd.DataFrame, experience: pd.Series
+                          ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Customers on a grid of lifetime value × experience.
+
+    Parameters
+    ----------
+    asset : DataFrame
+        :func:`customer_asset` (``value``, ``annual_revenue`` by ``account_id``).
+    experience : Series
+        Each account's experience: ``poor``, ``fair`` or ``good`` (CHI red, amber, green;
+        or detractor, passive, promoter where CHI is missing); indexed by ``account_id``.
+
+    Returns
+    -------
+    grid : DataFrame
+        One row per ``value_tier`` (high, middle, low: terciles of lifetime value) and
+        ``experience`` (good, fair, poor, unknown): ``accounts``, ``annual_revenue``,
+        ``asset``.
+    accounts : DataFrame
+        Every account with its ``value_tier`` and ``experience``, the high-value
+        poor-experience ones first, then by value.
+    """
+    a = asset.copy()
+    ranks = a["value"].rank(method="first", pct=True)
+    a["value_tier"] = pd.Categorical(np.select([ranks > 2 / 3, ranks > 1 / 3],
+                                               ["high", "middle"], "low"),
+                                     categories=VALUE_TIERS, ordered=True)
+    a["experience"] = pd.Categorical(experience.reindex(a.index).fillna("unknown"),
+                                     categories=EXPERIENCE_ORDER, ordered=True)
+    g = a.groupby(["value_tier", "experience"], observed=False)
+    grid = pd.DataFrame({"accounts": g.size(), "annual_revenue": g["annual_revenue"].sum(),
+                         "asset": g["value"].sum()}).reset_index()
+    first = (a["value_tier"] == "high") & (a["experience"] == "poor")
+    a = a.assign(_first=~first).sort_values(["_first", "value"], ascending=[True, False],
+                                            kind="stable").drop(columns="_first")
+    return grid, a
+
+
 # --------------------------------------------------------------------------- lifetime value
-PERIODS_PER_YEAR = {"Q": 4, "M": 12, "Y": 1}
 
-
-def renewal_cohorts(accounts: pd.DataFrame, start, end) -> pd.DataFrame:
+def renewal_cohorts(accounts: pd.DataFrame, start, end,
+                    lost_customers: pd.DataFrame | None = None) -> pd.DataFrame:
     """Yearly acquisition cohorts, for the shifted-beta-geometric model.
 
     A cohort is the calendar year of ``customer_since``. Its age t is 1 January of the
     year ``cohort + t``; age 0 is the acquisition year itself (every member). A member is
-    active on a date if it became a customer by then and has no ``lost_date`` before it.
+    active on a date if it became a customer by then and had not left before it: its first
+    departure counts (:func:`first_departure`), so an account won back later is not
+    counted as surviving.
     Only dates inside the data window ``[start, end + 1 day]`` are counted, so a cohort
     acquired before the data begins is seen from its first 1 January in the window
     (left-truncated: the fit conditions on its members surviving to it).
@@ -542,7 +898,7 @@ def renewal_cohorts(accounts: pd.DataFrame, start, end) -> pd.DataFrame:
     """
     start, end = pd.Timestamp(start), pd.Timestamp(end) + pd.Timedelta(days=1)
     since = accounts["customer_since"]
-    lost = accounts["lost_date"]
+    lost = first_departure(accounts, lost_customers)
     cohort = since.dt.year
     years = range(start.year + (start > pd.Timestamp(start.year, 1, 1)), end.year + 1)
     rows: dict[int, dict[int, int]] = {}
@@ -565,34 +921,96 @@ def renewal_cohorts(accounts: pd.DataFrame, start, end) -> pd.DataFrame:
     return out.dropna(how="all")
 
 
-def customer_asset(model, accounts: pd.DataFrame, movements: pd.DataFrame, end,
-                   period: str = "Q", margin: float = 0.3, discount_rate: float = 0.1
-                   ) -> pd.DataFrame:
+def _asset_values(model, accounts: pd.DataFrame, movements: pd.DataFrame, period: str,
+                  margin: float, discount_rate: float):
+    """Each account's residual lifetime value at the end of each period (accounts × periods)."""
+    ppy = PERIODS_PER_YEAR[period]
+    acc = movements["account_id"].cat.codes.to_numpy()
+    per = movements["period"].cat.codes.to_numpy()
+    ids = movements["account_id"].cat.categories
+    labels = movements["period"].cat.categories
+    shape = (len(ids), len(labels))
+    active = np.zeros(shape, dtype=bool)
+    active[acc, per] = movements["active"].to_numpy()
+    rev = np.zeros(shape)
+    rev[acc, per] = np.where(movements["active"], movements["revenue"], 0.0)
+    # annual revenue: the mean of its active periods among the last year's, times a year
+    cum_r = np.cumsum(rev, axis=1)
+    cum_n = np.cumsum(active, axis=1)
+    lag = np.zeros_like(cum_r)
+    lag_n = np.zeros_like(cum_n)
+    lag[:, ppy:], lag_n[:, ppy:] = cum_r[:, :-ppy], cum_n[:, :-ppy]
+    n_active = cum_n - lag_n
+    annual = np.where(n_active > 0, (cum_r - lag) / np.maximum(n_active, 1) * ppy, 0.0)
+    # renewals made by the day after each period: whole years since the acquisition year
+    since = accounts.set_index("account_id")["customer_since"].reindex(ids)
+    day_year = np.array([(pd.Period(p, freq=period).end_time + pd.Timedelta(days=1)).year
+                         for p in labels])
+    renewals = np.clip(day_year[None, :] - since.dt.year.to_numpy(dtype=float)[:, None], 0, None)
+    renewals = np.nan_to_num(renewals).astype(int)
+    uniq, inv = np.unique(renewals, return_inverse=True)
+    derl = model.derl(discount_rate, uniq)[inv].reshape(shape)
+    value = np.where(active, margin * annual * derl, 0.0)
+    return ids, labels, active, annual, renewals, derl, value
+
+
+def customer_asset(model, accounts: pd.DataFrame, movements: pd.DataFrame, period: str = "Q",
+                   margin: float = 0.3, discount_rate: float = 0.1) -> pd.DataFrame:
     """Each current customer's residual lifetime value: margin × annual revenue × DERL.
 
-    Renewals made are the customer's completed years at the end of the window (its age
-    as in :func:`renewal_cohorts`); annual revenue is its revenue over the last twelve
-    months of the table; DERL is the fitted model's (:meth:`cxkit.clv.ShiftedBetaGeometric.derl`),
-    so the year already paid for is not counted.
+    Current customers are those active at the end of the last period. Renewals made are
+    the customer's completed years on the day after the last period (1 January of the
+    next year at a year's end: the age of :func:`renewal_cohorts`); annual revenue is the
+    mean revenue of its active periods in the last year, times the periods in a year (so
+    a customer acquired in the year is valued at its run rate); DERL is the fitted model's
+    (:meth:`cxkit.clv.ShiftedBetaGeometric.derl`), so the year already paid for is not
+    counted.
 
     Returns
     -------
     DataFrame
         Indexed by ``account_id``: ``renewals``, ``annual_revenue``, ``derl``, ``value``.
     """
-    per_year = PERIODS_PER_YEAR[period]
-    last = sorted(movements["period"].astype(str).unique())[-per_year:]
-    recent = movements[movements["period"].astype(str).isin(last)]
-    annual = recent.groupby(recent["account_id"].astype(str), observed=True)["revenue"].sum()
-    day = pd.Timestamp(end) + pd.Timedelta(days=1)
-    current = accounts[(accounts["customer_since"] <= day)
-                       & (accounts["lost_date"].isna() | (accounts["lost_date"] > day))]
-    renewals = (day.year - current["customer_since"].dt.year).clip(lower=0).to_numpy()
-    out = pd.DataFrame({"renewals": renewals,
-                        "annual_revenue": annual.reindex(current["account_id"]).fillna(0.0)
-                        .to_numpy()}, index=pd.Index(current["account_id"], name="account_id"))
-    out["derl"] = model.derl(discount_rate, out["renewals"].to_numpy())
-    out["value"] = margin * out["annual_revenue"] * out["derl"]
+    ids, _, active, annual, renewals, derl, value = _asset_values(
+        model, accounts, movements, period, margin, discount_rate)
+    now = active[:, -1]
+    out = pd.DataFrame({"renewals": renewals[now, -1], "annual_revenue": annual[now, -1],
+                        "derl": derl[now, -1], "value": value[now, -1]},
+                       index=pd.Index(np.asarray(ids)[now], name="account_id"))
+    return out
+
+
+def asset_change(model, accounts: pd.DataFrame, movements: pd.DataFrame, period: str = "Q",
+                 margin: float = 0.3, discount_rate: float = 0.1) -> pd.DataFrame:
+    """The customer asset at the end of each period and what changed it.
+
+    Each customer active at a period's end is valued as in :func:`customer_asset`, with the
+    renewals and the annual revenue it had then. The change from one period to the next
+    splits into what new and reactivated customers added (their value at the end of the
+    period), what lost customers took (their value at the end of the period before) and
+    the change in the value of those who stayed (the rest)::
+
+        start_asset + added − taken + stayed_change = end_asset
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``period``: ``start_asset``, ``added``, ``taken``, ``stayed_change``,
+        ``end_asset`` (the first period has only ``end_asset``).
+    """
+    _, labels, active, _, _, _, value = _asset_values(model, accounts, movements, period,
+                                                      margin, discount_rate)
+    prev_active = np.zeros_like(active)
+    prev_active[:, 1:] = active[:, :-1]
+    prev_value = np.zeros_like(value)
+    prev_value[:, 1:] = value[:, :-1]
+    added = np.where(active & ~prev_active, value, 0.0).sum(axis=0)
+    taken = np.where(prev_active & ~active, prev_value, 0.0).sum(axis=0)
+    stayed = np.where(active & prev_active, value - prev_value, 0.0).sum(axis=0)
+    out = pd.DataFrame({"start_asset": prev_value.sum(axis=0), "added": added, "taken": taken,
+                        "stayed_change": stayed, "end_asset": value.sum(axis=0)},
+                       index=pd.Index(np.asarray(labels).astype(str), name="period"))
+    out.iloc[0, :4] = np.nan  # where the table begins, nothing is known before
     return out
 
 
@@ -615,6 +1033,11 @@ class CustomerMath:
         Share of revenue that is margin, for lifetime value.
     discount_rate : float
         Per year, for lifetime value.
+    followup_days : int
+        The closed-loop promise: a detractor is followed up within this many days.
+    chi_model : str or ChiModel, optional
+        The health-index model (default ``params/chi_model.yaml``), for churn by CHI band
+        and the value × experience grid, where the tables have KPIs.
     confidence : float
 
     Attributes
@@ -627,23 +1050,38 @@ class CustomerMath:
         The same by segment.
     cohorts_ : DataFrame
         :func:`cohort_table` (logo).
+    credits_ : DataFrame
+        :func:`credits`: account-periods with negative net revenue (counted as none).
     reconciliation_ : DataFrame
         :func:`reconcile` (empty when the tables agree).
     lost_by_reason_ : DataFrame
         :func:`lost_by_reason` (empty without a ``lost_customers`` table).
-    churn_by_category_ : DataFrame
-        :func:`churn_by_category` (empty without survey responses).
+    lost_trend_ : DataFrame
+        :func:`lost_by_reason_trend` by year (empty without ``lost_customers``).
+    complaints_ : DataFrame
+        :func:`complaint_trends` (empty without a ``complaints`` table).
+    closed_loop_ : DataFrame
+        :func:`closed_loop` on the window's last day (empty without responses).
+    churn_by_category_, churn_by_band_ : DataFrame
+        :func:`churn_by_category`, :func:`churn_by_band` (empty without responses, KPIs).
+    chi_ : DataFrame
+        :func:`chi_bands` (empty without KPIs).
     renewal_cohorts_ : DataFrame
         :func:`renewal_cohorts` (yearly cohorts from ``customer_since``).
     clv_ : ShiftedBetaGeometric or None
         Fitted to the cohorts seen in at least three years; None where none is.
     asset_ : DataFrame
         :func:`customer_asset` (empty without a fitted model).
+    asset_change_ : DataFrame
+        :func:`asset_change` (empty without a fitted model).
+    grid_, grid_accounts_ : DataFrame
+        :func:`value_experience_grid` (empty without a fitted model).
     """
 
     def __init__(self, *, period: str = "Q", definitions=None, experience_reasons=(),
                  other_reasons=(), reconciliation: str = "error", margin: float = 0.3,
-                 discount_rate: float = 0.1, confidence: float = 0.95):
+                 discount_rate: float = 0.1, followup_days: int = 14, chi_model=None,
+                 confidence: float = 0.95):
         self.period = period
         self.definitions = definitions
         self.experience_reasons = experience_reasons
@@ -651,6 +1089,8 @@ class CustomerMath:
         self.reconciliation = reconciliation
         self.margin = margin
         self.discount_rate = discount_rate
+        self.followup_days = followup_days
+        self.chi_model = chi_model
         self.confidence = confidence
 
     def fit(self, tables: dict) -> "CustomerMath":
@@ -661,35 +1101,71 @@ class CustomerMath:
         if self.reconciliation not in ("error", "show"):
             raise ParameterError(f"reconciliation must be error or show, not "
                                  f"{self.reconciliation!r}")
+        if not isinstance(self.followup_days, int) or self.followup_days < 0:
+            raise ParameterError(f"followup_days must be a whole number of days, not "
+                                 f"{self.followup_days!r}")
         d = self.definitions
         self.definitions_ = d if isinstance(d, Definitions) else Definitions.from_dict(d)
         if "revenue" not in tables:
             raise DataError("customer math needs the revenue table (revenue.csv)")
         accounts, revenue = tables["accounts"], tables["revenue"]
         lost = tables.get("lost_customers")
-        self.reconciliation_ = reconcile(revenue, accounts, self.period, lost)
+        self.credits_ = credits(revenue)
+        self.reconciliation_ = reconcile(revenue, accounts, self.period, lost, self.definitions_)
         if self.reconciliation == "error":
             raise_reconciliation(self.reconciliation_)
-        self.movements_ = account_movements(revenue, self.definitions_, accounts, self.period)
+        self.movements_ = account_movements(revenue, self.definitions_, accounts, self.period,
+                                            lost)
         f = flows(self.movements_)
         self.flows_ = f.join(retention(f, self.definitions_))
         segment = accounts.set_index("account_id")["segment"].astype(str)
         b = flows(self.movements_, by="segment", groups=segment)
         self.by_segment_ = b.join(retention(b, self.definitions_))
         self.cohorts_ = cohort_table(self.movements_, "logo")
+        labels = self.flows_.index
+        self.window_end_ = pd.Period(labels[-1], freq=self.period).end_time.normalize()
+        has_lost = lost is not None and len(lost)
         self.lost_by_reason_ = (lost_by_reason(lost, self.experience_reasons, self.other_reasons)
-                                if lost is not None and len(lost) else
+                                if has_lost else
                                 pd.DataFrame(columns=["kind", "accounts", "revenue_lost",
                                                       "share"]).rename_axis("reason"))
+        self.lost_trend_ = (lost_by_reason_trend(lost, self.experience_reasons, "Y")
+                            if has_lost else pd.DataFrame(
+                                columns=["experience", "other", "experience_share"]))
+        complaints = tables.get("complaints")
+        self._complaints = complaints
+        self.complaints_ = (complaint_trends(complaints, self.period)
+                            if complaints is not None and len(complaints) else pd.DataFrame(
+                                columns=["period", "category", "severity", "complaints", "open",
+                                         "median_resolution_days", "mean_resolution_days"]))
         responses = tables.get("responses")
+        has_resp = responses is not None and len(responses)
         self.churn_by_category_ = (churn_by_category(self.movements_, responses, self.period,
                                                      self.confidence)
-                                   if responses is not None and len(responses) else
-                                   pd.DataFrame())
-        self._fit_lifetime(accounts)
+                                   if has_resp else pd.DataFrame())
+        self.closed_loop_ = (closed_loop(responses, tables.get("followups"), self.window_end_,
+                                         self.followup_days)
+                             if has_resp else pd.DataFrame(columns=[
+                                 "response_id", "account_id", "contact_id", "response_date",
+                                 "ltr", "followup_date", "days_to_followup", "status",
+                                 "outcome", "comment"]))
+        self.has_followups_ = "followups" in tables
+        kpis = tables.get("kpis")
+        self.chi_ = pd.DataFrame(columns=["account_id", "period", "chi", "band"])
+        self.churn_by_band_ = pd.DataFrame()
+        if kpis is not None and len(kpis):
+            from .chi import ChiModel, load_model
+            model = self.chi_model if isinstance(self.chi_model, ChiModel) else load_model(
+                self.chi_model or "params/chi_model.yaml")
+            self.chi_ = chi_bands(kpis, model)
+            self.churn_by_band_ = churn_by_band(self.movements_, self.chi_, self.period,
+                                                self.confidence)
+        self._fit_lifetime(accounts, lost)
+        self._fit_grid(responses if has_resp else None)
+        self._tables = {k: tables[k] for k in ("accounts", "contacts") if k in tables}
         return self
 
-    def _fit_lifetime(self, accounts: pd.DataFrame) -> None:
+    def _fit_lifetime(self, accounts: pd.DataFrame, lost) -> None:
         from .clv import ShiftedBetaGeometric
 
         if not (0 <= self.margin <= 1) or self.discount_rate <= 0:
@@ -697,19 +1173,36 @@ class CustomerMath:
                                  f"got {self.margin} and {self.discount_rate}")
         labels = self.flows_.index
         start = pd.Period(labels[0], freq=self.period).start_time
-        end = pd.Period(labels[-1], freq=self.period).end_time.normalize()
-        self.window_end_ = end
-        self.renewal_cohorts_ = renewal_cohorts(accounts, start, end)
+        self.renewal_cohorts_ = renewal_cohorts(accounts, start, self.window_end_, lost)
         usable = self.renewal_cohorts_[self.renewal_cohorts_.notna().sum(axis=1) >= 3]
         self.clv_, self.lifetime_note_ = None, ""
         try:
             self.clv_ = ShiftedBetaGeometric(confidence=self.confidence, unit="year").fit(usable)
         except ParameterError as exc:
             self.lifetime_note_ = f"No lifetime model: {exc}"
-        self.asset_ = (customer_asset(self.clv_, accounts, self.movements_, end, self.period,
-                                      self.margin, self.discount_rate)
-                       if self.clv_ is not None else
-                       pd.DataFrame(columns=["renewals", "annual_revenue", "derl", "value"]))
+        if self.clv_ is None:
+            self.asset_ = pd.DataFrame(columns=["renewals", "annual_revenue", "derl", "value"])
+            self.asset_change_ = pd.DataFrame(columns=["start_asset", "added", "taken",
+                                                       "stayed_change", "end_asset"])
+            return
+        self.asset_ = customer_asset(self.clv_, accounts, self.movements_, self.period,
+                                     self.margin, self.discount_rate)
+        self.asset_change_ = asset_change(self.clv_, accounts, self.movements_, self.period,
+                                          self.margin, self.discount_rate)
+
+    def _fit_grid(self, responses) -> None:
+        """Each current customer's experience: latest CHI band, else latest NPS category."""
+        latest = pd.Series(dtype=object)
+        if responses is not None:
+            cat = nps_categories(responses, self.period).reset_index()
+            latest = cat.sort_values("period").groupby("account_id")["category"].last()
+        if len(self.chi_):
+            scored = self.chi_.dropna(subset=["band"]).sort_values("period")
+            band = scored.groupby("account_id")["band"].last()
+            latest = band.combine_first(latest) if len(latest) else band
+        self.experience_ = latest.map(EXPERIENCE_OF).rename("experience")
+        self.experience_source_ = latest.rename("source")
+        self.grid_, self.grid_accounts_ = value_experience_grid(self.asset_, self.experience_)
 
     # ------------------------------------------------------------------ reading
     def window(self) -> pd.DataFrame:
@@ -764,6 +1257,143 @@ class CustomerMath:
             f"One constant retention rate ({r:.0%} a year, the mean of the window) would value "
             f"them at {flat:,.0f} ({flat / total - 1:+.0%})." if total > 0 else ""]
 
+    def leaky_bucket(self) -> pd.DataFrame:
+        """The leaky bucket in money, over the window (every period but the first).
+
+        Returns
+        -------
+        DataFrame
+            One row: ``lost_revenue`` and ``contraction`` (period revenue that leaked),
+            ``needed_to_stand_still`` (their sum: the new, returning and expansion revenue
+            needed to end where the base started), ``new_revenue``,
+            ``reactivated_revenue``, ``expansion``, ``start_revenue``, ``end_revenue``,
+            ``end_revenue_had_lost_stayed`` (the end revenue plus each lost customer's
+            revenue in the period before it left) and the same by count: ``lost``,
+            ``end``, ``end_had_lost_stayed``.
+        """
+        w = self.window().iloc[0]
+        needed = w["lost_revenue"] + w["contraction"]
+        return pd.DataFrame([{
+            "lost_revenue": w["lost_revenue"], "contraction": w["contraction"],
+            "needed_to_stand_still": needed, "new_revenue": w["new_revenue"],
+            "reactivated_revenue": w["reactivated_revenue"], "expansion": w["expansion"],
+            "start_revenue": w["start_revenue"], "end_revenue": w["end_revenue"],
+            "end_revenue_had_lost_stayed": w["end_revenue"] + w["lost_revenue"],
+            "lost": w["lost"], "end": w["end"], "end_had_lost_stayed": w["end"] + w["lost"]}])
+
+    def _current(self) -> pd.Index:
+        m = self.movements_
+        last = m[(m["period"] == m["period"].max()) & m["active"]]
+        return pd.Index(last["account_id"].astype(str), name="account_id")
+
+    def _annual_revenue(self) -> pd.Series:
+        """Each account's revenue over the last year of the table."""
+        m = self.movements_
+        keep = sorted(m["period"].astype(str).unique())[-PERIODS_PER_YEAR[self.period]:]
+        recent = m[m["period"].astype(str).isin(keep)]
+        return recent.groupby(recent["account_id"].astype(str), observed=True)["revenue"].sum()
+
+    def detractors_to_call(self, days: int = 365) -> pd.DataFrame:
+        """Current customers' detractors with no follow-up in time, for action.
+
+        The closed loop (:func:`closed_loop`): detractor responses of the last ``days``
+        days before the window's end with no follow-up yet (``missing``: the deadline has
+        passed; ``due``: it has not), for accounts still customers.
+
+        Returns
+        -------
+        DataFrame
+            ``response_id``, ``account_id``, ``name``, ``segment``, ``account_manager``,
+            ``role``, ``response_date``, ``ltr``, ``status``, ``days_waiting`` (days from
+            the response to the window's end), ``annual_revenue`` (last year),
+            ``lifetime_value`` (empty without a lifetime model), ``comment``; the largest
+            revenue first.
+        """
+        c = self.closed_loop_
+        cols = ["response_id", "account_id", "name", "segment", "account_manager", "role",
+                "response_date", "ltr", "status", "days_waiting", "annual_revenue",
+                "lifetime_value", "comment"]
+        if c.empty:
+            return pd.DataFrame(columns=cols)
+        since = self.window_end_ - pd.Timedelta(days=days)
+        c = c[c["status"].isin(["missing", "due"]) & (c["response_date"] > since)
+              & c["account_id"].isin(self._current())]
+        acc = self._tables["accounts"].set_index("account_id")
+        out = c[["response_id", "account_id"]].copy()
+        for col in ("name", "segment", "account_manager"):
+            out[col] = acc[col].reindex(c["account_id"]).astype(object).to_numpy()
+        role = (self._tables["contacts"].set_index("contact_id")["role"].astype(object)
+                if "contacts" in self._tables else pd.Series(dtype=object))
+        out["role"] = role.reindex(c["contact_id"]).to_numpy()
+        out["response_date"] = c["response_date"].to_numpy()
+        out["ltr"] = c["ltr"].to_numpy()
+        out["status"] = c["status"].to_numpy()
+        out["days_waiting"] = (self.window_end_ - c["response_date"]).dt.days.to_numpy()
+        out["annual_revenue"] = self._annual_revenue().reindex(c["account_id"]).fillna(
+            0.0).to_numpy()
+        out["lifetime_value"] = (self.asset_["value"].reindex(c["account_id"]).to_numpy(
+            dtype=float) if len(self.asset_) else np.nan)
+        out["comment"] = c["comment"].to_numpy()
+        out = out[cols]
+        return out.sort_values(["annual_revenue", "response_date"], ascending=[False, True],
+                               kind="stable").reset_index(drop=True)
+
+    def closed_loop_summary(self) -> pd.DataFrame:
+        """Detractor responses by follow-up status and year of the response.
+
+        Returns
+        -------
+        DataFrame
+            Indexed by ``year``: ``detractors``, ``in_time``, ``late``, ``due``,
+            ``missing``, ``share_in_time`` and ``median_days`` (to the follow-ups made).
+        """
+        c = self.closed_loop_
+        cols = ["in_time", "late", "due", "missing"]
+        if c.empty:
+            return pd.DataFrame(columns=["detractors", *cols, "share_in_time", "median_days"])
+        year = c["response_date"].dt.year.rename("year")
+        t = pd.crosstab(year, c["status"]).reindex(columns=cols, fill_value=0)
+        t.columns.name = None
+        t.insert(0, "detractors", t.sum(axis=1))
+        t["share_in_time"] = t["in_time"] / t["detractors"]
+        t["median_days"] = c.groupby(year)["days_to_followup"].median()
+        return t
+
+    def complaint_summary(self) -> pd.DataFrame:
+        """Complaints over the whole window by category and severity (:func:`complaint_trends`).
+
+        Indexed by ``category`` and ``severity`` (high first); empty without complaints.
+        """
+        cols = ["complaints", "open", "median_resolution_days", "mean_resolution_days"]
+        if self._complaints is None or not len(self._complaints):
+            return pd.DataFrame(columns=cols)
+        out = complaint_trends(self._complaints, None)
+        rank = {"high": 0, "medium": 1, "low": 2}
+        out = out.assign(_r=out["severity"].map(rank).fillna(3)).sort_values(
+            ["category", "_r"], kind="stable").drop(columns="_r")
+        return out.set_index(["category", "severity"])[cols]
+
+    def high_value_poor_experience(self) -> pd.DataFrame:
+        """The accounts in the grid's "high value, poor experience" cell, for their managers.
+
+        Returns
+        -------
+        DataFrame
+            ``account_id``, ``name``, ``segment``, ``account_manager``, ``experience_from``
+            (the CHI band or NPS category it was placed by), ``annual_revenue``,
+            ``lifetime_value``; the most valuable first.
+        """
+        g = self.grid_accounts_
+        g = g[(g["value_tier"] == "high") & (g["experience"] == "poor")]
+        acc = self._tables["accounts"].set_index("account_id")
+        out = pd.DataFrame({"account_id": g.index.astype(str)})
+        for col in ("name", "segment", "account_manager"):
+            out[col] = acc[col].reindex(g.index).astype(object).to_numpy()
+        out["experience_from"] = self.experience_source_.reindex(g.index).to_numpy()
+        out["annual_revenue"] = g["annual_revenue"].to_numpy()
+        out["lifetime_value"] = g["value"].to_numpy()
+        return out
+
     def contradictions(self) -> list[str]:
         """The contradictions between the tables, as sentences (or that there are none)."""
         if self.reconciliation_.empty:
@@ -771,7 +1401,9 @@ class CustomerMath:
                     "without a correcting line."]
         words = {"revenue_after_lost_date": "revenue after its lost date",
                  "lost_without_reason": "lost, with no departure reason recorded",
-                 "reason_for_active_account": "a departure reason, but still active"}
+                 "reason_for_active_account": "a departure reason, but it never stopped "
+                                              "paying",
+                 "revenue_before_customer_since": "revenue before its customer_since date"}
         return [f"{r.account_id}: {words[r.problem]}"
                 + (f" ({r.period})" if isinstance(r.period, str) else "")
                 for r in self.reconciliation_.itertuples()]
@@ -788,7 +1420,8 @@ class CustomerMath:
             + f", {w['lost']:,.0f} left.",
             f"Revenue lost with departing customers, {w['lost_revenue']:,.0f}, and lost to "
             f"contraction, {w['contraction']:,.0f}, against {w['new_revenue']:,.0f} from new "
-            f"customers and {w['expansion']:,.0f} of expansion over {n} {unit}s.",
+            f"customers and {w['expansion']:,.0f} of expansion over {n} {unit}"
+            f"{'s' if n != 1 else ''}.",
         ]
         r = self.flows_[["logo_retention", "gross_revenue_retention",
                          "net_revenue_retention"]].iloc[1:].mean()
@@ -801,6 +1434,48 @@ class CustomerMath:
             top = self.lost_by_reason_.index[0]
             out.append(f"{exp / self.lost_by_reason_['revenue_lost'].sum():.0%} of the "
                        f"revenue lost left for a reason of experience; the most: {top}.")
+        b = self.leaky_bucket().iloc[0]
+        came = b["new_revenue"] + b["reactivated_revenue"] + b["expansion"]
+        out.append(f"The leaky bucket: over {n} {unit}{'s' if n != 1 else ''}, "
+                   f"{b['needed_to_stand_still']:,.0f} "
+                   f"of {unit}ly revenue leaked out (lost customers and contraction), so "
+                   f"standing still took as much new revenue; {came:,.0f} came in (new, "
+                   f"returning, expansion). Had the lost customers stayed, the base would end "
+                   f"at {b['end_revenue_had_lost_stayed']:,.0f} a {unit}, not "
+                   f"{b['end_revenue']:,.0f}.")
+        if len(self.asset_change_) > 1:
+            a = self.asset_change_.iloc[1:]
+            out.append(f"The customer asset moved from {a['start_asset'].iloc[0]:,.0f} to "
+                       f"{a['end_asset'].iloc[-1]:,.0f}: new and returning customers added "
+                       f"{a['added'].sum():,.0f}, lost customers took {a['taken'].sum():,.0f}, "
+                       f"and those who stayed changed it by {a['stayed_change'].sum():+,.0f}.")
+        if len(self.closed_loop_):
+            c = self.closed_loop_
+            closed = (c["status"] == "in_time").sum()
+            todo = self.detractors_to_call()
+            out.append(
+                f"{closed / len(c):.0%} of {len(c):,} detractor answers were followed up within "
+                f"{self.followup_days} days" + ("" if self.has_followups_ else
+                                                " (no follow-up table was given)")
+                + f"; {len(todo):,} from the last year wait for a call, at accounts with "
+                f"{todo.drop_duplicates('account_id')['annual_revenue'].sum():,.0f} of annual "
+                "revenue.")
+        if len(self.churn_by_band_) and self.churn_by_band_["account_periods"].sum():
+            t = self.churn_by_band_
+            out.append(f"Accounts in the CHI red band were lost in the next {unit} at "
+                       f"{t.loc['red', 'churn_rate']:.1%} ({t.loc['red', 'ci_low']:.1%}–"
+                       f"{t.loc['red', 'ci_high']:.1%}), green ones at "
+                       f"{t.loc['green', 'churn_rate']:.1%} ({t.loc['green', 'ci_low']:.1%}–"
+                       f"{t.loc['green', 'ci_high']:.1%}).")
+        if len(self.grid_accounts_):
+            hp = self.high_value_poor_experience()
+            out.append(f"{len(hp):,} high-value customers have a poor experience; together "
+                       f"{hp['lifetime_value'].sum():,.0f} of lifetime value. They are listed "
+                       "first, with their account managers.")
+        if len(self.credits_):
+            out.append(f"{len(self.credits_):,} account-period(s) had more credit notes than "
+                       f"invoices ({self.credits_['revenue'].sum():,.0f}); they count as "
+                       "periods without revenue and are listed.")
         if not self.reconciliation_.empty:
             out.append(f"{len(self.reconciliation_)} contradiction(s) between the tables are "
                        "listed below; the numbers use the revenue as booked.")
@@ -823,11 +1498,29 @@ class CustomerMath:
             out.update({"sbg_alpha": self.clv_.alpha_, "sbg_beta": self.clv_.beta_,
                         "customer_asset": float(self.asset_["value"].sum()),
                         "current_customers": int(len(self.asset_))})
+        if len(self.asset_change_) > 1:
+            a = self.asset_change_.iloc[1:]
+            out.update({"asset_start": float(a["start_asset"].iloc[0]),
+                        "asset_added": float(a["added"].sum()),
+                        "asset_taken": float(a["taken"].sum()),
+                        "asset_stayed_change": float(a["stayed_change"].sum())})
         if len(self.lost_by_reason_) and self.experience_reasons:
             lbr = self.lost_by_reason_
             out["experience_share_of_lost_revenue"] = float(
                 lbr.loc[lbr["kind"] == "experience", "revenue_lost"].sum()
                 / lbr["revenue_lost"].sum())
+        b = self.leaky_bucket().iloc[0]
+        out["needed_to_stand_still"] = float(b["needed_to_stand_still"])
+        out["end_revenue_had_lost_stayed"] = float(b["end_revenue_had_lost_stayed"])
+        if len(self.closed_loop_):
+            c = self.closed_loop_["status"].value_counts()
+            out.update({"detractor_answers": int(c.sum()),
+                        **{f"followup_{k}": int(c.get(k, 0))
+                           for k in ("in_time", "late", "due", "missing")},
+                        "detractors_to_call": int(len(self.detractors_to_call()))})
+        if len(self.grid_accounts_):
+            out["high_value_poor_experience"] = int(len(self.high_value_poor_experience()))
+        out["credit_periods"] = int(len(self.credits_))
         return to_jsonable(out)
 
     def to_excel(self, path):
@@ -842,12 +1535,29 @@ class CustomerMath:
             sheets["Lifetime value"] = [s for s in self.lifetime() if s]
             sheets["Renewal cohorts"] = self.renewal_cohorts_
             sheets["Customer asset"] = self.asset_
+            sheets["Asset change"] = self.asset_change_
+            sheets["Value x experience"] = self.grid_
+            sheets["High value poor exp"] = self.high_value_poor_experience()
+        sheets["Leaky bucket"] = self.leaky_bucket()
+        if len(self.lost_trend_):
+            sheets["Lost by year"] = self.lost_trend_
+        if len(self.churn_by_band_):
+            sheets["Churn by CHI band"] = self.churn_by_band_
+        if len(self.closed_loop_):
+            sheets["Detractors to call"] = self.detractors_to_call()
+            sheets["Closed loop"] = self.closed_loop_summary()
+        if len(self.complaints_):
+            sheets["Complaints"] = self.complaints_
+        if len(self.credits_):
+            sheets["Credit notes"] = self.credits_
         if not self.reconciliation_.empty:
             sheets["Contradictions"] = self.reconciliation_
         pct = ["logo_retention", "gross_revenue_retention", "net_revenue_retention"]
+        rates = ["churn_rate", "ci_low", "ci_high"]
         return write_workbook(path, sheets, percent={
             "Flows": pct, "By segment": pct, "Lost by reason": ["share"],
-            "Churn by NPS": ["churn_rate", "ci_low", "ci_high"],
+            "Churn by NPS": rates, "Churn by CHI band": rates,
+            "Lost by year": ["experience_share"], "Closed loop": ["share_in_time"],
             "Cohorts": list(self.cohorts_.columns)})
 
     # ------------------------------------------------------------------ charts
@@ -945,5 +1655,107 @@ class CustomerMath:
         ax.plot([], [], "s", color="#c44e52", label="experience")
         ax.plot([], [], "s", color="#8c8c8c", label="other")
         ax.legend(frameon=False, loc="lower right")
+        sns.despine(ax=ax)
+        return plain_text(ax)
+
+    def plot_asset_change(self, ax=None):
+        """Bars per period: what new customers added, lost ones took, and the stayers' change."""
+        import matplotlib.pyplot as plt
+        import seaborn as sns
+        from matplotlib.ticker import FuncFormatter
+
+        from .reports import plain_text
+        a = self.asset_change_.iloc[1:]
+        if ax is None:
+            _, ax = plt.subplots(figsize=(8, 3.5))
+        if a.empty:
+            ax.text(0.5, 0.5, self.lifetime_note_ or "no change to show", ha="center",
+                    transform=ax.transAxes)
+            ax.set_axis_off()
+            return plain_text(ax)
+        x = np.arange(len(a))
+        ax.bar(x - 0.27, a["added"], 0.27, color="#55a868", label="added by new customers")
+        ax.bar(x, -a["taken"], 0.27, color="#c44e52", label="taken by lost customers")
+        ax.bar(x + 0.27, a["stayed_change"], 0.27, color="#4c72b0",
+               label="change in those who stayed")
+        ax.axhline(0, color="black", linewidth=0.8)
+        ax.set_xticks(x, a.index.astype(str), rotation=45, ha="right")
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+        ax.set_ylabel("lifetime value")
+        ax.legend(frameon=False, fontsize=8, ncol=3, loc="upper center",
+                  bbox_to_anchor=(0.5, 1.15))
+        sns.despine(ax=ax)
+        return plain_text(ax)
+
+    def plot_grid(self, ax=None):
+        """Heat map: accounts and lifetime value in each cell of value tier × experience."""
+        import matplotlib.pyplot as plt
+        import seaborn as sns
+
+        from .reports import plain_text
+        if ax is None:
+            _, ax = plt.subplots(figsize=(7, 3))
+        g = self.grid_
+        if g.empty or not g["accounts"].sum():
+            ax.text(0.5, 0.5, self.lifetime_note_ or "no accounts to place", ha="center",
+                    transform=ax.transAxes)
+            ax.set_axis_off()
+            return plain_text(ax)
+        asset = g.pivot(index="value_tier", columns="experience", values="asset")
+        count = g.pivot(index="value_tier", columns="experience", values="accounts")
+        share = asset / asset.to_numpy().sum()
+        labels = np.vectorize(lambda n, v: f"{n:.0f} account{'' if n == 1 else 's'}\n{v:,.0f}")(
+            count.to_numpy(), asset.to_numpy())
+        sns.heatmap(100 * share, annot=labels, fmt="", cmap="Blues", cbar=False,
+                    linewidths=0.5, ax=ax, annot_kws={"fontsize": 8})
+        ax.set_xlabel("experience (CHI band, or NPS category where CHI is missing)")
+        ax.set_ylabel("lifetime value tier")
+        ax.add_patch(plt.Rectangle((list(asset.columns).index("poor"), 0), 1, 1, fill=False,
+                                   edgecolor="#c44e52", linewidth=2.5))
+        return plain_text(ax)
+
+    def plot_lost_trend(self, ax=None):
+        """Stacked bars by year: revenue lost for experience reasons and for other reasons."""
+        import matplotlib.pyplot as plt
+        import seaborn as sns
+        from matplotlib.ticker import FuncFormatter
+
+        from .reports import plain_text
+        t = self.lost_trend_
+        if ax is None:
+            _, ax = plt.subplots(figsize=(6, 3))
+        x = t.index.astype(str)
+        ax.bar(x, t["experience"], color="#c44e52", label="experience")
+        ax.bar(x, t["other"], bottom=t["experience"], color="#8c8c8c", label="other")
+        for i, v in enumerate(t["experience_share"]):
+            if np.isfinite(v):
+                ax.annotate(f"{v:.0%}", (i, t["experience"].iloc[i] / 2), ha="center",
+                            va="center", color="white", fontsize=8)
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+        ax.set_ylabel("annual revenue lost")
+        ax.legend(frameon=False)
+        sns.despine(ax=ax)
+        return plain_text(ax)
+
+    def plot_complaints(self, ax=None):
+        """Lines per period: complaints by category, high-severity ones marked."""
+        import matplotlib.pyplot as plt
+        import seaborn as sns
+
+        from .reports import plain_text
+        c = self.complaints_
+        if ax is None:
+            _, ax = plt.subplots(figsize=(8, 3.5))
+        if c.empty:
+            ax.text(0.5, 0.5, "no complaints table", ha="center", transform=ax.transAxes)
+            ax.set_axis_off()
+            return plain_text(ax)
+        wide = c.pivot_table(index="period", columns="category", values="complaints",
+                             aggfunc="sum", fill_value=0)
+        for col in wide.columns:
+            ax.plot(wide.index.astype(str), wide[col], marker="o", markersize=3, label=col)
+        ax.set_ylabel("complaints")
+        ax.tick_params(axis="x", rotation=45)
+        ax.legend(frameon=False, fontsize=8, ncol=2)
         sns.despine(ax=ax)
         return plain_text(ax)

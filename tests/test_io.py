@@ -54,8 +54,10 @@ BAD = [
      ["column 'employees'", "is not a whole number", "row 2 of the file: 12.5"]),
     ("lost without date", "accounts", lambda d: d.assign(status="lost", lost_date=""),
      ["accounts.csv", "status 'lost' has no lost_date"]),
-    ("negative revenue", "revenue", _set("revenue", 0, "-5"),
-     ["column 'revenue'", "below the minimum 0", "row 2 of the file: -5"]),
+    ("follow-up of an unknown response", "followups", _set("response_id", 0, "R999999"),
+     ["followups.csv", "column 'response_id'", "unknown response", "row 2 of the file: 'R999999'"]),
+    ("follow-up without a date", "followups", _set("followup_date", 1, ""),
+     ["followups.csv", "column 'followup_date'", "row 3 of the file"]),
     ("raw export: more active than licensed", "product_usage", _set("active_users", 0, "99999"),
      ["product_usage.csv.gz", "active_users exceeds licensed_users", "row 2"]),
     ("raw export: csat off scale", "support_tickets", _set("csat", 0, "7"),
@@ -200,3 +202,20 @@ def test_mapping_onto_an_existing_column_is_an_error(data_copy):
     corrupt("responses", lambda d: d.assign(Q1_LTR=d["ltr"]))
     with pytest.raises(DataError, match="'ltr' names more than one column"):
         load_table(folder, "responses", columns={"Q1_LTR": "ltr"})
+
+
+def test_a_follow_up_names_a_response_of_its_own_account(data_copy):
+    folder, corrupt = data_copy
+    responses = pd.read_csv(folder / "responses.csv", dtype=str)
+    first = responses.iloc[0]
+    other = responses.loc[responses["account_id"] != first["account_id"], "account_id"].iloc[0]
+
+    def mismatch(d):
+        d.loc[0, ["response_id", "account_id"]] = [first["response_id"], other]
+        return d
+    corrupt("followups", mismatch)
+    with pytest.raises(DataError) as err:
+        load(folder, optional=["followups"])
+    message = str(err.value)
+    assert "followups.csv" in message and "does not match the response's account" in message
+    assert f"{first['response_id']} is from {first['account_id']}" in message

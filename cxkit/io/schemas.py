@@ -177,7 +177,10 @@ _add(TableSpec(
     (
         _id("account_id", "Account.", **_ACCOUNT),
         Field("period", "period", "Period the revenue was booked in."),
-        Field("revenue", "number", "Revenue in the period, in the reporting currency.", min=0),
+        Field("revenue", "number", "Revenue in the period, in the reporting currency, net of "
+              "credit notes. A negative value (more credited than invoiced) is allowed: "
+              "customer math counts the period as one without revenue and lists the credit; "
+              "growth and revenue links skip it."),
     ),
     key=("account_id", "period"),
 ))
@@ -231,6 +234,22 @@ _add(TableSpec(
         Field("primary_reason", "text", "Primary reason given in the departing-customer conversation."),
         Field("revenue_lost", "number", "Annual revenue lost with the account.",
               min=0, nullable=True),
+    ),
+))
+
+_add(TableSpec(
+    "followups",
+    "Follow-ups of survey feedback (closing the loop): one row per call, visit or e-mail "
+    "back to the customer.",
+    (
+        _id("followup_id", "Follow-up identifier.", unique=True),
+        _id("account_id", "Account followed up.", **_ACCOUNT),
+        _id("response_id", "Survey response followed up; empty where the follow-up was "
+            "logged against the account only.", parent="responses.response_id",
+            required=False, nullable=True, blank_is_missing=False),
+        Field("followup_date", "date", "Date of the follow-up."),
+        Field("outcome", "text", "What came of it (call held, issue fixed, no answer...).",
+              required=False, nullable=True, blank_is_missing=False),
     ),
 ))
 

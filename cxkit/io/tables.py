@@ -587,6 +587,16 @@ def check_references(tables: Mapping[str, pd.DataFrame],
                                               f"names an unknown {parent_table[:-1]}"
                                               f" (not in {parent_table})",
                                               df.loc[bad, f.name], offsets.get(name, 2)))
+    if {"followups", "responses"} <= set(tables):
+        f, r = tables["followups"], tables["responses"]
+        owner = r.set_index("response_id")["account_id"]
+        expected = f["response_id"].map(owner) if "response_id" in f else pd.Series(dtype=object)
+        bad = expected.notna() & expected.ne(f["account_id"])
+        if bad.any():
+            shown = f.loc[bad, "response_id"] + " is from " + expected[bad]
+            problems.append(_rows_problem(files.get("followups", "followups"), "account_id",
+                                          "does not match the response's account", shown,
+                                          offsets.get("followups", 2)))
     if {"responses", "contacts"} <= set(tables):
         r, c = tables["responses"], tables["contacts"]
         owner = c.set_index("contact_id")["account_id"]

@@ -25,6 +25,13 @@ true by construction, saved as ``truth.json`` beside the tables:
   process) drives the KPIs, the operational measures and a quarterly churn
   logit ``truth["churn"]``. Journey stages reflect health with different
   strengths (``truth["chi"]["stage_loadings"]``).
+- **Customers in and out.** Accounts join throughout the window; some lost accounts
+  come back after at least a quarter without revenue (active again, their departure kept
+  in ``lost_customers``). ``truth["customer_math"]`` holds the customers and revenue in
+  and out per quarter as the simulation made them, the lost revenue by reason and the
+  expected survival of each yearly cohort.
+- **Closed loop.** Detractors are followed up at a rate by segment, some late;
+  ``truth["followups"]`` counts them by status.
 - **Ideal customer profile.** Advocacy depends on ``ltr`` and on firmographics
   (industry and size); ``truth["ideal_customer_profile"]`` names them.
 
@@ -118,6 +125,11 @@ GROWTH_PER_LOG_EMPLOYEES = 0.002
 CHURN_INTERCEPT = -4.2
 CHURN_HEALTH = -1.0
 HEALTH_AR = 0.7
+RETURN_RATE = 0.05  # per quarter, for a lost account after a whole quarter without revenue
+FOLLOWUP_RATE = {"key": 0.8, "growth": 0.6, "standard": 0.4}  # detractors followed up
+FOLLOWUP_DELAY = (2.0, 5.0)  # gamma shape and scale of the days to a follow-up (mean 10)
+FOLLOWUP_DAYS = 14  # the deadline truth.json counts against
+FOLLOWUP_OUTCOMES = {"call held": 0.45, "issue fixed": 0.25, "escalated": 0.1, "no answer": 0.2}
 
 FIRST = ["Alex", "Sam", "Jordan", "Taylor", "Morgan", "Casey", "Robin", "Jamie", "Avery", "Riley",
          "Dana", "Quinn", "Rita", "Omar", "Lena", "Marco", "Priya", "Kenji", "Sofia", "Tom"]
@@ -177,7 +189,8 @@ class Portfolio:
         What is true by construction (saved as ``truth.json``).
     latent : dict of str to DataFrame
         Unobserved quantities for tests, e.g. ``latent["health"]`` (account_id,
-        period, health, churned).
+        period, health, churned) and ``latent["followups"]`` (the follow-ups table with
+        every row's response named, as the simulation linked them).
     """
 
     tables: dict[str, pd.DataFrame]
@@ -297,26 +310,47 @@ def generate(n_accounts: int = DEFAULT_ACCOUNTS, seed: int = DEFAULT_SEED, start
         if t:
             e = HEALTH_AR * e + np.sqrt(1 - HEALTH_AR ** 2) * rng.normal(0, 1, n)
         health[:, t] = 0.6 * u + 0.8 * e
-    # Active in quarter t: joined by its end and not lost before its start.
+    # Active in quarter t: joined by its end and not lost before its start (or back).
+    # A second stream draws what later issues added (returns, follow-ups), so the draws
+    # of the first stream stay where they were.
+    rng2 = np.random.default_rng([seed, 2])
     joined_by = since[:, None] <= p_end[None, :]
-    lost_date = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+    lost_date = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")  # first departure
+    lost_q = np.full(n, -1)
+    back_date = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+    back_q = np.full(n, -1)
     active = np.zeros((n, T), dtype=bool)
     alive = np.ones(n, dtype=bool)
     for t in range(T):
+        # a lost account may come back after at least one whole quarter without revenue
+        can = ~alive & (lost_q >= 0) & (lost_q <= t - 2) & (back_q < 0)
+        back = np.flatnonzero(can & (rng2.random(n) < RETURN_RATE))
+        back_date[back] = _random_dates(rng2, np.full(len(back), p_start[t]),
+                                        np.full(len(back), p_end[t]))
+        back_q[back] = t
+        alive[back] = True
         at_risk = alive & joined_by[:, t]
         active[:, t] = at_risk
-        churn = at_risk & (rng.random(n) < _sigmoid(CHURN_INTERCEPT + CHURN_HEALTH * health[:, t]))
+        churn = at_risk & (back_q < 0) & (
+            rng.random(n) < _sigmoid(CHURN_INTERCEPT + CHURN_HEALTH * health[:, t]))
         first_day = np.maximum(p_start[t], since[churn] + np.timedelta64(1, "D"))
         ok = first_day <= p_end[t]
         idx = np.flatnonzero(churn)[ok]
         lost_date[idx] = _random_dates(rng, first_day[ok], np.full(ok.sum(), p_end[t]))
+        lost_q[idx] = t
         alive[idx] = False
-    # share of each quarter the account was a customer
-    begin = np.maximum(since[:, None], p_start[None, :])
-    finish = np.where(np.isnat(lost_date)[:, None], p_end[None, :],
-                      np.minimum(lost_date[:, None], p_end[None, :]))
+    returned = back_q >= 0
+    q_idx = np.arange(T)[None, :]
+    second = returned[:, None] & (q_idx >= back_q[:, None])  # cells of the second spell
+    loss_cell = q_idx == lost_q[:, None]  # the quarter of the (first) departure
+    # each cell's first and last day as a customer, and the share of the quarter
+    begin = np.where(second, np.maximum(back_date[:, None], p_start[None, :]),
+                     np.maximum(since[:, None], p_start[None, :]))
+    finish = np.where(loss_cell, np.minimum(lost_date[:, None], p_end[None, :]), p_end[None, :])
     days = np.array((p_end - p_start).astype(int) + 1, dtype=float)
     share = np.clip(((finish - begin).astype(int) + 1) / days[None, :], 0, 1) * active
+    # the last day a customer can still answer a survey: the day before it leaves
+    last_day = np.where(loss_cell, finish - np.timedelta64(1, "D"), finish)
 
     # ---------------------------------------------------------------- operations
     ops = {}
@@ -341,9 +375,8 @@ def generate(n_accounts: int = DEFAULT_ACCOUNTS, seed: int = DEFAULT_SEED, start
     responds = (rng.random((n_c, T)) < rate[:, None]) & active[c_account]
     r_contact, r_t = np.nonzero(responds)
     r_acc = c_account[r_contact]
-    lo_day = np.maximum(p_start[r_t], since[r_acc])
-    hi_day = np.where(np.isnat(lost_date[r_acc]), p_end[r_t],
-                      np.minimum(p_end[r_t], lost_date[r_acc] - np.timedelta64(1, "D")))
+    lo_day = begin[r_acc, r_t]
+    hi_day = last_day[r_acc, r_t]
     keep = hi_day >= lo_day
     r_contact, r_t, r_acc, lo_day, hi_day = (a[keep] for a in (r_contact, r_t, r_acc, lo_day, hi_day))
     order = np.lexsort((r_contact, r_t))  # chronological ids
@@ -400,19 +433,21 @@ def generate(n_accounts: int = DEFAULT_ACCOUNTS, seed: int = DEFAULT_SEED, start
                                **{k: v[a_idx, t_idx] for k, v in ops.items()}})
 
     # ---------------------------------------------------------------- accounts table
-    status = np.where(np.isnat(lost_date), "active", "lost")
+    # a returned account is active again; its departure stays in lost_customers
+    final_lost = np.where(returned, np.datetime64("NaT"), lost_date)
+    status = np.where(np.isnat(final_lost), "active", "lost")
     accounts = pd.DataFrame({
         "account_id": account_id, "name": names, "industry": industry, "employees": employees,
         "region": region, "segment": segment, "customer_since": since.astype("datetime64[ns]"),
         "account_manager": account_manager, "project_manager": pms[pm_index],
         "interaction_frequency": frequency.astype(str), "status": status,
-        "lost_date": lost_date.astype("datetime64[ns]")})
+        "lost_date": final_lost.astype("datetime64[ns]")})
     contacts = pd.DataFrame({"contact_id": contact_id, "account_id": account_id[c_account],
                              "role": role})
 
     # ---------------------------------------------------------------- lost customers
     lost = np.flatnonzero(~np.isnat(lost_date))
-    last_t = np.array([np.flatnonzero(active[i]).max() for i in lost], dtype=int)
+    last_t = lost_q[lost]
     z = {k: (ops[k][lost, last_t] - OPERATIONS[k][0]) / OPERATIONS[k][2] * np.sign(OPERATIONS[k][1])
          for k in OPERATIONS if k != "expedited_shipment_pct"}
     reasons = []
@@ -433,8 +468,7 @@ def generate(n_accounts: int = DEFAULT_ACCOUNTS, seed: int = DEFAULT_SEED, start
     c_acc, c_t = np.nonzero(k)
     reps = k[c_acc, c_t]
     c_acc, c_t = np.repeat(c_acc, reps), np.repeat(c_t, reps)
-    c_lo = np.maximum(p_start[c_t], since[c_acc])
-    c_hi = np.where(np.isnat(lost_date[c_acc]), p_end[c_t], np.minimum(p_end[c_t], lost_date[c_acc]))
+    c_lo, c_hi = begin[c_acc, c_t], finish[c_acc, c_t]
     c_date = _random_dates(rng, c_lo, np.maximum(c_hi, c_lo))
     order = np.argsort(c_date, kind="stable")
     c_acc, c_date = c_acc[order], c_date[order]
@@ -479,14 +513,159 @@ def generate(n_accounts: int = DEFAULT_ACCOUNTS, seed: int = DEFAULT_SEED, start
         steps.update()
         tables.update(raw)
 
+    # ---------------------------------------------------------------- follow-ups of detractors
+    tables["followups"], followed, linked = _followups(rng2, responses, segment, account_id,
+                                                       p_end[-1])
+
     latent = {"health": pd.DataFrame({
         "account_id": account_id[a_idx], "period": labels[t_idx], "health": health[a_idx, t_idx],
-        "churned": (~np.isnat(lost_date[a_idx]))
-        & (lost_date[a_idx] >= p_start[t_idx]) & (lost_date[a_idx] <= p_end[t_idx])})}
+        "churned": loss_cell[a_idx, t_idx]}), "followups": linked}
     truth = _truth(n, seed, labels, n_p)
+    rev_matrix = np.zeros((n, T))
+    rev_matrix[a_idx, t_idx] = revenue["revenue"].to_numpy()
+    truth["customer_math"] = _customer_math_truth(
+        rev_matrix, active, loss_cell, since, p_start, back_q, lost_customers, labels, seed)
+    truth["followups"] = followed
     steps.update()
     steps.close()
     return Portfolio(tables, truth, latent)
+
+
+def _followups(rng, responses: pd.DataFrame, segment, account_id, window_end):
+    """Follow-ups of detractors: a share by segment, some late, none after the window.
+
+    Four in five name the response they follow up; the rest are logged against the account.
+    Returns the table and the by-construction counts for ``truth.json``.
+    """
+    seg = pd.Series(segment, index=account_id)
+    d = responses[responses["ltr"] <= 6]
+    rate = seg.reindex(d["account_id"]).map(FOLLOWUP_RATE).to_numpy()
+    chosen = rng.random(len(d)) < rate
+    delay = np.ceil(rng.gamma(*FOLLOWUP_DELAY, len(d))).astype(int)
+    when = d["response_date"].to_numpy().astype("datetime64[D]") + delay.astype("timedelta64[D]")
+    linked = rng.random(len(d)) < 0.8
+    outcome = rng.choice(list(FOLLOWUP_OUTCOMES), len(d), p=list(FOLLOWUP_OUTCOMES.values()))
+    done = chosen & (when <= window_end)
+    order = np.argsort(when[done], kind="stable")
+    table = pd.DataFrame({
+        "account_id": d["account_id"].to_numpy()[done][order],
+        "response_id": np.where(linked, d["response_id"].to_numpy(), None)[done][order],
+        "followup_date": when[done][order].astype("datetime64[ns]"),
+        "outcome": outcome[done][order]})
+    table.insert(0, "followup_id", _ids("F", len(table), 5))
+    # every follow-up with the response it followed up (the table leaves a fifth unnamed)
+    linked_table = table.assign(response_id=d["response_id"].to_numpy()[done][order])
+    # the status of each detractor response on the window's last day
+    deadline = d["response_date"].to_numpy().astype("datetime64[D]") + np.timedelta64(
+        FOLLOWUP_DAYS, "D")
+    in_time = done & (delay <= FOLLOWUP_DAYS)
+    late = done & ~in_time
+    due = ~done & (deadline > window_end)
+    counts = {"in_time": int(in_time.sum()), "late": int(late.sum()), "due": int(due.sum()),
+              "missing": int((~done & ~due).sum())}
+    truth = {"rate_by_segment": FOLLOWUP_RATE, "within_days": FOLLOWUP_DAYS,
+             "detractor_responses": int(len(d)), "status_counts": counts,
+             "linked_to_response_share": 0.8,
+             "definition": ("each detractor response (ltr 0-6) is followed up with the rate of "
+                            "its account's segment, after ceil(gamma(2, 5)) days; follow-ups "
+                            "after the window's last day are not in the table. Status on the "
+                            "window's last day: in_time (within within_days), late, due (no "
+                            "follow-up, deadline not passed) or missing")}
+    return table, truth, linked_table
+
+
+def _survival(seed: int, quarters: int, paths: int = 40_000) -> np.ndarray:
+    """Expected share of accounts not yet lost after k quarterly churn draws, k = 0..quarters.
+
+    By Monte Carlo over the health process from its stationary start (a second stream, so
+    the sample's draws do not move).
+    """
+    rng = np.random.default_rng([seed, 3])
+    u = rng.normal(0, 1, paths)
+    e = rng.normal(0, 1, paths)
+    alive = np.ones(paths)
+    out = [1.0]
+    for k in range(quarters):
+        if k:
+            e = HEALTH_AR * e + np.sqrt(1 - HEALTH_AR ** 2) * rng.normal(0, 1, paths)
+        alive = alive * (1 - _sigmoid(CHURN_INTERCEPT + CHURN_HEALTH * (0.6 * u + 0.8 * e)))
+        out.append(float(alive.mean()))
+    return np.array(out)
+
+
+def _customer_math_truth(rev, active, loss_cell, since, p_start, back_q, lost_customers,
+                         labels, seed) -> dict:
+    """Customers and revenue in and out per quarter, as the simulation made them.
+
+    Uses the generator's own state (who joined, left and came back when), not cxkit's
+    reading of the tables, with the default definitions of ``cxkit.customer_math``: a
+    customer is lost in the quarter of its departure, new in the quarter it joined,
+    reactivated in the quarter it came back; its revenue is the revenue table's.
+    """
+    n, T = rev.shape
+    customer = active & ~loss_cell  # a customer at the end of the quarter
+    join_q = np.searchsorted(p_start, since, side="right") - 1  # -1: before the window
+    join_q = np.where(since < p_start[0], -1, join_q)
+    flows = {}
+    for t in range(1, T):
+        was, now = customer[:, t - 1], customer[:, t]
+        new, back, lost = join_q == t, back_q == t, loss_cell[:, t]
+        stay = was & now
+        diff = rev[stay, t] - rev[stay, t - 1]
+        row = {"start": int(was.sum()), "new": int(new.sum()), "reactivated": int(back.sum()),
+               "lost": int(lost.sum()), "end": int(now.sum()),
+               "start_revenue": rev[was, t - 1].sum(), "new_revenue": rev[new, t].sum(),
+               "reactivated_revenue": rev[back, t].sum(),
+               "expansion": diff[diff > 0].sum(), "contraction": -diff[diff < 0].sum(),
+               "lost_revenue": rev[lost & was, t - 1].sum() + rev[lost & new, t].sum(),
+               "end_revenue": rev[now, t].sum()}
+        assert row["start"] + row["new"] + row["reactivated"] - row["lost"] == row["end"]
+        flows[str(labels[t])] = {k: (round(float(v), 2) if isinstance(v, float) else v)
+                                 for k, v in row.items()}
+    # lost revenue by departure reason
+    by_reason = lost_customers.groupby("primary_reason")["revenue_lost"].sum()
+    experience = by_reason.reindex(list(LOSS_REASONS)).fillna(0.0).sum()
+    # expected survival of yearly cohorts: k quarterly draws from the join quarter on
+    quarters = T + 8
+    surv = _survival(seed, quarters)
+    years = sorted({p.year for p in pd.PeriodIndex(labels, freq="Q")})
+    cohorts = {}
+    first_jan = pd.Timestamp(years[0], 1, 1)
+    for y in range(years[0], years[-1] + 1):
+        inside = pd.Timestamp(y, 1, 1) >= first_jan and y in years
+        if inside:
+            # joins are spread evenly over the days of the window before its last quarter
+            q_of = [j for j in range(T - 1) if pd.Timestamp(p_start[j]).year == y]
+            if not q_of:
+                continue
+            w = np.array([(p_start[j + 1] - p_start[j]).astype(int) for j in q_of], float)
+            w /= w.sum()
+            left = [4 - (pd.Timestamp(p_start[j]).quarter - 1) for j in q_of]
+            curve = {0: 1.0}
+            for age in range(1, years[-1] - y + 2):
+                curve[age] = float(sum(wi * surv[lq + 4 * (age - 1)] for wi, lq in zip(w, left)))
+            cohorts[str(y)] = curve
+    return {
+        "flows": flows,
+        "lost_revenue_by_reason": {r: round(float(v), 2) for r, v in by_reason.items()},
+        "experience_reasons": list(LOSS_REASONS), "other_reasons": OTHER_LOSS_REASONS,
+        "experience_share_of_lost_revenue": float(experience / by_reason.sum()),
+        "returned_accounts": int((back_q >= 0).sum()), "return_rate": RETURN_RATE,
+        "quarterly_survival": [round(float(v), 6) for v in surv],
+        "cohort_survival": {y: {str(a): round(v, 6) for a, v in c.items()}
+                            for y, c in cohorts.items()},
+        "definition": (
+            "flows: per quarter from the second, by the default definitions (new in the "
+            "quarter of customer_since, lost in the quarter of its departure, reactivated in "
+            "the quarter it came back after at least one quarter without revenue; revenue "
+            "as in the revenue table). A returned account stays a customer to the end. "
+            "quarterly_survival[k]: expected share of accounts not yet lost after k quarterly "
+            "churn draws (Monte Carlo over the health process); cohort_survival: expected "
+            "share of a yearly cohort acquired inside the window still a customer (never "
+            "lost) on 1 January of each year after, by age in years. Accounts acquired before "
+            "the window were not selected by earlier churn: from the window's first day "
+            "they leave like any account, quarterly_survival[4 * years]."),
+    }
 
 
 def _comments(rng, ltr, ratings) -> np.ndarray:
