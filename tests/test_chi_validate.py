@@ -14,16 +14,21 @@ from cxkit.errors import ParameterError
 from cxkit.sample import generate
 
 
-@pytest.fixture(scope="module")
-def panel():
-    # the sample generator at 1,500 accounts: enough losses in the held-out periods
-    p = generate(n_accounts=1500, seed=21)
+def _panel(n_accounts: int, seed: int):
+    """A generated portfolio's outcome panel of CHI scores, and the portfolio."""
+    p = generate(n_accounts=n_accounts, seed=seed)
     t = p.tables
     wide = t["kpis"].pivot_table(index=["account_id", "period"], columns="kpi",
                                  values="value").reset_index()
     scores = wide[["account_id", "period"]].join(score(wide, load_model()))
     return outcome_panel(scores, t["accounts"], t["responses"], revenue=t["revenue"],
                          opportunities=t["crm_opportunities"]), p
+
+
+@pytest.fixture(scope="module")
+def panel():
+    # the sample generator at 1,500 accounts: enough losses in the held-out periods
+    return _panel(1500, 21)
 
 
 def test_outcome_panel_marks_the_next_period_loss(panel):
@@ -56,12 +61,7 @@ def test_suggested_weights_follow_the_true_stage_loadings():
     # suggested weights' rank correlation with the true loadings ranges from 0.3 to 0.8
     # across seeds. At 4,000 accounts (about 1,000 losses) they follow the truth.
     from scipy.stats import spearmanr
-    p = generate(n_accounts=4000, seed=21)
-    t = p.tables
-    wide = t["kpis"].pivot_table(index=["account_id", "period"], columns="kpi",
-                                 values="value").reset_index()
-    scores = wide[["account_id", "period"]].join(score(wide, load_model()))
-    data = outcome_panel(scores, t["accounts"], t["responses"])
+    data, p = _panel(4000, 21)
     w = suggest_weights(data, load_model())
     assert w["suggested"].sum() == pytest.approx(w["configured"].sum())
     loadings = p.truth["chi"]["stage_loadings"]
