@@ -345,6 +345,8 @@ def write_workbook(path, sheets, percent=None, bands=None, charts=None) -> Path:
                 else:
                     ws.write_string(r, c, str(v))
         ws.freeze_panes(1, 1 if any(n is not None for n in content.index.names) else 0)
+        if len(df):  # every table can be sorted and filtered
+            ws.autofilter(0, 0, len(df), len(df.columns) - 1)
         if raw_name in bands and len(df):
             cols, amber, green = bands[raw_name]
             for col in cols:

@@ -162,6 +162,8 @@ def hostile_dir(tmp_path_factory, small_dir):
             else accounts
         if "account_id" in df.columns:
             df.loc[df["account_id"] == old, "account_id"] = ACCOUNT
+        if p.name.startswith("prospects"):
+            df.loc[0, "name"] = NAME
         if p.name.startswith("responses"):
             df = df.rename(columns={"ease_of_doing_business": DRIVER})
             df.loc[df.index[df["account_id"] == ACCOUNT][-1], "comment"] = COMMENT
@@ -211,6 +213,7 @@ HOSTILE_RUNS = {
     "driver_analysis": {"n_boot": 50},
     "data_overview": {},
     "customer_math": {},
+    "prospect_profiling": {},
 }
 
 
@@ -238,7 +241,8 @@ def test_text_from_the_data_is_text_in_every_report(hostile_reports, notebook):
     text = assert_inert_and_offline(html)
     shown = {"key_account_plan": [NAME, COMMENT.split(" =")[0]],
              "portfolio_plan": [MANAGER], "chi_scorecard": [ACCOUNT],
-             "driver_analysis": [], "data_overview": [], "customer_math": []}[notebook]
+             "driver_analysis": [], "data_overview": [], "customer_math": [],
+             "prospect_profiling": []}[notebook]
     for literal in shown:  # the attack is shown, character for character, as text
         assert literal in text, literal
 

@@ -516,6 +516,11 @@ def generate(n_accounts: int = DEFAULT_ACCOUNTS, seed: int = DEFAULT_SEED, start
     # ---------------------------------------------------------------- follow-ups of detractors
     tables["followups"], followed, linked = _followups(rng2, responses, segment, account_id,
                                                        p_end[-1])
+    # prospect lists are never complete: some sizes and industries are unknown
+    prospects = tables["prospects"]
+    prospects["employees"] = prospects["employees"].astype("Int64").mask(
+        rng2.random(len(prospects)) < 0.06)
+    prospects["industry"] = prospects["industry"].mask(rng2.random(len(prospects)) < 0.04)
 
     latent = {"health": pd.DataFrame({
         "account_id": account_id[a_idx], "period": labels[t_idx], "health": health[a_idx, t_idx],
