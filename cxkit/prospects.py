@@ -820,8 +820,8 @@ class ProspectProfiler:
         """The sales workbook: scored prospects (sorted, filterable), rules, profile."""
         from .reports import write_workbook
         sheets = {"Summary": self.headlines() + [""] + self.sentences()}
-        if len(self.scored_):
-            sheets["Prospects"] = self.scored_
+        if len(self.scored_):  # rank and fit first, then the company and its contacts
+            sheets["Prospects"] = self.top_prospects(len(self.scored_))
         sheets["Rules"] = self.rule_table_
         sheets["Profile"] = self.profile_
         for k, rt in self.roles_.items():
