@@ -582,6 +582,16 @@ def lost_by_reason(lost_customers: pd.DataFrame, experience: list[str] | tuple =
     return out.sort_values("revenue_lost", ascending=False)
 
 
+def wilson(k, n, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson interval of k successes in n (R's ``prop.test(correct = FALSE)``); empty where
+    n is 0."""
+    from statsmodels.stats.proportion import proportion_confint
+
+    k, n = np.asarray(k, float), np.asarray(n, float)
+    lo, hi = proportion_confint(k, np.maximum(n, 1), alpha=1 - confidence, method="wilson")
+    return np.where(n > 0, lo, np.nan), np.where(n > 0, hi, np.nan)
+
+
 def churn_by_group(movements: pd.DataFrame, groups: pd.Series, order, freq: str = "Q",
                    confidence: float = 0.95) -> pd.DataFrame:
     """Losses in the next period by a group the account was in (NPS category, CHI band).
@@ -605,8 +615,6 @@ def churn_by_group(movements: pd.DataFrame, groups: pd.Series, order, freq: str 
         revenue in the latest period of the customers whose most recent group it is, × the
         group's churn rate).
     """
-    from statsmodels.stats.proportion import proportion_confint
-
     g_name = groups.name or "group"
     m = movements.assign(account_id=movements["account_id"].astype(str),
                          period=movements["period"].astype(str))
@@ -626,10 +634,7 @@ def churn_by_group(movements: pd.DataFrame, groups: pd.Series, order, freq: str 
     out["lost"] = out["lost"].astype(int)
     n = out["account_periods"].where(out["account_periods"] > 0)
     out["churn_rate"] = out["lost"] / n
-    lo, hi = proportion_confint(out["lost"], out["account_periods"].clip(lower=1),
-                                alpha=1 - confidence, method="wilson")
-    out["ci_low"] = np.where(n.notna(), lo, np.nan)
-    out["ci_high"] = np.where(n.notna(), hi, np.nan)
+    out["ci_low"], out["ci_high"] = wilson(out["lost"], out["account_periods"], confidence)
     now = m[(m["period"] == m["period"].max()) & m["active"]]
     recent = groups.rename("_g").reset_index().sort_values(groups.index.names[1]) \
         .groupby(groups.index.names[0])["_g"].last()
@@ -921,8 +926,21 @@ def renewal_cohorts(accounts: pd.DataFrame, start, end,
     return out.dropna(how="all")
 
 
+@dataclass(frozen=True)
+class _AssetValues:
+    """Accounts × periods matrices of the valuation (rows ``ids``, columns ``labels``)."""
+
+    ids: pd.Index
+    labels: pd.Index
+    active: np.ndarray
+    annual: np.ndarray
+    renewals: np.ndarray
+    derl: np.ndarray
+    value: np.ndarray
+
+
 def _asset_values(model, accounts: pd.DataFrame, movements: pd.DataFrame, period: str,
-                  margin: float, discount_rate: float):
+                  margin: float, discount_rate: float) -> _AssetValues:
     """Each account's residual lifetime value at the end of each period (accounts × periods)."""
     ppy = PERIODS_PER_YEAR[period]
     acc = movements["account_id"].cat.codes.to_numpy()
@@ -951,7 +969,7 @@ def _asset_values(model, accounts: pd.DataFrame, movements: pd.DataFrame, period
     uniq, inv = np.unique(renewals, return_inverse=True)
     derl = model.derl(discount_rate, uniq)[inv].reshape(shape)
     value = np.where(active, margin * annual * derl, 0.0)
-    return ids, labels, active, annual, renewals, derl, value
+    return _AssetValues(ids, labels, active, annual, renewals, derl, value)
 
 
 def customer_asset(model, accounts: pd.DataFrame, movements: pd.DataFrame, period: str = "Q",
@@ -971,13 +989,15 @@ def customer_asset(model, accounts: pd.DataFrame, movements: pd.DataFrame, perio
     DataFrame
         Indexed by ``account_id``: ``renewals``, ``annual_revenue``, ``derl``, ``value``.
     """
-    ids, _, active, annual, renewals, derl, value = _asset_values(
-        model, accounts, movements, period, margin, discount_rate)
-    now = active[:, -1]
-    out = pd.DataFrame({"renewals": renewals[now, -1], "annual_revenue": annual[now, -1],
-                        "derl": derl[now, -1], "value": value[now, -1]},
-                       index=pd.Index(np.asarray(ids)[now], name="account_id"))
-    return out
+    return _asset_table(_asset_values(model, accounts, movements, period, margin,
+                                      discount_rate))
+
+
+def _asset_table(v: _AssetValues) -> pd.DataFrame:
+    now = v.active[:, -1]
+    return pd.DataFrame({"renewals": v.renewals[now, -1], "annual_revenue": v.annual[now, -1],
+                         "derl": v.derl[now, -1], "value": v.value[now, -1]},
+                        index=pd.Index(np.asarray(v.ids)[now], name="account_id"))
 
 
 def asset_change(model, accounts: pd.DataFrame, movements: pd.DataFrame, period: str = "Q",
@@ -998,8 +1018,12 @@ def asset_change(model, accounts: pd.DataFrame, movements: pd.DataFrame, period:
         Indexed by ``period``: ``start_asset``, ``added``, ``taken``, ``stayed_change``,
         ``end_asset`` (the first period has only ``end_asset``).
     """
-    _, labels, active, _, _, _, value = _asset_values(model, accounts, movements, period,
-                                                      margin, discount_rate)
+    return _asset_change_table(_asset_values(model, accounts, movements, period, margin,
+                                             discount_rate))
+
+
+def _asset_change_table(v: _AssetValues) -> pd.DataFrame:
+    active, value = v.active, v.value
     prev_active = np.zeros_like(active)
     prev_active[:, 1:] = active[:, :-1]
     prev_value = np.zeros_like(value)
@@ -1009,7 +1033,7 @@ def asset_change(model, accounts: pd.DataFrame, movements: pd.DataFrame, period:
     stayed = np.where(active & prev_active, value - prev_value, 0.0).sum(axis=0)
     out = pd.DataFrame({"start_asset": prev_value.sum(axis=0), "added": added, "taken": taken,
                         "stayed_change": stayed, "end_asset": value.sum(axis=0)},
-                       index=pd.Index(np.asarray(labels).astype(str), name="period"))
+                       index=pd.Index(np.asarray(v.labels).astype(str), name="period"))
     out.iloc[0, :4] = np.nan  # where the table begins, nothing is known before
     return out
 
@@ -1185,10 +1209,10 @@ class CustomerMath:
             self.asset_change_ = pd.DataFrame(columns=["start_asset", "added", "taken",
                                                        "stayed_change", "end_asset"])
             return
-        self.asset_ = customer_asset(self.clv_, accounts, self.movements_, self.period,
-                                     self.margin, self.discount_rate)
-        self.asset_change_ = asset_change(self.clv_, accounts, self.movements_, self.period,
-                                          self.margin, self.discount_rate)
+        values = _asset_values(self.clv_, accounts, self.movements_, self.period, self.margin,
+                               self.discount_rate)  # once, for the asset and its change
+        self.asset_ = _asset_table(values)
+        self.asset_change_ = _asset_change_table(values)
 
     def _fit_grid(self, responses) -> None:
         """Each current customer's experience: latest CHI band, else latest NPS category."""

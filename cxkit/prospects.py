@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .customer_math import wilson
 from .errors import DataError, ParameterError
 
 CRITERIA = {
@@ -138,9 +139,8 @@ def best_customers(tables: dict, definition: BestDefinition, chi_bands: pd.DataF
             order = list(rung.cat.categories)
             cols[crit] = rung.cat.codes >= order.index(level)
         elif crit == "nps":
-            cat = categories(responses.groupby("account_id")["ltr"].mean())
             mean = responses.groupby("account_id")["ltr"].mean()
-            cat = pd.Series(np.asarray(cat), index=mean.index)
+            cat = categories(mean).set_axis(mean.index)
             cols[crit] = cat.eq("promoter") if level == "promoter" else cat.ne("detractor")
         elif crit == "chi":
             if chi_bands is None or not len(chi_bands):
@@ -184,13 +184,6 @@ def employee_band(employees: pd.Series) -> pd.Series:
     return out.astype(object).where(out.notna(), None)
 
 
-def _wilson(k, n, confidence):
-    from statsmodels.stats.proportion import proportion_confint
-    k, n = np.asarray(k, float), np.asarray(n, float)
-    lo, hi = proportion_confint(k, np.maximum(n, 1), alpha=1 - confidence, method="wilson")
-    return np.where(n > 0, lo, np.nan), np.where(n > 0, hi, np.nan)
-
-
 def profile(accounts: pd.DataFrame, best: pd.Series, columns: list[str],
             confidence: float = 0.95) -> pd.DataFrame:
     """The best customers' firmographic profile against the rest of the base.
@@ -230,7 +223,7 @@ def profile(accounts: pd.DataFrame, best: pd.Series, columns: list[str],
     out["share_of_rest"] = (out["accounts"] - out["best"]) / (~y).sum()
     out["rate"] = out["best"] / out["accounts"]
     out["lift"] = out["rate"] / base
-    lo, hi = _wilson(out["best"], out["accounts"], confidence)
+    lo, hi = wilson(out["best"], out["accounts"], confidence)
     out["lift_low"], out["lift_high"] = lo / base, hi / base
     return out.sort_values(["attribute", "lift"], ascending=[True, False],
                            kind="stable").reset_index(drop=True)
@@ -440,7 +433,7 @@ def _conditions(bounds: dict, columns: list[str], orders: dict) -> tuple[Conditi
 def _precision_and_lift(out: pd.DataFrame, base: float, confidence: float) -> None:
     """Add precision (best / support), its Wilson interval and the lift, in place."""
     out["precision"] = out["best"] / out["support"].where(out["support"] > 0)
-    lo, hi = _wilson(out["best"], out["support"], confidence)
+    lo, hi = wilson(out["best"], out["support"], confidence)
     out["precision_low"], out["precision_high"] = lo, hi
     out["lift"] = out["precision"] / base
     out["lift_low"], out["lift_high"] = lo / base, hi / base
@@ -521,7 +514,7 @@ def role_targeting(responses: pd.DataFrame, contacts: pd.DataFrame, matched: pd.
         a reference or recommending unasked) with a Wilson interval ``advocacy_low``,
         ``advocacy_high``. Sorted by advocacy, then likelihood to recommend.
     """
-    from scipy import stats
+    from .planning.advocacy import _mean_ci
 
     r = responses[responses["account_id"].isin(matched)]
     role = r["contact_id"].map(contacts.set_index("contact_id")["role"].astype(object))
@@ -533,13 +526,11 @@ def role_targeting(responses: pd.DataFrame, contacts: pd.DataFrame, matched: pd.
         sel = role.eq(name).to_numpy()
         x = r.loc[sel, "ltr"].astype(float)
         n = len(x)
-        m = x.mean() if n else np.nan
-        half = (stats.t.ppf(0.5 + confidence / 2, n - 1) * x.std(ddof=1) / np.sqrt(n)
-                if n > 1 else np.nan)
+        m, m_lo, m_hi = _mean_ci(x, confidence)
         k = int(adv[sel].sum())
-        lo, hi = _wilson([k], [n], confidence)
-        rows.append({"role": name, "respondents": n, "ltr": m, "ltr_low": m - half,
-                     "ltr_high": m + half, "advocacy": k / n if n else np.nan,
+        lo, hi = wilson([k], [n], confidence)
+        rows.append({"role": name, "respondents": n, "ltr": m, "ltr_low": m_lo,
+                     "ltr_high": m_hi, "advocacy": k / n if n else np.nan,
                      "advocacy_low": lo[0], "advocacy_high": hi[0]})
     out = pd.DataFrame(rows).set_index("role")
     return out.sort_values(["advocacy", "ltr"], ascending=False, na_position="last")
