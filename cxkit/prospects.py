@@ -368,7 +368,13 @@ def _encode(frame: pd.DataFrame, columns: list[str], y: np.ndarray | None = None
 def fit_rules(accounts: pd.DataFrame, best: pd.Series, columns: list[str], max_depth: int = 3,
               min_leaf: float = 0.05, random_state: int = 0) -> list[Rule]:
     """Rules from a shallow decision tree: the leaves where best customers are more common
-    than in the base, best first (by the leaf's rate of best customers).
+    than in the base, best first.
+
+    Leaves are ranked by the lower end of the Wilson interval (95 %) of their rate of best
+    customers, not by the rate itself: a small leaf with a high rate by chance does not
+    come first. On the committed sample this lifted the first rule's held-out lift from
+    1.15 to 1.54; on 5,000-account portfolios the order is the same as by rate
+    (``benchmarks/bench_rule_learners.py``).
 
     Parameters
     ----------
@@ -391,7 +397,9 @@ def fit_rules(accounts: pd.DataFrame, best: pd.Series, columns: list[str], max_d
         if t.children_left[node] == -1:
             rate = t.value[node][0][1] / t.value[node][0].sum() if t.value[node][0].sum() else 0
             if rate > base and bounds:
-                rules.append((rate, Rule(_conditions(bounds, columns, orders))))
+                n = t.n_node_samples[node]
+                low = wilson(np.array([rate * n]), np.array([n]))[0][0]
+                rules.append((low, Rule(_conditions(bounds, columns, orders))))
             return
         j, thr = t.feature[node], t.threshold[node]
         lo, hi = bounds.get(j, (-np.inf, np.inf))
@@ -537,8 +545,8 @@ def role_targeting(responses: pd.DataFrame, contacts: pd.DataFrame, matched: pd.
 
 
 def score_prospects(prospects: pd.DataFrame, rules: list[Rule], precision: pd.Series,
-                    rest_precision: float, columns: list[str], roles: pd.Series | None = None
-                    ) -> pd.DataFrame:
+                    rest_precision: float, columns: list[str], roles: pd.Series | None = None,
+                    known: dict | None = None) -> pd.DataFrame:
     """Score each prospect by the best rule it matches (vectorised: one pass per rule).
 
     Parameters
@@ -553,13 +561,19 @@ def score_prospects(prospects: pd.DataFrame, rules: list[Rule], precision: pd.Se
         The attribute columns; a prospect missing some is scored on the rest and flagged.
     roles : Series, optional
         The role to approach for each rule, in the order of ``rules``.
+    known : dict of str to set, optional
+        The values each categorical attribute takes among the accounts. A prospect's value
+        outside them (an industry no customer is in) says nothing about fit: it is treated
+        as missing, so the prospect is scored on the rest and flagged.
 
     Returns
     -------
     DataFrame
         The prospects with ``rules_matched`` (rule numbers, 1-based), ``best_rule``,
         ``fit_score`` (held-out precision of the best rule matched), ``complete`` (share
-        of the attribute columns present), ``partial`` (some missing), ``role_to_approach``,
+        of the attribute columns present and known), ``partial`` (some missing),
+        ``unseen`` (attributes whose value no account has, comma-separated; empty if
+        none), ``role_to_approach``,
         ``no_contact_in_role`` (the prospect's contact count for that role is 0), and
         ``rank`` (by fit score, ties by completeness).
     """
@@ -567,11 +581,19 @@ def score_prospects(prospects: pd.DataFrame, rules: list[Rule], precision: pd.Se
         raise ParameterError(f"one precision per rule: {len(rules)} rules, "
                              f"{len(precision)} precisions")
     p = prospects.copy()
-    present = pd.DataFrame({c: p[c].notna() if c in p else False for c in columns})
+    judged = p.copy()  # what the rules see: unseen values as missing
+    unseen = np.full(len(p), "", dtype=object)
+    for c, values in (known or {}).items():
+        if c in p:
+            new = (p[c].notna() & ~p[c].astype(object).isin(values)).to_numpy()
+            judged[c] = p[c].where(~new)
+            unseen = np.where(new, np.where(unseen == "", c, unseen + ", " + c), unseen)
+    p["unseen"] = unseen
+    present = pd.DataFrame({c: judged[c].notna() if c in judged else False for c in columns})
     p["complete"] = present.mean(axis=1).to_numpy()
     p["partial"] = p["complete"] < 1
     prec = np.asarray(precision, float)
-    match = np.column_stack([r.matches(p, skip_missing=True) for r in rules]) if rules else \
+    match = np.column_stack([r.matches(judged, skip_missing=True) for r in rules]) if rules else \
         np.zeros((len(p), 0), dtype=bool)
     score = np.where(match, np.nan_to_num(prec, nan=-1.0)[None, :], -1.0)
     best = score.argmax(axis=1) if rules else np.zeros(len(p), dtype=int)
@@ -715,9 +737,11 @@ class ProspectProfiler:
             if self.rules_ else np.ones(len(a), bool)
         self.rest_rate_ = float(yy[none].mean()) if none.any() else self.base_rate_
         if prospects is not None and len(prospects):
+            known = {c: set(a[c].dropna().astype(object)) for c in self.columns_
+                     if not pd.api.types.is_numeric_dtype(a[c])}
             self.scored_ = score_prospects(prospects, self.rules_, t["precision"],
                                            self.rest_rate_, self.columns_,
-                                           t["role_to_approach"])
+                                           t["role_to_approach"], known)
         else:
             self.scored_ = pd.DataFrame()
         return self
@@ -767,8 +791,11 @@ class ProspectProfiler:
         if len(self.scored_):
             s = self.scored_
             top = s[s["best_rule"].notna()]
+            unseen = int(s["unseen"].ne("").sum())
             out.append(f"{len(top):,} of {len(s):,} prospects match a rule; "
-                       f"{int(s['partial'].sum()):,} were scored on partial data.")
+                       f"{int(s['partial'].sum()):,} were scored on partial data"
+                       + (f" ({unseen:,} with an attribute value no customer has, scored "
+                          "without it)." if unseen else "."))
         return out
 
     def top_prospects(self, n: int = 25) -> pd.DataFrame:
@@ -776,15 +803,18 @@ class ProspectProfiler:
 
         Returns ``rank``, the prospect's id, name and attributes, ``fit_score``,
         ``best_rule``, ``rules_matched``, ``role_to_approach``, ``no_contact_in_role``,
-        ``partial``, ``complete`` and its contact counts (those the table has); empty
-        without a prospects table.
+        ``partial``, ``complete``, ``unseen`` (only when some prospect has a value no
+        account has) and its contact counts (those the table has); empty without a
+        prospects table.
         """
         s = self.scored_
         if s.empty:
             return pd.DataFrame()
         cols = ["rank", "prospect_id", "name", *self.columns_, "fit_score", "best_rule",
                 "rules_matched", "role_to_approach", "no_contact_in_role", "partial",
-                "complete", *ROLE_COLUMNS.values()]
+                "complete", "unseen", *ROLE_COLUMNS.values()]
+        if not s["unseen"].ne("").any():
+            cols.remove("unseen")  # an empty column says nothing
         return s[[c for c in dict.fromkeys(cols) if c in s.columns]].head(n)
 
     def summary(self) -> str:
@@ -804,7 +834,8 @@ class ProspectProfiler:
         if len(self.scored_):
             out.update({"prospects": int(len(self.scored_)),
                         "prospects_matching": int(self.scored_["best_rule"].notna().sum()),
-                        "prospects_partial": int(self.scored_["partial"].sum())})
+                        "prospects_partial": int(self.scored_["partial"].sum()),
+                        "prospects_unseen_value": int(self.scored_["unseen"].ne("").sum())})
         return to_jsonable(out)
 
     def to_excel(self, path):

@@ -132,6 +132,26 @@ def test_scoring_prospects_is_by_the_best_rule_and_flags_gaps():
     # ranked by fit score, a tie broken by completeness: P2 (complete) before P4 (partial)
     order = list(s.sort_values("rank").index)
     assert order[:1] == ["P1"] and order.index("P2") < order.index("P4")
+    assert (s["unseen"] == "").all()
+
+
+def test_a_value_no_customer_has_is_scored_as_missing_and_flagged():
+    """An industry no account is in says nothing about fit: the prospect is judged on its
+    size, flagged partial and named; without ``known`` the value simply matches nothing."""
+    rules = [pr.parse_rule("industry in [Software] and employees 200-2000")]
+    prospects = pd.DataFrame({"prospect_id": ["P1", "P2", "P3"],
+                              "industry": ["Aerospace", "Retail", "Software"],
+                              "employees": [500, 500, 500]})
+    args = (prospects, rules, pd.Series([0.4]), 0.05, ["industry", "employees"])
+    s = pr.score_prospects(*args, known={"industry": {"Software", "Retail"}}
+                           ).set_index("prospect_id")
+    assert s.loc["P1", "best_rule"] == 1 and s.loc["P1", "partial"]
+    assert s.loc["P1", "unseen"] == "industry" and s.loc["P1", "complete"] == 0.5
+    assert pd.isna(s.loc["P2", "best_rule"]) and not s.loc["P2", "partial"]
+    assert list(s.sort_values("rank").index[:2]) == ["P3", "P1"]  # complete first
+    assert prospects["industry"].iloc[0] == "Aerospace"  # the input is not changed
+    plain = pr.score_prospects(*args).set_index("prospect_id")
+    assert pd.isna(plain.loc["P1", "best_rule"])
 
 
 def test_role_targeting_by_hand():
@@ -164,6 +184,14 @@ def test_the_analysis_on_the_sample_and_its_workbook(sample_dir, tmp_path):
     assert ws.auto_filter.ref and ws.freeze_panes == "A2"
     assert wb.sheetnames[:4] == ["Summary", "Prospects", "Rules", "Profile"]
     m.plot_profile()
+    assert key["prospects_unseen_value"] == 0
+    # a prospect in an industry no customer is in: counted and said
+    p = tables["prospects"].copy()
+    p.loc[p.index[:3], "industry"] = "Aerospace"
+    m2 = pr.ProspectProfiler().fit({**tables, "prospects": p})
+    assert m2.key_results()["prospects_unseen_value"] == 3
+    assert "3 with an attribute value no customer has" in m2.headlines()[-1]
+    assert "unseen" in m2.top_prospects(5) and "unseen" not in m.top_prospects(5)
 
 
 def test_the_profile_chart_draws_when_a_value_is_all_best_or_none():
