@@ -475,7 +475,7 @@ class ShiftedBetaGeometric:
 
     def to_excel(self, path):
         """A workbook: the estimates, and actual against fitted survival per cohort."""
-        from .reports import write_workbook
+        from .present.excel import write_workbook
         return write_workbook(path, {"Summary": self.headlines(),
                                      "Estimates": self.intervals_,
                                      "Fit": self.fitted().set_index(["cohort", "period"])})
@@ -485,7 +485,7 @@ class ShiftedBetaGeometric:
         import matplotlib.pyplot as plt
         import seaborn as sns
 
-        from .reports import plain_text
+        from .present.show import plain_text
         if ax is None:
             _, ax = plt.subplots(figsize=(8, 3.5))
         longest = max((c.ages[-1] for c in self.cohorts_), default=1)

@@ -51,6 +51,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 import pandas as pd
 
+from .analysis import Analysis
 from .errors import DataError, ParameterError
 
 MOVEMENTS = ("new", "reactivated", "expansion", "contraction", "flat", "lost", "new_lost")
@@ -1039,7 +1040,7 @@ def _asset_change_table(v: _AssetValues) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- the analysis
-class CustomerMath:
+class CustomerMath(Analysis):
     """Customers in against customers out, retention, cohorts and why revenue leaves.
 
     Parameters
@@ -1101,6 +1102,8 @@ class CustomerMath:
     grid_, grid_accounts_ : DataFrame
         :func:`value_experience_grid` (empty without a fitted model).
     """
+
+    title = "Customer math"
 
     def __init__(self, *, period: str = "Q", definitions=None, experience_reasons=(),
                  other_reasons=(), reconciliation: str = "error", margin: float = 0.3,
@@ -1505,10 +1508,8 @@ class CustomerMath:
                        "listed below; the numbers use the revenue as booked.")
         return out
 
-    def summary(self) -> str:
-        """Definitions, the flows and retention, in plain text."""
-        return "\n".join(["Customer math", ""] + self.definitions_.sentences() + [""]
-                         + [self.flows_.round(3).to_string(), ""] + self.headlines())
+    def summary_tables(self) -> dict:
+        return {"Customers and revenue in and out, per period": self.flows_}
 
     def key_results(self) -> dict:
         """JSON-ready numbers: the window's flows, average retention, experience share."""
@@ -1549,7 +1550,7 @@ class CustomerMath:
 
     def to_excel(self, path):
         """The client workbook: summary, flows and retention, by segment, cohorts, reasons."""
-        from .reports import write_workbook
+        from .present.excel import write_workbook
         sheets = {"Summary": self.headlines() + [""] + self.definitions_.sentences(),
                   "Flows": self.flows_, "By segment": self.by_segment_,
                   "Cohorts": self.cohorts_, "Lost by reason": self.lost_by_reason_}
@@ -1590,7 +1591,7 @@ class CustomerMath:
         import matplotlib.pyplot as plt
         import seaborn as sns
 
-        from .reports import plain_text
+        from .present.show import plain_text
         w = self.window().iloc[0]
         if measure == "revenue":
             steps = [("start", w["start_revenue"]), ("new", w["new_revenue"]),
@@ -1629,7 +1630,7 @@ class CustomerMath:
         import matplotlib.pyplot as plt
         import seaborn as sns
 
-        from .reports import plain_text
+        from .present.show import plain_text
         table = self.cohorts_
         if ax is None:
             _, ax = plt.subplots(figsize=(min(2 + 0.6 * max(table.shape[1], 1), 12),
@@ -1649,7 +1650,7 @@ class CustomerMath:
         """The yearly cohorts' survival against the fitted model and its projection."""
         import matplotlib.pyplot as plt
 
-        from .reports import plain_text
+        from .present.show import plain_text
         if self.clv_ is not None:
             ax = self.clv_.plot(ax=ax)
             ax.set_xlabel("years since acquisition")
@@ -1666,7 +1667,7 @@ class CustomerMath:
         import matplotlib.pyplot as plt
         import seaborn as sns
 
-        from .reports import plain_text
+        from .present.show import plain_text
         t = self.lost_by_reason_.iloc[::-1]
         if ax is None:
             _, ax = plt.subplots(figsize=(8, 0.35 * max(len(t), 1) + 1.2))
@@ -1688,7 +1689,7 @@ class CustomerMath:
         import seaborn as sns
         from matplotlib.ticker import FuncFormatter
 
-        from .reports import plain_text
+        from .present.show import plain_text
         a = self.asset_change_.iloc[1:]
         if ax is None:
             _, ax = plt.subplots(figsize=(8, 3.5))
@@ -1716,7 +1717,7 @@ class CustomerMath:
         import matplotlib.pyplot as plt
         import seaborn as sns
 
-        from .reports import plain_text
+        from .present.show import plain_text
         if ax is None:
             _, ax = plt.subplots(figsize=(7, 3))
         g = self.grid_
@@ -1744,7 +1745,7 @@ class CustomerMath:
         import seaborn as sns
         from matplotlib.ticker import FuncFormatter
 
-        from .reports import plain_text
+        from .present.show import plain_text
         t = self.lost_trend_
         if ax is None:
             _, ax = plt.subplots(figsize=(6, 3))
@@ -1766,7 +1767,7 @@ class CustomerMath:
         import matplotlib.pyplot as plt
         import seaborn as sns
 
-        from .reports import plain_text
+        from .present.show import plain_text
         c = self.complaints_
         if ax is None:
             _, ax = plt.subplots(figsize=(8, 3.5))

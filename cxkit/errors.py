@@ -58,6 +58,10 @@ class RunError(CxkitError, RuntimeError):
     """A notebook run failed; the message names the cell and its error."""
 
 
+class NotFittedError(CxkitError, AttributeError):
+    """An analysis was asked for results before ``fit(tables)`` ran."""
+
+
 class CxkitWarning(UserWarning):
     """Something was done about a problem in the input (a driver left out, a matrix repaired).
 

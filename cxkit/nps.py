@@ -17,13 +17,14 @@ effective sample size ``(Σw)² / Σw²``.
 
 Examples
 --------
->>> from cxkit.nps import summary
->>> s = summary([10, 9, 8, 7, 3, 10])
->>> round(s["nps"], 1), s["n"]
+>>> from cxkit.nps import estimate
+>>> e = estimate([10, 9, 8, 7, 3, 10])
+>>> round(e.nps, 1), e.n
 (33.3, 6)
 """
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
 from typing import Mapping
 
 import numpy as np
@@ -31,6 +32,7 @@ import pandas as pd
 from scipy import stats
 
 from . import periods
+from .analysis import Analysis
 from .errors import ParameterError
 
 METHODS = ("adjusted-wald", "wald")
@@ -75,8 +77,58 @@ def _interval(p, d, n, confidence, method):
     return 100 * se, 100 * (centre - z * se), 100 * (centre + z * se), var
 
 
-def summary(scores, weights=None, confidence: float = 0.95, method: str = "adjusted-wald"
-            ) -> dict:
+@dataclass(frozen=True)
+class NpsEstimate:
+    """An NPS with its standard error and interval (:func:`estimate`).
+
+    ``nps`` (−100..100), ``promoters``, ``passives``, ``detractors`` (shares 0–1), ``n``
+    (responses used), ``n_eff`` (effective n, = n without weights), ``se`` (NPS points),
+    ``ci_low``, ``ci_high``, ``method``, ``confidence``.
+    """
+
+    nps: float
+    promoters: float
+    passives: float
+    detractors: float
+    n: int
+    n_eff: float
+    se: float
+    ci_low: float
+    ci_high: float
+    method: str
+    confidence: float
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class NpsDifference:
+    """The difference between two NPS values (:func:`compare`).
+
+    ``nps_a``, ``nps_b``, ``difference`` (a − b, observed NPS points), ``se``, ``z``,
+    ``p_value``, ``ci_low``, ``ci_high`` (around the adjusted difference under
+    adjusted-Wald), ``n_a``, ``n_b``, ``method``.
+    """
+
+    nps_a: float
+    nps_b: float
+    difference: float
+    se: float
+    z: float
+    p_value: float
+    ci_low: float
+    ci_high: float
+    n_a: int
+    n_b: int
+    method: str
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def estimate(scores, weights=None, confidence: float = 0.95, method: str = "adjusted-wald"
+             ) -> NpsEstimate:
     """NPS of a set of 0–10 scores, with its standard error and interval.
 
     Parameters
@@ -91,17 +143,14 @@ def summary(scores, weights=None, confidence: float = 0.95, method: str = "adjus
 
     Returns
     -------
-    dict
-        ``nps`` (−100..100), ``promoters``, ``passives``, ``detractors`` (shares 0–1),
-        ``n`` (responses used), ``n_eff`` (effective n, = n without weights), ``se``
-        (NPS points), ``ci_low``, ``ci_high``, ``method``, ``confidence``.
+    NpsEstimate
 
     Examples
     --------
     The worked check of Rocks (2016): 40 % promoters, 20 % detractors, n = 500.
 
-    >>> s = summary([10] * 200 + [8] * 200 + [3] * 100, method="wald")
-    >>> round(s["nps"], 1), round(s["ci_high"] - s["nps"], 1)
+    >>> e = estimate([10] * 200 + [8] * 200 + [3] * 100, method="wald")
+    >>> round(e.nps, 1), round(e.ci_high - e.nps, 1)
     (20.0, 6.6)
     """
     if method not in METHODS:
@@ -111,23 +160,21 @@ def summary(scores, weights=None, confidence: float = 0.95, method: str = "adjus
     s, w = _clean(scores, weights)
     n = int(s.size)
     if n == 0:
-        return {"nps": np.nan, "promoters": np.nan, "passives": np.nan, "detractors": np.nan,
-                "n": 0, "n_eff": 0.0, "se": np.nan, "ci_low": np.nan, "ci_high": np.nan,
-                "method": method, "confidence": confidence}
+        return NpsEstimate(np.nan, np.nan, np.nan, np.nan, 0, 0.0, np.nan, np.nan, np.nan,
+                           method, confidence)
     total = w.sum()
     p = w[s >= 9].sum() / total
     d = w[s < 7].sum() / total
     n_eff = total ** 2 / (w ** 2).sum()
     se, lo, hi, _ = _interval(p, d, n_eff, confidence, method)
-    return {"nps": float(100 * (p - d)), "promoters": float(p), "passives": float(1 - p - d),
-            "detractors": float(d), "n": n, "n_eff": float(n_eff), "se": float(se),
-            "ci_low": float(max(lo, -100.0)), "ci_high": float(min(hi, 100.0)),
-            "method": method, "confidence": confidence}
+    return NpsEstimate(float(100 * (p - d)), float(p), float(1 - p - d), float(d), n,
+                       float(n_eff), float(se), float(max(lo, -100.0)),
+                       float(min(hi, 100.0)), method, confidence)
 
 
-def _adjusted(s: dict, method: str) -> tuple[float, float, float]:
-    """A summary's promoter and detractor shares and n, adjusted-Wald or as observed."""
-    p, d, n = s["promoters"], s["detractors"], s["n_eff"]
+def _adjusted(s: NpsEstimate, method: str) -> tuple[float, float, float]:
+    """An estimate's promoter and detractor shares and n, adjusted-Wald or as observed."""
+    p, d, n = s.promoters, s.detractors, s.n_eff
     if method == "wald":
         return p, d, n
     nn = n + 3  # MeasuringU: 3 more respondents, 0.75 promoters, 0.75 detractors
@@ -135,12 +182,12 @@ def _adjusted(s: dict, method: str) -> tuple[float, float, float]:
 
 
 def compare(a, b, weights_a=None, weights_b=None, confidence: float = 0.95,
-            method: str = "adjusted-wald") -> dict:
+            method: str = "adjusted-wald") -> NpsDifference:
     """Difference between two NPS values, with its z statistic and two-sided p-value.
 
     ``z = (NPS_a − NPS_b) / sqrt(var_a / n_a + var_b / n_b)`` with each group's
     per-respondent variance ``p + d − (p − d)²``. With ``"adjusted-wald"`` (default, as
-    :func:`summary`'s intervals) each group first gets 3 more respondents, 0.75 of them
+    :func:`estimate`'s intervals) each group first gets 3 more respondents, 0.75 of them
     promoters and 0.75 detractors (MeasuringU), so the test agrees with the intervals
     shown beside it and is not liberal at small n; ``"wald"`` is the plain test.
 
@@ -152,41 +199,35 @@ def compare(a, b, weights_a=None, weights_b=None, confidence: float = 0.95,
 
     Returns
     -------
-    dict
-        ``nps_a``, ``nps_b``, ``difference`` (a − b, observed NPS points), ``se``, ``z``,
-        ``p_value``, ``ci_low``, ``ci_high`` (around the adjusted difference under
-        adjusted-Wald), ``n_a``, ``n_b``, ``method``.
+    NpsDifference
 
     Examples
     --------
     >>> c = compare([10] * 60 + [5] * 40, [10] * 40 + [5] * 60, method="wald")
-    >>> round(c["difference"]), round(c["z"], 2)
+    >>> round(c.difference), round(c.z, 2)
     (40, 2.89)
-    >>> round(compare([10] * 60 + [5] * 40, [10] * 40 + [5] * 60)["z"], 2)
+    >>> round(compare([10] * 60 + [5] * 40, [10] * 40 + [5] * 60).z, 2)
     2.86
     """
     if method not in METHODS:
         raise ParameterError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
-    sa = summary(a, weights_a, confidence, "wald")
-    sb = summary(b, weights_b, confidence, "wald")
-    if sa["n"] == 0 or sb["n"] == 0:
-        return {"nps_a": sa["nps"], "nps_b": sb["nps"], "difference": np.nan, "se": np.nan,
-                "z": np.nan, "p_value": np.nan, "ci_low": np.nan, "ci_high": np.nan,
-                "n_a": sa["n"], "n_b": sb["n"], "method": method}
+    sa = estimate(a, weights_a, confidence, "wald")
+    sb = estimate(b, weights_b, confidence, "wald")
+    if sa.n == 0 or sb.n == 0:
+        return NpsDifference(sa.nps, sb.nps, np.nan, np.nan, np.nan, np.nan, np.nan, np.nan,
+                             sa.n, sb.n, method)
     var, centre = 0.0, 0.0
     for s, sign in ((sa, 1), (sb, -1)):
         p, d, n = _adjusted(s, method)
         var += (p + d - (p - d) ** 2) / n
         centre += sign * 100 * (p - d)
     se = 100 * np.sqrt(var)
-    diff = sa["nps"] - sb["nps"]
+    diff = sa.nps - sb.nps
     z = centre / se if se > 0 else np.nan
     pval = 2 * stats.norm.sf(abs(z)) if se > 0 else np.nan
     q = stats.norm.ppf(0.5 + confidence / 2)
-    return {"nps_a": sa["nps"], "nps_b": sb["nps"], "difference": float(diff), "se": float(se),
-            "z": float(z), "p_value": float(pval), "ci_low": float(centre - q * se),
-            "ci_high": float(centre + q * se), "n_a": sa["n"], "n_b": sb["n"],
-            "method": method}
+    return NpsDifference(sa.nps, sb.nps, float(diff), float(se), float(z), float(pval),
+                         float(centre - q * se), float(centre + q * se), sa.n, sb.n, method)
 
 
 def by_group(data: pd.DataFrame, by, score: str = "ltr", weights: str | None = None,
@@ -211,8 +252,8 @@ def by_group(data: pd.DataFrame, by, score: str = "ltr", weights: str | None = N
     """
     rows = {}
     for key, g in data.groupby(by, sort=True, observed=True):
-        s = summary(g[score], None if weights is None else g[weights], confidence, method)
-        rows[key] = {c: s[c] for c in COLUMNS}
+        s = estimate(g[score], None if weights is None else g[weights], confidence, method)
+        rows[key] = {c: getattr(s, c) for c in COLUMNS}
     out = pd.DataFrame.from_dict(rows, orient="index", columns=COLUMNS)
     out.index.names = [by] if isinstance(by, str) else list(by)
     return out
@@ -241,8 +282,8 @@ def by_period(data: pd.DataFrame, date: str = "response_date", freq: str = "Q",
         b = frame[frame["period"] == prev]
         c = compare(a[score], b[score], None if weights is None else a[weights],
                     None if weights is None else b[weights], confidence, method)
-        changes.append(c["difference"])
-        pvals.append(c["p_value"])
+        changes.append(c.difference)
+        pvals.append(c.p_value)
     out["change"] = changes
     out["p_value"] = pvals
     out["significant"] = out["p_value"] < alpha
@@ -351,5 +392,139 @@ def plot_trend(trend: pd.DataFrame, ax=None):
     ax.tick_params(axis="x", rotation=45)
     ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     sns.despine(ax=ax)
-    from .reports import plain_text
+    from .present.show import plain_text
     return plain_text(ax)
+
+
+# --------------------------------------------------------------------------- the analysis
+def estimate_sentence(e: NpsEstimate, label: str = "NPS") -> str:
+    """An estimate in words: ``NPS is +23 (95% interval +18 to +28) from 1,200 ...``."""
+    return (f"{label} is {e.nps:+.0f} ({e.confidence:.0%} interval {e.ci_low:+.0f} to "
+            f"{e.ci_high:+.0f}) from {e.n:,} responses: {e.promoters:.0%} promoters, "
+            f"{e.detractors:.0%} detractors.")
+
+
+def trend_sentence(trend: pd.DataFrame) -> str:
+    """The latest period of :func:`by_period` in words, its change called noise or not."""
+    last = trend.iloc[-1]
+    if len(trend) < 2 or pd.isna(last["change"]):
+        return f"In {trend.index[-1]} NPS was {last['nps']:+.0f}."
+    move = f"{last['change']:+.0f} points on {trend.index[-2]}"
+    if last["significant"]:
+        return (f"In {trend.index[-1]} NPS was {last['nps']:+.0f}, {move}: a change larger "
+                "than sampling noise (p = {:.3f}).".format(last["p_value"]))
+    return (f"In {trend.index[-1]} NPS was {last['nps']:+.0f} ({move}), a change within "
+            "sampling noise: no reason to act on it alone.")
+
+
+class NpsAnalysis(Analysis):
+    """NPS of the responses with its interval, per period and by an account column.
+
+    Parameters
+    ----------
+    score : str
+        Likelihood-to-recommend column (0–10).
+    scheme : {"all", "account", "decision_maker"}
+        How respondents make an account's voice (:func:`respondent_weights`).
+    role_weights : dict, optional
+        Weight by respondent role.
+    weights : str, optional
+        Survey-weight column of the responses (multiplies the scheme's weights).
+    period : {"Q", "M", "Y"}
+    by : str
+        Account column to break NPS down by (default ``segment``).
+    confidence : float
+    method : {"adjusted-wald", "wald"}
+
+    Attributes
+    ----------
+    weights_ : Series
+        The weight of each response.
+    nps_ : NpsEstimate
+        All responses.
+    trend_ : DataFrame
+        :func:`by_period`.
+    groups_ : DataFrame
+        :func:`by_group` by ``by`` (empty without an accounts table or that column).
+
+    Examples
+    --------
+    >>> from cxkit.io import load
+    >>> a = NpsAnalysis().fit(load("data/sample"))
+    >>> a.nps_.n == len(load("data/sample")["responses"])
+    True
+    """
+
+    title = "Net Promoter Score"
+
+    def __init__(self, *, score: str = "ltr", scheme: str = "all", role_weights=None,
+                 weights: str | None = None, period: str = "Q", by: str = "segment",
+                 confidence: float = 0.95, method: str = "adjusted-wald"):
+        self.score = score
+        self.scheme = scheme
+        self.role_weights = role_weights
+        self.weights = weights
+        self.period = period
+        self.by = by
+        self.confidence = confidence
+        self.method = method
+
+    def fit(self, tables: Mapping[str, pd.DataFrame]) -> "NpsAnalysis":
+        """Fit on validated tables (responses; contacts for roles; accounts for groups)."""
+        periods.check(self.period)
+        responses, contacts = tables["responses"], tables.get("contacts")
+        w = respondent_weights(responses, contacts, self.scheme, self.role_weights or None)
+        if self.weights:
+            if self.weights not in responses.columns:
+                raise ParameterError(f"weights column '{self.weights}' is not in the responses")
+            w = w * pd.to_numeric(responses[self.weights], errors="coerce")
+        self.weights_ = w
+        data = responses.assign(_weight=w.to_numpy())
+        self.nps_ = estimate(data[self.score], data["_weight"], self.confidence, self.method)
+        self.trend_ = by_period(data, freq=self.period, score=self.score, weights="_weight",
+                                confidence=self.confidence, method=self.method)
+        accounts = tables.get("accounts")
+        if accounts is not None and self.by in accounts.columns:
+            grouped = data.join(accounts.set_index("account_id")[self.by], on="account_id")
+            self.groups_ = by_group(grouped, self.by, self.score, "_weight", self.confidence,
+                                    self.method)
+        else:
+            self.groups_ = pd.DataFrame(columns=COLUMNS, dtype=float)
+        return self
+
+    def headlines(self) -> list[str]:
+        self._check_fitted()
+        out = [estimate_sentence(self.nps_), trend_sentence(self.trend_)]
+        g = self.groups_.dropna(subset=["nps"])
+        if len(g) > 1:
+            hi, lo = g["nps"].idxmax(), g["nps"].idxmin()
+            out.append(f"By {self.by}: highest {hi} ({g.loc[hi, 'nps']:+.0f}), lowest {lo} "
+                       f"({g.loc[lo, 'nps']:+.0f}).")
+        return out
+
+    def group_table(self) -> pd.DataFrame:
+        """NPS by group with its interval, promoter and detractor shares and responses;
+        empty without groups."""
+        self._check_fitted()
+        g = self.groups_
+        return pd.DataFrame({"nps": g["nps"], "ci_low": g["ci_low"], "ci_high": g["ci_high"],
+                             "promoters": g["promoters"], "detractors": g["detractors"],
+                             "responses": g["n"].astype(int)}, index=g.index)
+
+    def key_results(self) -> dict:
+        self._check_fitted()
+        e = self.nps_
+        return {"nps": e.nps, "ci_low": e.ci_low, "ci_high": e.ci_high, "responses": e.n,
+                "promoters": e.promoters, "detractors": e.detractors,
+                "latest_period": str(self.trend_.index[-1]) if len(self.trend_) else None,
+                f"nps_by_{self.by}": self.groups_["nps"].to_dict()}
+
+    def summary_tables(self) -> dict:
+        return {"NPS per period": self.trend_[["nps", "ci_low", "ci_high", "n", "change",
+                                               "significant"]],
+                f"NPS by {self.by}": self.group_table()}
+
+    def plot_trend(self, ax=None):
+        """NPS per period with its interval; returns the axis."""
+        self._check_fitted()
+        return plot_trend(self.trend_, ax)

@@ -1,29 +1,28 @@
 """What a data folder holds: the computations behind the data overview notebook.
 
 Functions take the validated tables (see :func:`cxkit.io.load`) and return
-DataFrames with documented columns; :func:`overview` gathers them in a result
-object whose :meth:`Overview.summary` says in plain sentences what was loaded.
-Plot functions take ``ax=None`` and return the axis.
+DataFrames with documented columns; :class:`Overview` gathers them, and its
+:meth:`Overview.headlines` say in plain sentences what was loaded. Plot functions take
+``ax=None`` and return the axis.
 
 Examples
 --------
 >>> from cxkit.io import load
->>> from cxkit.overview import overview
->>> ov = overview(load("data/sample", optional=["revenue"]))
->>> ov.n_accounts
+>>> from cxkit.overview import Overview
+>>> ov = Overview().fit(load("data/sample", optional=["revenue"]))
+>>> ov.key_results()["accounts"]
 300
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Mapping
 
 import numpy as np
 import pandas as pd
 
 from . import periods
+from .analysis import Analysis
 from .io.schemas import ROLES, TABLES
-from .reports import pretty
 
 def table_summary(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """Rows, columns and the date or period range of each table.
@@ -143,20 +142,45 @@ def missingness(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     return out.sort_values(["share", "table"], ascending=[False, True]).reset_index(drop=True)
 
 
-@dataclass
-class Overview:
-    """What a data folder holds. Build it with :func:`overview`."""
+class Overview(Analysis):
+    """What a data folder holds: tables, responses by role, response rates, gaps.
 
-    tables_: pd.DataFrame
-    by_role_: pd.DataFrame
-    rates_: pd.DataFrame
-    missing_: pd.DataFrame
-    n_accounts: int
-    n_active: int
-    n_lost: int
-    n_contacts: int
-    n_responses: int
-    freq: str
+    Parameters
+    ----------
+    period : {"Q", "M", "Y"}
+        Period for counts over time.
+
+    Attributes
+    ----------
+    tables_ : DataFrame
+        :func:`table_summary`.
+    by_role_ : DataFrame
+        :func:`responses_by_role`.
+    rates_ : DataFrame
+        :func:`response_rates`.
+    missing_ : DataFrame
+        :func:`missingness`.
+    counts_ : dict
+        ``accounts``, ``active_accounts``, ``lost_accounts``, ``contacts``, ``responses``.
+    """
+
+    title = "Data overview"
+
+    def __init__(self, *, period: str = "Q"):
+        self.period = period
+
+    def fit(self, tables: Mapping[str, pd.DataFrame]) -> "Overview":
+        """Describe validated tables (accounts, contacts and responses needed)."""
+        periods.check(self.period)
+        a, c, r = tables["accounts"], tables["contacts"], tables["responses"]
+        self.tables_ = table_summary(tables)
+        self.by_role_ = responses_by_role(r, c, self.period)
+        self.rates_ = response_rates(a, c, r, self.period)
+        self.missing_ = missingness(tables)
+        self.counts_ = {"accounts": len(a), "active_accounts": int(a["status"].eq("active").sum()),
+                        "lost_accounts": int(a["status"].eq("lost").sum()),
+                        "contacts": len(c), "responses": len(r)}
+        return self
 
     @property
     def first_period(self) -> str:
@@ -166,13 +190,19 @@ class Overview:
     def last_period(self) -> str:
         return str(self.by_role_.index.max())
 
+    def rates_by_segment(self) -> pd.DataFrame:
+        """Median contacts, respondents, responses and response rate per account, by
+        segment (indexed by ``segment``)."""
+        self._check_fitted()
+        cols = ["contacts", "respondents", "responses", "response_rate"]
+        return self.rates_.groupby("segment")[cols].median()
+
     def key_results(self) -> dict:
         """The headline numbers, for the JSON results file."""
+        self._check_fitted()
         r = self.rates_
         return {
-            "accounts": self.n_accounts, "active_accounts": self.n_active,
-            "lost_accounts": self.n_lost, "contacts": self.n_contacts,
-            "responses": self.n_responses, "first_period": self.first_period,
+            **self.counts_, "first_period": self.first_period,
             "last_period": self.last_period,
             "median_response_rate": float(r["response_rate"].median()),
             "accounts_without_response": int(r["responses"].eq(0).sum()),
@@ -180,25 +210,33 @@ class Overview:
             "rows_per_table": self.tables_["rows"].to_dict(),
         }
 
-    def summary(self) -> list[str]:
+    def summary_tables(self) -> dict:
+        return {"Tables": self.tables_, "Per account, by segment (medians)":
+                self.rates_by_segment()}
+
+    def headlines(self) -> list[str]:
         """Plain sentences on what was loaded, for a reader who does not read tables."""
+        from .present.labels import pretty
+        self._check_fitted()
         r = self.rates_
-        unit = periods.unit(self.freq)
+        n = self.counts_
+        unit = periods.unit(self.period)
         per = self.by_role_["total"]
-        shares = self.by_role_[list(ROLES)].sum() / max(self.n_responses, 1)
+        shares = self.by_role_[list(ROLES)].sum() / max(n["responses"], 1)
         silent = int(r["responses"].eq(0).sum())
         no_dm = int((~r["decision_maker"]).sum())
+        accounts = max(n["accounts"], 1)
         out = [
-            f"The data covers {self.n_accounts:,} accounts ({self.n_active:,} active, "
-            f"{self.n_lost:,} lost) and {self.n_responses:,} survey responses from "
-            f"{self.n_contacts:,} contacts, from {self.first_period} to {self.last_period}.",
+            f"The data covers {n['accounts']:,} accounts ({n['active_accounts']:,} active, "
+            f"{n['lost_accounts']:,} lost) and {n['responses']:,} survey responses from "
+            f"{n['contacts']:,} contacts, from {self.first_period} to {self.last_period}.",
             f"Each {unit} brought between {per.min():,} and {per.max():,} responses "
             f"(median {per.median():,.0f}). Decision makers gave {shares['decision maker']:.0%} of "
             f"responses, influencers {shares['influencer']:.0%} and users {shares['user']:.0%}.",
             f"At the median account {r['response_rate'].median():.0%} of known contacts "
             f"answer in a {unit}; {silent:,} account{'s' if silent != 1 else ''} "
-            f"({silent / max(self.n_accounts, 1):.0%}) never answered, and {no_dm:,} "
-            f"({no_dm / max(self.n_accounts, 1):.0%}) have no answer from a decision maker, so "
+            f"({silent / accounts:.0%}) never answered, and {no_dm:,} "
+            f"({no_dm / accounts:.0%}) have no answer from a decision maker, so "
             "their view rests on influencers and users.",
         ]
         m = self.missing_[self.missing_["table"].eq("responses")
@@ -212,29 +250,20 @@ class Overview:
             out.append("No rating question was skipped.")
         return out
 
+    def plot_responses_by_role(self, ax=None):
+        """Stacked bars of responses per period by role; returns the axis."""
+        self._check_fitted()
+        return plot_responses_by_role(self.by_role_, ax)
 
-def overview(tables: Mapping[str, pd.DataFrame], freq: str = "Q") -> Overview:
-    """Describe the loaded tables.
+    def plot_response_rates(self, ax=None):
+        """Distribution of account response rates by segment; returns the axis."""
+        self._check_fitted()
+        return plot_response_rates(self.rates_, ax)
 
-    Parameters
-    ----------
-    tables : mapping
-        Validated tables; needs accounts, contacts and responses.
-    freq : {"Q", "M", "Y"}
-        Period for counts over time.
-
-    Returns
-    -------
-    Overview
-    """
-    periods.check(freq)
-    a, c, r = tables["accounts"], tables["contacts"], tables["responses"]
-    return Overview(
-        tables_=table_summary(tables), by_role_=responses_by_role(r, c, freq),
-        rates_=response_rates(a, c, r, freq), missing_=missingness(tables),
-        n_accounts=len(a), n_active=int(a["status"].eq("active").sum()),
-        n_lost=int(a["status"].eq("lost").sum()), n_contacts=len(c), n_responses=len(r),
-        freq=freq)
+    def plot_missingness(self, ax=None):
+        """The most-missing columns; returns the axis."""
+        self._check_fitted()
+        return plot_missingness(self.missing_, ax)
 
 
 # --------------------------------------------------------------------------- plots
@@ -264,7 +293,7 @@ def plot_responses_by_role(by_role: pd.DataFrame, ax=None):
     ax.set_ylim(0, bottom.max() * 1.05 if len(bottom) else 1)
     ax.tick_params(axis="x", rotation=45)
     sns.despine(ax=ax)
-    from .reports import plain_text
+    from .present.show import plain_text
     return plain_text(ax)
 
 
@@ -282,7 +311,7 @@ def plot_response_rates(rates: pd.DataFrame, ax=None):
     ax.set_title("Response rate per account")
     ax.xaxis.set_major_formatter(lambda x, _: f"{x:.0%}")
     sns.despine(ax=ax)
-    from .reports import plain_text
+    from .present.show import plain_text
     return plain_text(ax)
 
 
@@ -298,5 +327,5 @@ def plot_missingness(missing: pd.DataFrame, ax=None, top: int = 12):
     ax.set_title("Where values are missing")
     ax.xaxis.set_major_formatter(lambda x, _: f"{x:.0%}")
     sns.despine(ax=ax)
-    from .reports import plain_text
+    from .present.show import plain_text
     return plain_text(ax)

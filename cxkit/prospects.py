@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .analysis import Analysis
 from .customer_math import wilson
 from .errors import DataError, ParameterError
 
@@ -622,7 +623,7 @@ def score_prospects(prospects: pd.DataFrame, rules: list[Rule], precision: pd.Se
 
 
 # --------------------------------------------------------------------------- the analysis
-class ProspectProfiler:
+class ProspectProfiler(Analysis):
     """Best customers' profile, readable rules, scored prospects, the role to approach.
 
     Parameters
@@ -662,6 +663,8 @@ class ProspectProfiler:
     scored_ : DataFrame
         :func:`score_prospects` (empty without a prospects table).
     """
+
+    title = "Prospect profiling"
 
     def __init__(self, *, best=None, best_combine: str = "all", rules=None, n_rules: int = 3,
                  max_depth: int = 3, min_leaf: float = 0.05, folds: int = 5, chi_model=None,
@@ -817,9 +820,11 @@ class ProspectProfiler:
             cols.remove("unseen")  # an empty column says nothing
         return s[[c for c in dict.fromkeys(cols) if c in s.columns]].head(n)
 
-    def summary(self) -> str:
-        """The headlines and the rules, in plain text."""
-        return "\n".join(["Prospect profiling", ""] + self.headlines() + [""] + self.sentences())
+    def summary_tables(self) -> dict:
+        cols = ["source", "rule", "support", "precision", "lift", "lift_low", "lift_high",
+                "role_to_approach"]
+        return {"Rules (held-out figures for fitted rules)":
+                self.rule_table_.set_index("number")[cols]}
 
     def key_results(self) -> dict:
         """JSON-ready numbers: the definition, best customers, rules, prospects."""
@@ -840,7 +845,7 @@ class ProspectProfiler:
 
     def to_excel(self, path):
         """The sales workbook: scored prospects (sorted, filterable), rules, profile."""
-        from .reports import write_workbook
+        from .present.excel import write_workbook
         sheets = {"Summary": self.headlines() + [""] + self.sentences()}
         if len(self.scored_):  # rank and fit first, then the company and its contacts
             sheets["Prospects"] = self.top_prospects(len(self.scored_))
@@ -860,7 +865,7 @@ class ProspectProfiler:
         import matplotlib.pyplot as plt
         import seaborn as sns
 
-        from .reports import plain_text
+        from .present.show import plain_text
         p = self.profile_[self.profile_["accounts"] >= 5].iloc[::-1]
         if ax is None:
             _, ax = plt.subplots(figsize=(8, 0.28 * max(len(p), 1) + 1.2))

@@ -34,7 +34,7 @@ from typing import Any, Mapping
 from .errors import CxkitError, RunError
 from .params import check_values, load_yaml, notebook_parameters
 from .paths import HOST, alive, clean_stale_temporaries, project_root, resolve, temporary_tag
-from .reports import write_html_report
+from .present.html import write_html_report
 from .results import ENV_VAR
 
 

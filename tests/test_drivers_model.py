@@ -256,8 +256,12 @@ def test_whole_analysis_reads_and_serialises(tables):
 def test_analysis_without_revenue_or_operations(tables):
     core = {k: tables[k] for k in ("accounts", "contacts", "responses")}
     a = DriverAnalysis(n_boot=20, random_state=3).fit(core)
-    assert a.revenue_ is None and a.links_ is None
+    assert not a.has_revenue_link and a.links_.empty and a.economics_.empty
+    assert a.economics_table().empty and a.measures_table().empty and a.top_measure_link() == ()
     assert "revenue link was skipped" in a.revenue_sentences()[0]
     assert "measures were skipped" in a.measure_sentences()[0]
+    # the charts say why they are empty instead of failing
+    assert "revenue link was skipped" in a.plot_revenue().texts[0].get_text()
+    assert "measures were skipped" in a.plot_top_measure().texts[0].get_text()
     with pytest.raises(ParameterError, match="n_boot"):
         DriverAnalysis(n_boot=2).fit(core)

@@ -282,7 +282,7 @@ def test_chart_labels_from_the_data_are_plain_text():
 
 
 def test_sheet_names_from_the_data_are_safe_and_distinct():
-    from cxkit.reports import sheet_name
+    from cxkit.present.excel import sheet_name
     taken = []
     for raw in ["A0001'", "'", "History", "a/b:c?*[x]", "x" * 40, "A0001", "a0001 "]:
         name = sheet_name(raw, taken)

@@ -65,8 +65,8 @@ def test_missingness_skips_fields_empty_by_design(tables):
 
 
 def test_summary_sentences_carry_the_numbers(tables):
-    ov = overview.overview(tables)
-    text = " ".join(ov.summary())
+    ov = overview.Overview().fit(tables)
+    text = " ".join(ov.headlines())
     assert "3 accounts (2 active, 1 lost)" in text
     assert "5 survey responses from 4 contacts, from 2024Q1 to 2024Q4" in text
     assert "product quality, blank in 20.0% of responses" in text
@@ -77,14 +77,14 @@ def test_summary_sentences_carry_the_numbers(tables):
 
 def test_bad_period_parameter(tables):
     with pytest.raises(ParameterError, match="period must be one of Q, M, Y"):
-        overview.overview(tables, freq="W")
+        overview.Overview(period="W").fit(tables)
 
 
 def test_plots_return_their_axis(tables):
     import matplotlib.pyplot as plt
-    ov = overview.overview(tables)
+    ov = overview.Overview().fit(tables)
     fig, ax = plt.subplots()
-    assert overview.plot_responses_by_role(ov.by_role_, ax=ax) is ax
-    assert overview.plot_response_rates(ov.rates_).get_xlabel().startswith("share")
-    assert overview.plot_missingness(ov.missing_).get_title() == "Where values are missing"
+    assert ov.plot_responses_by_role(ax=ax) is ax
+    assert ov.plot_response_rates().get_xlabel().startswith("share")
+    assert ov.plot_missingness().get_title() == "Where values are missing"
     plt.close("all")

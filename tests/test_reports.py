@@ -1,10 +1,11 @@
-"""HTML reports without code; tables formatted for a reader."""
+"""The presentation layer: HTML reports without code, tables formatted for a reader,
+workbooks, labels."""
 from __future__ import annotations
 
 import nbformat
 import pandas as pd
 
-from cxkit import reports
+from cxkit.present import excel, html as html_, labels, show
 
 
 def _notebook():
@@ -22,7 +23,7 @@ def _notebook():
 
 
 def test_html_report_hides_code_and_stderr_keeps_results_and_errors():
-    html = reports.html_report(_notebook())
+    html = html_.html_report(_notebook())
     assert "secret_code_line" not in html and "boom()" not in html
     assert "progress bar noise" not in html
     assert "visible result" in html and "bad column" in html
@@ -31,19 +32,19 @@ def test_html_report_hides_code_and_stderr_keeps_results_and_errors():
 
 def test_html_report_leaves_the_notebook_untouched():
     nb = _notebook()
-    reports.html_report(nb)
+    html_.html_report(nb)
     assert len(nb.cells[1].outputs) == 2
 
 
 def test_table_formats_counts_shares_and_blanks():
     df = pd.DataFrame({"n": [1234, 5], "share": [0.256, None], "x": [1.25, 2.0]},
                       index=["a", "b"])
-    html = reports.table(df, percent=["share"]).to_html()
+    html = show.table(df, percent=["share"]).to_html()
     assert "1,234" in html and "26%" in html and "—" in html and "1.2" in html
 
 
 def test_pretty():
-    assert reports.pretty("support_responsiveness") == "support responsiveness"
+    assert labels.pretty("support_responsiveness") == "support responsiveness"
 
 
 def test_workbook_keeps_customer_text_as_text_and_colours_bands(tmp_path):
@@ -53,7 +54,7 @@ def test_workbook_keeps_customer_text_as_text_and_colours_bands(tmp_path):
     df = pd.DataFrame({"comment": comments, "chi": [30.0, 60.0, 80.0, None, 55.5, 75.0],
                        "share": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]},
                       index=pd.Index(list("abcdef"), name="account_id"))
-    path = reports.write_workbook(tmp_path / "w.xlsx", {"Summary": ["First line", "=not a formula"],
+    path = excel.write_workbook(tmp_path / "w.xlsx", {"Summary": ["First line", "=not a formula"],
                                                         "Accounts: key/growth": df},
                                   percent={"Accounts: key/growth": ["share"]},
                                   bands={"Accounts: key/growth": (["chi"], 50, 75)})
@@ -75,34 +76,33 @@ def test_workbook_keeps_customer_text_as_text_and_colours_bands(tmp_path):
 
 
 def test_sheet_names_are_valid_and_unique():
-    assert reports.sheet_name("a/b:c?", ["x"]) == "a b c"
-    assert reports.sheet_name("Summary", ["summary"]) == "Summary 2"
-    assert len(reports.sheet_name("x" * 40)) == 31
+    assert excel.sheet_name("a/b:c?", ["x"]) == "a b c"
+    assert excel.sheet_name("Summary", ["summary"]) == "Summary 2"
+    assert len(excel.sheet_name("x" * 40)) == 31
 
 
 def test_tables_and_bullets_escape_customer_text():
     import pandas as pd
 
-    from cxkit import reports
     from cxkit.chi import load_model
     from cxkit.chi.scorecard import style_bands
 
     df = pd.DataFrame({"comment": ["<script>alert(1)</script>", "=SUM(A1:A3)"], "chi": [40.0, 80]},
                       index=pd.Index(["<b>Acme</b>", "Beta"], name="name"))
-    for styler in (reports.table(df), reports.table(df, labels=False),
+    for styler in (show.table(df), show.table(df, labels=False),
                    style_bands(df, load_model(), ["chi"])):
         html = styler.to_html()
         assert "<script>" not in html and "<b>Acme" not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "=SUM(A1:A3)" in html
-    assert "<li>Acme &lt;script&gt; &amp; co</li>" in reports.bullets(["Acme <script> & co"]).data
+    assert "<li>Acme &lt;script&gt; &amp; co</li>" in show.bullets(["Acme <script> & co"]).data
 
 
 def test_notebook_imports_stay_light():
-    """A kernel imports cxkit.reports and cxkit.planning for every report of a batch;
+    """A kernel imports cxkit.present.show and cxkit.planning for every report of a batch;
     nbformat (and the jsonschema format checks it pulls in, 2 s) must not come with them."""
     import subprocess
     import sys
-    code = ("import sys, cxkit.reports, cxkit.planning, cxkit.results, cxkit.params;"
+    code = ("import sys, cxkit.present.show, cxkit.planning, cxkit.results, cxkit.params;"
             "print('nbformat' in sys.modules, 'nbconvert' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]

@@ -14,7 +14,7 @@ import pandas as pd
 
 from .. import periods
 from ..errors import ParameterError
-from ..reports import pretty
+from ..present.labels import pretty
 from .derive import derive_kpis, load_definitions
 from .model import ChiModel, load_model
 from .score import explain_change, normalise, score
@@ -62,7 +62,7 @@ def style_bands(df: pd.DataFrame, model: ChiModel, columns, decimals: int = 0,
 
     cols = [c for c in columns if c in df.columns]
     fmt = {c: f"{{:.{decimals}f}}" for c in cols} | dict(formats or {})
-    from ..reports import inert
+    from ..present.show import inert
     return inert(df.style.format(fmt, na_rep="—", escape="html")
                  .format_index(escape="html", axis=0).format_index(escape="html", axis=1)
                  .map(colour, subset=cols))
@@ -294,7 +294,7 @@ class ChiScorecard:
 
     def to_excel(self, path) -> Path:
         """The scorecard as an Excel workbook: summary, portfolio, groups, one account, proof."""
-        from ..reports import write_workbook
+        from ..present.excel import write_workbook
 
         m = self.model_
         stage_cols = ["chi", "previous", *m.stage_names]
@@ -352,7 +352,7 @@ def plot_distribution(latest: pd.DataFrame, model: ChiModel, ax=None):
     ax.set_title("Account health in the latest period")
     ax.legend(frameon=False)
     sns.despine(ax=ax)
-    from ..reports import plain_text
+    from ..present.show import plain_text
     return plain_text(ax)
 
 
@@ -371,7 +371,7 @@ def plot_bands_by(table: pd.DataFrame, ax=None):
     ax.set_xlabel("accounts")
     ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     sns.despine(ax=ax)
-    from ..reports import plain_text
+    from ..present.show import plain_text
     return plain_text(ax)
 
 
@@ -386,7 +386,7 @@ def plot_account_heatmap(history: pd.DataFrame, title: str = "", ax=None):
                 linewidths=0.5, ax=ax, yticklabels=[pretty(i) for i in history.index])
     ax.set_xlabel("")
     ax.set_title(title)
-    from ..reports import plain_text
+    from ..present.show import plain_text
     return plain_text(ax)
 
 
@@ -405,5 +405,5 @@ def plot_contributions(explain: pd.DataFrame, ax=None):
     ax.set_title(f"Why CHI moved from {explain.attrs['chi_before']:.0f} to "
                  f"{explain.attrs['chi_after']:.0f}")
     sns.despine(ax=ax)
-    from ..reports import plain_text
+    from ..present.show import plain_text
     return plain_text(ax)

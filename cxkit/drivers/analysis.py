@@ -17,9 +17,10 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from .. import nps as nps_
 from .. import periods
+from ..analysis import Analysis
 from ..errors import CxkitWarning, ParameterError
+from ..nps import NpsAnalysis
 from . import findings
 from .importance import bootstrap_importance
 from .measures import measure_links
@@ -35,7 +36,7 @@ DEFAULT_MEASURES = {
 }
 
 
-class DriverAnalysis:
+class DriverAnalysis(Analysis):
     """NPS, driver importance with intervals, driver model, priorities, revenue and measures.
 
     Parameters
@@ -70,37 +71,43 @@ class DriverAnalysis:
     Attributes
     ----------
     drivers_ : list of str
-    nps_ : dict
-        :func:`cxkit.nps.summary` of all responses.
+    nps_analysis_ : NpsAnalysis
+        NPS with the same weights, per period and by segment.
+    nps_ : NpsEstimate
+        NPS of all responses (``nps_analysis_.nps_``).
     trend_ : DataFrame
         :func:`cxkit.nps.by_period`.
     segments_ : DataFrame
-        :func:`cxkit.nps.by_group` by account segment (None without accounts).
+        :func:`cxkit.nps.by_group` by account segment (empty without accounts).
     importance_ : DataFrame
         :func:`bootstrap_importance`.
     model_ : DriverModel
     matrix_ : DataFrame
         :func:`priority_matrix`.
-    panel_, revenue_, economics_ : DataFrame, RevenueLink, DataFrame
-        Revenue link (None without a revenue table).
+    panel_, economics_ : DataFrame
+        Account periods and spend and growth by category (empty without a revenue table).
+    revenue_ : RevenueLink or None
+        The fitted revenue link (None when skipped: see :attr:`has_revenue_link`).
     links_ : DataFrame
-        :func:`measure_links` (None without an operations table).
+        :func:`measure_links` (empty without an operations table).
     notes_ : list of str
     """
 
-    def __init__(self, outcome: str = "ltr", drivers=None, method: str = "shapley",
+    title = "Driver analysis"
+
+    def __init__(self, *, outcome: str = "ltr", drivers=None, method: str = "shapley",
                  missing: str = "listwise", weights: str | None = None, scheme: str = "all",
                  role_weights: Mapping[str, float] | None = None, period: str = "Q",
                  n_boot: int = 1000, resample_accounts: bool = True, confidence: float = 0.95,
                  measures: Mapping[str, list] | None = None, top_n: int = 3,
                  revenue_predictor: str = "ltr", random_state=None):
         self.outcome = outcome
-        self.drivers = list(drivers) if drivers else None
+        self.drivers = drivers
         self.method = method
         self.missing = missing
         self.weights = weights
         self.scheme = scheme
-        self.role_weights = dict(role_weights) if role_weights else None
+        self.role_weights = role_weights
         self.period = period
         self.n_boot = n_boot
         self.resample_accounts = resample_accounts
@@ -116,28 +123,21 @@ class DriverAnalysis:
         if self.n_boot < 10:
             raise ParameterError(f"n_boot must be at least 10, got {self.n_boot}")
         responses, contacts = tables["responses"], tables["contacts"]
-        self.drivers_ = self.drivers or findings.driver_columns(responses)
+        self.drivers_ = list(self.drivers or []) or findings.driver_columns(responses)
         if not self.drivers_:
             raise ParameterError("the responses have no driver-rating columns; name them in "
                                  "`drivers`")
-        w = nps_.respondent_weights(responses, contacts, self.scheme, self.role_weights)
-        if self.weights:
-            if self.weights not in responses.columns:
-                raise ParameterError(f"weights column '{self.weights}' is not in the responses")
-            w = w * pd.to_numeric(responses[self.weights], errors="coerce")
-        data = responses.assign(_weight=w.to_numpy())
         notes: list[str] = []
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", CxkitWarning)
-            self.nps_ = nps_.summary(data[self.outcome], data["_weight"], self.confidence)
-            self.trend_ = nps_.by_period(data, freq=self.period, score=self.outcome,
-                                         weights="_weight", confidence=self.confidence)
-            self.segments_ = None
-            if "accounts" in tables:
-                seg = data.join(tables["accounts"].set_index("account_id")["segment"],
-                                on="account_id")
-                self.segments_ = nps_.by_group(seg, "segment", self.outcome, "_weight",
-                                               self.confidence)
+            self.nps_analysis_ = NpsAnalysis(
+                score=self.outcome, scheme=self.scheme, role_weights=self.role_weights,
+                weights=self.weights or None, period=self.period,
+                confidence=self.confidence).fit(tables)
+            self.nps_ = self.nps_analysis_.nps_
+            self.trend_ = self.nps_analysis_.trend_
+            self.segments_ = self.nps_analysis_.groups_
+            data = responses.assign(_weight=self.nps_analysis_.weights_.to_numpy())
             cluster = "account_id" if self.resample_accounts else None
             self.importance_ = bootstrap_importance(
                 data, self.outcome, self.drivers_, self.method, self.n_boot, cluster,
@@ -150,11 +150,12 @@ class DriverAnalysis:
                 confidence=self.confidence).fit(data)
             perf = performance(data, self.importance_.index, "_weight", self.confidence)
             self.matrix_ = priority_matrix(self.importance_, perf)
-            self.panel_ = self.revenue_ = self.economics_ = None
+            self.panel_ = self.economics_ = pd.DataFrame()
+            self.revenue_ = None
             if "revenue" in tables and "accounts" in tables:
                 self.panel_ = account_periods(responses, tables["revenue"], tables["accounts"],
                                               contacts, self.period, self.outcome, self.scheme,
-                                              self.role_weights)
+                                              self.role_weights or None)
                 if len(self.panel_) >= 10:
                     self.revenue_ = RevenueLink(self.revenue_predictor,
                                                 confidence=self.confidence).fit(self.panel_)
@@ -162,7 +163,7 @@ class DriverAnalysis:
                 else:
                     notes.append("Too few account-periods with responses and a full next period "
                                  "of revenue for the revenue link.")
-            self.links_ = None
+            self.links_ = pd.DataFrame()
             if "operations" in tables:
                 mapping = self.measures if self.measures is not None else {
                     d: [m for m in ms if m in tables["operations"].columns]
@@ -175,7 +176,14 @@ class DriverAnalysis:
             if issubclass(c.category, CxkitWarning) and str(c.message) not in notes:
                 notes.append(str(c.message))
         self.notes_ = notes
+        self.operations_ = tables.get("operations", pd.DataFrame())
+        self.responses_ = responses
         return self
+
+    @property
+    def has_revenue_link(self) -> bool:
+        """Whether the revenue link was fitted (a revenue table with enough periods)."""
+        return self.revenue_ is not None
 
     # ------------------------------------------------------------------ report
     def top_drivers(self) -> list[str]:
@@ -193,10 +201,11 @@ class DriverAnalysis:
             "direction": np.where(imp["sign"] >= 0, "raises", "lowers"),
         })
 
-    def measures_table(self) -> pd.DataFrame | None:
-        """Measure links for display, intervals written as ranges."""
-        if self.links_ is None:
-            return None
+    def measures_table(self) -> pd.DataFrame:
+        """Measure links for display, intervals written as ranges (empty without
+        operations)."""
+        if self.links_.empty:
+            return pd.DataFrame()
         lk = self.links_.dropna(subset=["r"])
         return pd.DataFrame({
             "account_periods": lk["n"].astype(int),
@@ -207,20 +216,21 @@ class DriverAnalysis:
                          zip(lk["measure_per_point_ci_low"], lk["measure_per_point_ci_high"])],
         })
 
-    def segment_table(self) -> pd.DataFrame | None:
-        """NPS by segment for display."""
-        if self.segments_ is None:
-            return None
+    def segment_table(self) -> pd.DataFrame:
+        """NPS by segment for display (empty without accounts)."""
+        if self.segments_.empty:
+            return pd.DataFrame()
         g = self.segments_
         return pd.DataFrame({"nps": g["nps"], "interval": [f"{lo:+.0f} to {hi:+.0f}" for lo, hi
                                                            in zip(g["ci_low"], g["ci_high"])],
                              "promoters": g["promoters"], "detractors": g["detractors"],
                              "responses": g["n"]})
 
-    def economics_table(self) -> pd.DataFrame | None:
-        """Spend and growth of detractor, passive and promoter accounts, for display."""
-        if self.economics_ is None:
-            return None
+    def economics_table(self) -> pd.DataFrame:
+        """Spend and growth of detractor, passive and promoter accounts, for display
+        (empty without the revenue link)."""
+        if self.economics_.empty:
+            return pd.DataFrame()
         e = self.economics_
         return pd.DataFrame({
             "account_periods": e["account_periods"], "accounts": e["accounts"],
@@ -234,14 +244,14 @@ class DriverAnalysis:
     def revenue_sentences(self) -> list[str]:
         """What the revenue link found, or why it was skipped."""
         if self.revenue_ is None:
-            return [self.notes_[-1] if self.panel_ is not None and self.notes_ else
+            return [self.notes_[-1] if len(self.panel_) and self.notes_ else
                     "No revenue table in the data folder: the revenue link was skipped."]
         return findings.revenue_sentences(self.revenue_, self.economics_,
                                           periods.unit(self.period))
 
     def measure_sentences(self) -> list[str]:
         """What the operational measures of the top drivers say, or why there is nothing."""
-        if self.links_ is None:
+        if self.links_.empty:
             return ["No operations table, or no measure mapped to a driver: measures were "
                     "skipped."]
         return (findings.measure_sentences(self.links_, self.top_drivers())
@@ -249,12 +259,12 @@ class DriverAnalysis:
 
     def headlines(self) -> list[str]:
         """The findings a manager reads first, in plain sentences."""
-        out = [findings.nps_sentence(self.nps_), findings.trend_sentence(self.trend_)]
+        out = self.nps_analysis_.headlines()[:2]
         out += findings.importance_sentences(self.importance_, self.top_n)
         out.append(findings.priority_sentence(self.matrix_))
         if self.revenue_ is not None:
             out += self.revenue_sentences()
-        if self.links_ is not None:
+        if not self.links_.empty:
             out += findings.measure_sentences(self.links_, self.top_drivers())
         return out
 
@@ -262,8 +272,8 @@ class DriverAnalysis:
         """Numbers for the JSON results file."""
         imp = self.importance_
         out = {
-            "nps": {k: self.nps_[k] for k in ("nps", "ci_low", "ci_high", "n", "promoters",
-                                               "detractors")},
+            "nps": {k: getattr(self.nps_, k) for k in ("nps", "ci_low", "ci_high", "n",
+                                                        "promoters", "detractors")},
             "r2": imp.attrs["r2"], "responses_used": imp.attrs["n_used"],
             "responses_left_out": imp.attrs["n_dropped"], "method": imp.attrs["method"],
             "top_drivers": self.top_drivers(),
@@ -278,11 +288,74 @@ class DriverAnalysis:
             out["revenue_effect"] = {t: {"coef": r["coef"], "ci_low": r["ci_low"],
                                          "ci_high": r["ci_high"], "pct": r["pct"]}
                                      for t, r in self.revenue_.effect_.iterrows()}
-        if self.links_ is not None:
+        if not self.links_.empty:
             out["measures"] = {f"{d} ~ {m}": {"r": r["r"], "rating_per_unit": r["rating_per_unit"],
                                               "measure_per_point": r["measure_per_point"]}
                                for (d, m), r in self.links_.iterrows()}
         return out
 
-    def summary(self) -> str:
-        return "\n".join(f"- {s}" for s in self.headlines() + self.notes_)
+    def model_sentences(self) -> list[str]:
+        """What the driver model says, in words."""
+        return [findings.model_sentence(self.model_)]
+
+    def top_measure_link(self) -> tuple[str, str] | tuple[()]:
+        """The (driver, measure) pair with the strongest correlation; ``()`` if none."""
+        lk = self.links_.dropna(subset=["r"]) if len(self.links_) else self.links_
+        if lk.empty:
+            return ()
+        return tuple(lk["r"].abs().idxmax())
+
+    def summary_tables(self) -> dict:
+        out = {"Driver importance": self.importance_table(),
+               "NPS by segment": self.segment_table()}
+        if self.has_revenue_link:
+            out["Revenue by category"] = self.economics_table()
+        if not self.links_.empty:
+            out["Operational measures"] = self.measures_table()
+        return out
+
+    # ------------------------------------------------------------------ charts
+    def plot_trend(self, ax=None):
+        """NPS per period with its interval; returns the axis."""
+        return self.nps_analysis_.plot_trend(ax)
+
+    def plot_importance(self, ax=None):
+        """Driver importance with intervals; returns the axis."""
+        from .priority import plot_importance
+        return plot_importance(self.importance_, ax)
+
+    def plot_priority_matrix(self, ax=None):
+        """Importance against performance: what to fix now; returns the axis."""
+        from .priority import plot_priority_matrix
+        return plot_priority_matrix(self.matrix_, ax)
+
+    def plot_revenue(self, ax=None):
+        """Spend and growth of detractor, passive and promoter accounts; returns the axis
+        (a note on it when the revenue link was skipped)."""
+        from .revenue import plot_category_economics
+        if self.economics_.empty:
+            return _nothing(ax, self.revenue_sentences()[0])
+        return plot_category_economics(self.economics_, ax)
+
+    def plot_top_measure(self, ax=None):
+        """The strongest link of a driver to an operational measure, account by account;
+        returns the axis (a note on it when there is none)."""
+        from .measures import plot_measure_link
+        pair = self.top_measure_link()
+        if not pair:
+            return _nothing(ax, self.measure_sentences()[0])
+        driver, measure = pair
+        return plot_measure_link(self.responses_, self.operations_, driver, measure,
+                                 self.period, ax=ax)
+
+
+def _nothing(ax, text: str):
+    """An empty chart that says why it is empty."""
+    import matplotlib.pyplot as plt
+
+    from ..present.show import plain_text
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 1.2))
+    ax.axis("off")
+    ax.text(0, 0.5, text, va="center", wrap=True)
+    return plain_text(ax)

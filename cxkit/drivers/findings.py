@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 
 from ..io.schemas import TABLES
-from ..reports import pretty
+from ..present.labels import pretty
 
 
 def driver_columns(responses: pd.DataFrame) -> list[str]:
@@ -20,24 +20,6 @@ def _pct(x: float, signed: bool = False) -> str:
 def _list(names) -> str:
     names = [pretty(n) for n in names]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-
-
-def nps_sentence(s: dict, label: str = "NPS") -> str:
-    return (f"{label} is {s['nps']:+.0f} ({s['confidence']:.0%} interval {s['ci_low']:+.0f} to "
-            f"{s['ci_high']:+.0f}) from {s['n']:,} responses: {s['promoters']:.0%} promoters, "
-            f"{s['detractors']:.0%} detractors.")
-
-
-def trend_sentence(trend: pd.DataFrame) -> str:
-    last = trend.iloc[-1]
-    if len(trend) < 2 or pd.isna(last["change"]):
-        return f"In {trend.index[-1]} NPS was {last['nps']:+.0f}."
-    move = f"{last['change']:+.0f} points on {trend.index[-2]}"
-    if last["significant"]:
-        return (f"In {trend.index[-1]} NPS was {last['nps']:+.0f}, {move}: a change larger "
-                "than sampling noise (p = {:.3f}).".format(last["p_value"]))
-    return (f"In {trend.index[-1]} NPS was {last['nps']:+.0f} ({move}), a change within "
-            "sampling noise: no reason to act on it alone.")
 
 
 def importance_sentences(imp: pd.DataFrame, top_n: int = 3) -> list[str]:

@@ -138,7 +138,7 @@ def plot_measure_link(responses: pd.DataFrame, operations: pd.DataFrame, driver:
     import matplotlib.pyplot as plt
     import seaborn as sns
 
-    from ..reports import pretty
+    from ..present.labels import pretty
 
     panel = driver_periods(responses, [driver], freq).merge(
         operations[["account_id", "period", measure]], on=["account_id", "period"]).dropna()
@@ -150,5 +150,5 @@ def plot_measure_link(responses: pd.DataFrame, operations: pd.DataFrame, driver:
     ax.set_ylabel(f"mean {pretty(driver)} rating")
     ax.set_title(f"{pretty(driver).capitalize()} against {pretty(measure)} (account-periods)")
     sns.despine(ax=ax)
-    from ..reports import plain_text
+    from ..present.show import plain_text
     return plain_text(ax)

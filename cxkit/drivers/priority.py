@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..reports import pretty
+from ..present.labels import pretty
 from .prepare import survey_weights
 
 QUADRANTS = {(True, False): "fix now", (True, True): "maintain",
@@ -115,7 +115,7 @@ def plot_priority_matrix(matrix: pd.DataFrame, ax=None):
     ax.set_xlabel("performance: mean rating (0–10)")
     ax.set_ylabel("importance: share of explained variance (%)")
     ax.set_title("Priority matrix")
-    from ..reports import plain_text
+    from ..present.show import plain_text
     return plain_text(ax)
 
 
@@ -138,5 +138,5 @@ def plot_importance(importance: pd.DataFrame, ax=None):
     ax.set_xlabel("share of explained variance in likelihood to recommend (%)")
     ax.set_title("What drives likelihood to recommend")
     sns.despine(ax=ax)
-    from ..reports import plain_text
+    from ..present.show import plain_text
     return plain_text(ax)

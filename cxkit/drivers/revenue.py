@@ -222,5 +222,5 @@ def plot_category_economics(economics: pd.DataFrame, ax=None):
     ax.set_ylabel("revenue growth per period (%)")
     ax.set_title("Revenue growth by NPS category of the account")
     sns.despine(ax=ax)
-    from ..reports import plain_text
+    from ..present.show import plain_text
     return plain_text(ax)

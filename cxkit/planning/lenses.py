@@ -74,7 +74,7 @@ def lens_table(lenses: pd.DataFrame, raw_conclusion: bool = False) -> pd.DataFra
     >>> lens_table(rows)[["value", "obstacle", "act_on"]].iloc[0].tolist()
     ['data accuracy', 'PM expertise', 'PM expertise']
     """
-    from ..reports import pretty
+    from ..present.labels import pretty
 
     order = ["lens", "value", "value_pct", "value_pct_weighted", "obstacle", "obstacle_pct",
              "obstacle_pct_weighted", "answers", "act_on", "act_on_raw", "note"]

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..io.schemas import FREQUENCIES
-from ..reports import pretty
+from ..present.labels import pretty
 
 COLUMNS = ["account_id", "rule", "objective", "owner_role", "owner", "measure", "current",
            "target", "due", "evidence"]

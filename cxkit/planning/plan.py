@@ -18,7 +18,7 @@ from scipy import stats
 from .. import nps, periods
 from ..errors import ParameterError
 from ..chi.scorecard import trend_arrow
-from ..reports import pretty
+from ..present.labels import pretty
 from .advocacy import RUNGS, account_rungs, coverage, ladder
 from .config import load_config
 from .keyweight import key_weight
@@ -249,8 +249,8 @@ class AccountPlan:
         out["chi_trend"] = trend_arrow(out["chi_change"], p.trend_threshold)
         now = self.answers["ltr"].dropna()
         before = p.previous_answers_.loc[p.previous_answers_["account_id"] == a, "ltr"].dropna()
-        out["nps"] = nps.summary(now)["nps"] if len(now) else np.nan
-        out["nps_previous"] = nps.summary(before)["nps"] if len(before) else np.nan
+        out["nps"] = nps.estimate(now).nps if len(now) else np.nan
+        out["nps_previous"] = nps.estimate(before).nps if len(before) else np.nan
         out["nps_change"] = out["nps"] - out["nps_previous"]
         out["respondents"] = int(self.answers["contact_id"].nunique())
         out["responses"] = int(len(self.answers))
@@ -464,7 +464,7 @@ def plot_lenses(lenses: pd.DataFrame, ax=None):
     # beside the bars, not over them: a long last bar would hide under the legend
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False)
     sns.despine(ax=ax)
-    from ..reports import plain_text
+    from ..present.show import plain_text
     return plain_text(ax)
 
 

@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 
 from .. import nps
-from ..reports import pretty, write_workbook
+from ..present.labels import pretty
+from ..present.excel import write_workbook
 from .advocacy import RUNGS, ladder
 from .lenses import lens_table
 
@@ -111,12 +112,13 @@ class PortfolioPlan:
         Returns
         -------
         DataFrame
-            Indexed by ``weighting`` (``raw``, ``key-weighted``): :func:`cxkit.nps.summary`.
+            Indexed by ``weighting`` (``raw``, ``key-weighted``): ``nps``, ``ci_low``,
+            ``ci_high``, ``n``, ``n_eff`` of :func:`cxkit.nps.estimate`.
         """
         ans = self.planner.answers_
         ans = ans[ans["account_id"].isin(self.account_ids)].dropna(subset=["ltr"])
-        rows = {"raw": nps.summary(ans["ltr"]),
-                "key-weighted": nps.summary(ans["ltr"], weights=ans["key_weight"])}
+        rows = {"raw": nps.estimate(ans["ltr"]).as_dict(),
+                "key-weighted": nps.estimate(ans["ltr"], weights=ans["key_weight"]).as_dict()}
         out = pd.DataFrame(rows).T
         out.index.name = "weighting"
         return out[["nps", "ci_low", "ci_high", "n", "n_eff"]].astype(float)
@@ -299,7 +301,7 @@ def plot_portfolio_lenses(lenses: pd.DataFrame, bands=(50, 75), ax=None):
     ax.set_title("Key-weighted % scores (boxed: the place to act; *: weighting matters)",
                  fontsize=9, pad=40)
     ax.grid(False)
-    from ..reports import plain_text
+    from ..present.show import plain_text
     return plain_text(ax)
 
 

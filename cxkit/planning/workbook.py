@@ -1,13 +1,14 @@
 """The client workbook of one account: summary, lenses, objectives and the data behind them.
 
-Written through :func:`cxkit.reports.write_workbook`: customers' comments are text, never
+Written through :func:`cxkit.present.excel.write_workbook`: customers' comments are text, never
 formulas; headers are frozen; % scores carry band colours; lenses, drivers and CHI get
 native Excel charts.
 """
 from __future__ import annotations
 
 
-from ..reports import pretty, write_workbook
+from ..present.labels import pretty
+from ..present.excel import write_workbook
 
 
 def account_workbook(plan, path):
