@@ -74,7 +74,8 @@ class Analysis:
 
     def __getattr__(self, name: str):
         # only called for a missing attribute: a fitted one before fit means "fit first"
-        if name.endswith("_") and not name.startswith("__") and not self.is_fitted:
+        # (private and IPython's _repr_*_ names are never fitted attributes)
+        if name.endswith("_") and not name.startswith("_") and not self.is_fitted:
             raise NotFittedError(f"{type(self).__name__} is not fitted yet: call fit(tables) "
                                  "first")
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
