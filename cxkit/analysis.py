@@ -73,17 +73,13 @@ class Analysis:
         return any(k.endswith("_") and not k.startswith("_") for k in vars(self))
 
     def __getattr__(self, name: str):
-        # only called for a missing attribute: a fitted one before fit means "fit first"
+        # only called for a missing attribute: a fitted one before fit means "fit first";
+        # every method that reads a fitted attribute fails clearly through here
         # (private and IPython's _repr_*_ names are never fitted attributes)
         if name.endswith("_") and not name.startswith("_") and not self.is_fitted:
             raise NotFittedError(f"{type(self).__name__} is not fitted yet: call fit(tables) "
                                  "first")
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-
-    def _check_fitted(self) -> None:
-        if not self.is_fitted:
-            raise NotFittedError(f"{type(self).__name__} is not fitted yet: call fit(tables) "
-                                 "first")
 
     # ------------------------------------------------------------------ the protocol
     def fit(self, tables: dict) -> "Analysis":  # pragma: no cover - each analysis has one
@@ -101,7 +97,6 @@ class Analysis:
 
     def summary(self) -> str:
         """A text summary: title, key numbers, main tables, findings (statsmodels style)."""
-        self._check_fitted()
         from .present.text import summary_text
         return summary_text(self.title, self.key_results(), self.summary_tables(),
                             self.headlines(), WIDTH)

@@ -493,7 +493,6 @@ class NpsAnalysis(Analysis):
         return self
 
     def headlines(self) -> list[str]:
-        self._check_fitted()
         out = [estimate_sentence(self.nps_), trend_sentence(self.trend_)]
         g = self.groups_.dropna(subset=["nps"])
         if len(g) > 1:
@@ -505,14 +504,12 @@ class NpsAnalysis(Analysis):
     def group_table(self) -> pd.DataFrame:
         """NPS by group with its interval, promoter and detractor shares and responses;
         empty without groups."""
-        self._check_fitted()
         g = self.groups_
         return pd.DataFrame({"nps": g["nps"], "ci_low": g["ci_low"], "ci_high": g["ci_high"],
                              "promoters": g["promoters"], "detractors": g["detractors"],
                              "responses": g["n"].astype(int)}, index=g.index)
 
     def key_results(self) -> dict:
-        self._check_fitted()
         e = self.nps_
         return {"nps": e.nps, "ci_low": e.ci_low, "ci_high": e.ci_high, "responses": e.n,
                 "promoters": e.promoters, "detractors": e.detractors,
@@ -526,5 +523,4 @@ class NpsAnalysis(Analysis):
 
     def plot_trend(self, ax=None):
         """NPS per period with its interval; returns the axis."""
-        self._check_fitted()
         return plot_trend(self.trend_, ax)

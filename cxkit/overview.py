@@ -193,13 +193,11 @@ class Overview(Analysis):
     def rates_by_segment(self) -> pd.DataFrame:
         """Median contacts, respondents, responses and response rate per account, by
         segment (indexed by ``segment``)."""
-        self._check_fitted()
         cols = ["contacts", "respondents", "responses", "response_rate"]
         return self.rates_.groupby("segment")[cols].median()
 
     def key_results(self) -> dict:
         """The headline numbers, for the JSON results file."""
-        self._check_fitted()
         r = self.rates_
         return {
             **self.counts_, "first_period": self.first_period,
@@ -217,7 +215,6 @@ class Overview(Analysis):
     def headlines(self) -> list[str]:
         """Plain sentences on what was loaded, for a reader who does not read tables."""
         from .present.labels import pretty
-        self._check_fitted()
         r = self.rates_
         n = self.counts_
         unit = periods.unit(self.period)
@@ -252,17 +249,14 @@ class Overview(Analysis):
 
     def plot_responses_by_role(self, ax=None):
         """Stacked bars of responses per period by role; returns the axis."""
-        self._check_fitted()
         return plot_responses_by_role(self.by_role_, ax)
 
     def plot_response_rates(self, ax=None):
         """Distribution of account response rates by segment; returns the axis."""
-        self._check_fitted()
         return plot_response_rates(self.rates_, ax)
 
     def plot_missingness(self, ax=None):
         """The most-missing columns; returns the axis."""
-        self._check_fitted()
         return plot_missingness(self.missing_, ax)
 
 

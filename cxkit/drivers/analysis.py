@@ -132,7 +132,7 @@ class DriverAnalysis(Analysis):
             warnings.simplefilter("always", CxkitWarning)
             self.nps_analysis_ = NpsAnalysis(
                 score=self.outcome, scheme=self.scheme, role_weights=self.role_weights,
-                weights=self.weights or None, period=self.period,
+                weights=self.weights, period=self.period,
                 confidence=self.confidence).fit(tables)
             self.nps_ = self.nps_analysis_.nps_
             self.trend_ = self.nps_analysis_.trend_
@@ -243,7 +243,7 @@ class DriverAnalysis(Analysis):
 
     def revenue_sentences(self) -> list[str]:
         """What the revenue link found, or why it was skipped."""
-        if self.revenue_ is None:
+        if not self.has_revenue_link:
             return [self.notes_[-1] if len(self.panel_) and self.notes_ else
                     "No revenue table in the data folder: the revenue link was skipped."]
         return findings.revenue_sentences(self.revenue_, self.economics_,
@@ -262,7 +262,7 @@ class DriverAnalysis(Analysis):
         out = self.nps_analysis_.headlines()[:2]
         out += findings.importance_sentences(self.importance_, self.top_n)
         out.append(findings.priority_sentence(self.matrix_))
-        if self.revenue_ is not None:
+        if self.has_revenue_link:
             out += self.revenue_sentences()
         if not self.links_.empty:
             out += findings.measure_sentences(self.links_, self.top_drivers())
@@ -284,7 +284,7 @@ class DriverAnalysis(Analysis):
             "fix_now": self.matrix_.index[self.matrix_["quadrant"] == "fix now"].tolist(),
             "notes": self.notes_,
         }
-        if self.revenue_ is not None:
+        if self.has_revenue_link:
             out["revenue_effect"] = {t: {"coef": r["coef"], "ci_low": r["ci_low"],
                                          "ci_high": r["ci_high"], "pct": r["pct"]}
                                      for t, r in self.revenue_.effect_.iterrows()}
