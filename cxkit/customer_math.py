@@ -678,7 +678,7 @@ def chi_bands(kpis: pd.DataFrame, model) -> pd.DataFrame:
     Returns ``account_id``, ``period``, ``chi``, ``band`` (text; missing where CHI is).
     """
     from .chi import score
-    from .chi.scorecard import kpi_wide
+    from .io.datamodel import kpi_wide
 
     wide = kpi_wide(kpis, model.kpi_names)
     scored = score(wide, model)

@@ -64,14 +64,19 @@ def test_change_contributions_add_up_exactly():
     m = from_dict(MODEL)
     ex = explain_change(KPIS, m, "A", "P1", "P2")
     # P2: support (90 + 0)/2 = 45, billing 75, adoption 50 -> (135 + 75 + 100)/6 = 310/6
-    assert ex.attrs["chi_after"] == pytest.approx(310 / 6)
-    assert ex.attrs["change"] == pytest.approx(310 / 6 - 245 / 6)
-    assert ex["contribution"].sum() == pytest.approx(ex.attrs["change"], abs=1e-12)
+    assert ex.chi_after == pytest.approx(310 / 6)
+    assert ex.change == pytest.approx(310 / 6 - 245 / 6)
+    assert ex.contributions["contribution"].sum() == pytest.approx(ex.change, abs=1e-12)
     # csat 80 -> 90 weighs 3/6 * 1/2: +2.5; active percentile 25 -> 50 weighs 2/6: +8.33
-    assert ex.loc[("support", "csat"), "contribution"] == pytest.approx(2.5)
-    assert ex.loc[("adoption", "active_pct"), "contribution"] == pytest.approx(25 / 3)
-    assert ex.loc[("billing", "disputes"), "contribution"] == pytest.approx(0)
-    assert ex.attrs["by_stage"].sum() == pytest.approx(ex.attrs["change"])
+    c = ex.contributions
+    assert c.loc[("support", "csat"), "contribution"] == pytest.approx(2.5)
+    assert c.loc[("adoption", "active_pct"), "contribution"] == pytest.approx(25 / 3)
+    assert c.loc[("billing", "disputes"), "contribution"] == pytest.approx(0)
+    # csat as measured, beside its 0-100 score
+    assert c.loc[("support", "csat"), ["value_before", "value_after"]].tolist() == [80, 90]
+    # support: csat +2.5 plus its other KPI's term; stages add up to the change
+    assert ex.by_stage["support"] == pytest.approx(c.loc["support", "contribution"].sum())
+    assert ex.by_stage.sum() == pytest.approx(ex.change)
     with pytest.raises(ParameterError, match="no CHI in P1: only 17%"):
         explain_change(KPIS, m, "D", "P1", "P1")
     with pytest.raises(ParameterError, match="has 0 rows for period 'P9'"):
@@ -83,7 +88,7 @@ def test_contributions_add_up_when_coverage_changes():
     k = KPIS.copy()
     k.loc[4, "disputes"] = np.nan  # billing drops out in P2: the others are re-weighted
     ex = explain_change(k, m, "A", "P1", "P2")
-    assert ex["contribution"].sum() == pytest.approx(ex.attrs["change"], abs=1e-12)
+    assert ex.contributions["contribution"].sum() == pytest.approx(ex.change, abs=1e-12)
 
 
 def test_percentile_ties_and_direction():

@@ -4,10 +4,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cxkit.chi import ChiScorecard, load_model, style_bands
-from cxkit.chi.scorecard import ARROWS, trend_arrow
+from cxkit.chi import ChiScorecard, load_model
 from cxkit.errors import ParameterError
 from cxkit.io import load
+from cxkit.io.datamodel import change_direction
+from cxkit.present.show import band_table
 
 from .conftest import converts_in_libreoffice
 
@@ -28,19 +29,33 @@ def test_latest_period_covers_the_live_accounts(card, tables):
     active = set(acc.loc[acc["status"] == "active", "account_id"])
     assert active <= set(card.latest_.index)
     assert card.latest_["chi"].is_monotonic_increasing  # least healthy first
+    # the previous score is the account's CHI in 2025Q3, read from the scores
+    s = card.scores_.set_index(["account_id", "period"])["chi"]
     row = card.latest_.dropna(subset=["change"]).iloc[0]
-    assert row["change"] == pytest.approx(row["chi"] - row["previous"])
+    assert row["previous"] == pytest.approx(s[(row.name, "2025Q3")])
+    # band counts by segment against the bands recomputed from CHI and the thresholds
+    m = card.model_
+    lat = card.latest_.dropna(subset=["chi"])
+    red = lat[lat["chi"] < m.bands["amber"]].groupby("segment").size()
+    green = lat[lat["chi"] >= m.bands["green"]].groupby("segment").size()
     seg = card.bands_by("segment")
-    assert seg["accounts"].sum() == len(card.latest_.dropna(subset=["band"]))
-    assert (seg[["red", "amber", "green"]].sum(axis=1) == seg["accounts"]).all()
+    assert seg["red"].to_dict() == red.reindex(seg.index, fill_value=0).to_dict()
+    assert seg["green"].to_dict() == green.reindex(seg.index, fill_value=0).to_dict()
+    # accounts lost before the latest period are not in it; one lost during it is
+    acc = tables["accounts"].set_index("account_id")
+    gone = acc.index[acc["lost_date"] < "2025-10-01"]
+    assert not set(gone) & set(card.latest_.index)
 
 
 def test_the_largest_drop_is_explained_exactly(card):
     drop = card.latest_["change"].idxmin()
     assert card.account_ == drop
     e = card.explain_
-    assert e["contribution"].sum() == pytest.approx(e.attrs["change"], abs=1e-9)
-    assert e.attrs["change"] == pytest.approx(card.latest_.loc[drop, "change"])
+    assert e.explained and (e.before, e.after) == ("2025Q3", "2025Q4")
+    assert e.contributions["contribution"].sum() == pytest.approx(e.change, abs=1e-9)
+    assert e.change == pytest.approx(card.latest_.loc[drop, "change"])
+    top = card.largest_contributions(3)["contribution"].abs()
+    assert top.is_monotonic_decreasing and top.iloc[0] == e.contributions["contribution"].abs().max()
     hist = card.account_history()
     assert list(hist.index)[-1] == "chi" and hist.loc["chi", "2025Q4"] == pytest.approx(
         card.latest_.loc[drop, "chi"])
@@ -56,7 +71,8 @@ def test_headlines_and_key_results(card):
 
 
 def test_scores_from_raw_exports_match_the_kpi_table(tables, sample_dir, card):
-    derived = ChiScorecard(derive=True, n_boot=20, random_state=1).fit(tables, sample_dir)
+    derived = ChiScorecard(derive=True, data_dir=sample_dir, n_boot=20,
+                           random_state=1).fit(tables)
     both = card.scores_.merge(derived.scores_, on=["account_id", "period"], suffixes=("", "_raw"))
     assert len(both) == len(card.scores_)
     ok = both["chi"].notna()
@@ -67,20 +83,25 @@ def test_scores_from_raw_exports_match_the_kpi_table(tables, sample_dir, card):
 def test_named_account_and_errors(tables):
     c = ChiScorecard(account_id="A00001", n_boot=20, random_state=1).fit(tables)
     assert c.account_ == "A00001"
+    watch = c.watch_list(5)
+    assert len(watch) == 5 and watch["chi"].is_monotonic_increasing
+    assert list(watch.index) == list(c.latest_.dropna(subset=["chi"]).index[:5])
     with pytest.raises(ParameterError, match="no kpis table"):
         ChiScorecard().fit({"accounts": tables["accounts"]})
     with pytest.raises(ParameterError, match="needs the data folder"):
         ChiScorecard(derive=True).fit(tables)
 
 
-def test_trend_arrows_and_band_colours():
-    assert [trend_arrow(x, 2) for x in (3, -3, 1, np.nan)] == [ARROWS["up"], ARROWS["down"],
-                                                               ARROWS["flat"], ""]
+def test_trend_directions_and_band_colours():
+    assert [change_direction(x, 2) for x in (3, -3, 1, 2, np.nan)] == ["up", "down", "flat",
+                                                                       "flat", ""]
     import pandas as pd
-    html = style_bands(pd.DataFrame({"chi": [30.4, 60.0, 80.0, np.nan], "change": [1.0] * 4}),
-                       load_model(), ["chi"], formats={"change": "{:+.1f}"}).to_html()
+    html = band_table(pd.DataFrame({"chi": [30.4, 60.0, 80.0, np.nan], "change": [1.0] * 4,
+                                    "trend": ["down", "up", "flat", ""]}),
+                      load_model().band, ["chi"], formats={"change": "{:+.1f}"},
+                      arrows=["trend"]).to_html()
     assert "#f4b6b6" in html and "#ffe08a" in html and "#b7dfb0" in html
-    assert ">30<" in html and "+1.0" in html and "—" in html
+    assert ">30<" in html and "+1.0" in html and "—" in html and "↓" in html
 
 
 def test_workbook_is_formula_free_and_opens_in_libreoffice(card, tmp_path):

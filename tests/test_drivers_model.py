@@ -244,7 +244,7 @@ def test_whole_analysis_reads_and_serialises(tables):
     assert seg["responses"].sum() == len(tables["responses"])
     assert list(a.economics_table().index) == ["detractor", "passive", "promoter"]
     assert a.importance_table()["rank"].tolist() == sorted(a.importance_table()["rank"])
-    from cxkit.drivers.findings import model_sentence
+    from cxkit.present.findings import model_sentence
     assert model_sentence(a.model_).startswith(f"The model rests on {a.model_.n_:,} of "
                                                f"{len(tables['responses']):,} responses")
     key = a.key_results()

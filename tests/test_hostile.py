@@ -268,7 +268,7 @@ def test_chart_labels_from_the_data_are_plain_text():
     import matplotlib
     import matplotlib.pyplot as plt
 
-    from cxkit.chi.scorecard import plot_bands_by
+    from cxkit.chi.scorecard import _plot_bands_by as plot_bands_by
     table = pd.DataFrame({"red": [1, 2], "amber": [0, 1], "green": [3, 0]},
                          index=[MANAGER, "Ann $\\badmacro$"])
     with matplotlib.rc_context({"text.parse_math": True}):  # not the notebooks' setting

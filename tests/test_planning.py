@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from cxkit.errors import DataError, ParameterError
-from cxkit.planning import (KeyAccountPlanner, account_lenses, account_rungs, check_config,
+from cxkit.planning import (AccountPlan, KeyAccountPlanner, account_lenses, account_rungs, check_config,
                             coverage, group_lenses, key_weight, load_config, objectives, shrink,
                             structure)
 from cxkit.sample import generate
@@ -249,7 +249,7 @@ def test_each_rule_gives_an_objective_with_its_evidence(cfg):
                               "coverage"}
     lens = out.loc["lens_lower"]
     assert lens["objective"] == "Raise PM expertise from 64% to 74%"
-    assert lens["owner"] == "Pia" and lens["owner_role"] == "project manager"
+    assert lens["owner"] == "Pia" and lens["owner_role"] == "project_manager"
     assert "Project delivery" in lens["evidence"] and "raw 60% and 80%" in lens["evidence"]
     eng = out.loc["engagement"]
     assert eng["account_id"] == "A" and eng["target"] == "weekly"
@@ -274,10 +274,23 @@ def test_planner_on_the_sample(sample_dir):
     assert len(p.accounts_) == int(live.sum())
     assert p.answers_["response_date"].gt(p.window_[0]).all()
     key = p.select(segment="key")
-    side = p.portfolio(key)
+    side = p.account_table(key)
     assert list(side.index) == key and side["key_weight"].between(0, 1).all()
     plan = p.account(key[0])
-    assert plan.header()["objectives"] == len(plan.objectives())
+    # the header counts the account's objectives; every rule's objectives are the planner's
+    mine = p.objectives_[p.objectives_["account_id"] == key[0]]
+    assert plan.header()["objectives"] == len(mine) == len(plan.objectives())
+    assert (plan.objectives()["owner"] != "").all()
+    # respondents: distinct people among its answers in the window, counted here by hand
+    ans = tables["responses"]
+    ans = ans[(ans["account_id"] == key[0]) & (ans["response_date"] > p.window_[0])
+              & (ans["response_date"] <= p.plan_date_)]
+    assert plan.header()["respondents"] == ans["contact_id"].nunique()
+    assert plan.header()["responses"] == len(ans)
+    # the same plan, fitted on its own, reads the same
+    alone = AccountPlan(account_id=key[0]).fit(tables)
+    assert pd.Series(alone.header()).equals(pd.Series(plan.header()))  # NaN where NaN
+    assert alone.headlines() == plan.headlines()
     assert len(plan.lenses()) == len(p.config_["lenses"])
     with pytest.raises(ParameterError, match="not a customer"):
         p.account("nobody")
@@ -322,10 +335,10 @@ def test_portfolio_of_one_manager_side_by_side(sample_planner):
     p = sample_planner
     a = p.accounts_
     manager = a.loc[a["segment"] == "key", "account_manager"].value_counts().index[0]
-    plan = PortfolioPlan(p, account_manager=manager, segment="key")
+    plan = PortfolioPlan.from_planner(p, account_manager=manager, segment="key")
     mine = a.index[(a["account_manager"] == manager) & (a["segment"] == "key")]
-    assert sorted(plan.account_ids) == sorted(mine)
-    spend = p.economics_["spend"].reindex(plan.account_ids).fillna(-1).to_numpy()
+    assert sorted(plan.account_ids_) == sorted(mine)
+    spend = p.economics_["spend"].reindex(plan.account_ids_).fillna(-1).to_numpy()
     assert (np.diff(spend) <= 0).all()  # by revenue, highest first
     assert plan.title == f"key accounts of {manager}"
     assert "segment" not in plan.shown_accounts() and "account_manager" not in \
@@ -337,19 +350,26 @@ def test_portfolio_of_one_manager_side_by_side(sample_planner):
     # objectives: every objective of these accounts, none of others
     assert len(plan.objectives()) == int(p.objectives_["account_id"].isin(mine).sum())
     key = plan.key_results()
-    assert key["accounts"] == len(mine) and key["lens_rows_flagged"] == len(
-        plan.weighting_changes())
+    # flagged by hand: the key-weighted lower side differs from the raw one, or a score
+    # moves by flag_points or more
+    lz = plan.lenses()
+    moved = np.maximum((lz["value_pct_weighted"] - lz["value_pct"]).abs(),
+                       (lz["obstacle_pct_weighted"] - lz["obstacle_pct"]).abs())
+    lower_w = np.where(lz["obstacle_pct_weighted"] < lz["value_pct_weighted"] + 0.5, "o", "v")
+    lower_r = np.where(lz["obstacle_pct"] < lz["value_pct"] + 0.5, "o", "v")
+    flagged = (lower_w != lower_r) | (moved >= p.config_["flag_points"])
+    assert key["accounts"] == len(mine) and key["lens_rows_flagged"] == int(flagged.sum())
     assert plan.headlines()[0].startswith(f"{len(mine)} key accounts of {manager}")
     with pytest.raises(ParameterError, match="no customer accounts"):
-        PortfolioPlan(p, account_manager="Nobody Here")
+        PortfolioPlan.from_planner(p, account_manager="Nobody Here")
 
 
 def test_portfolio_nps_raw_and_key_weighted_by_hand(sample_planner):
     from cxkit.planning import PortfolioPlan
 
-    plan = PortfolioPlan(sample_planner, segment="key")
+    plan = PortfolioPlan.from_planner(sample_planner, segment="key")
     ans = sample_planner.answers_
-    ans = ans[ans["account_id"].isin(plan.account_ids)].dropna(subset=["ltr"])
+    ans = ans[ans["account_id"].isin(plan.account_ids_)].dropna(subset=["ltr"])
     w, s = ans["key_weight"].to_numpy(), ans["ltr"].to_numpy()
     promoters, detractors = s >= 9, s <= 6
     raw = (promoters.mean() - detractors.mean()) * 100
@@ -363,7 +383,7 @@ def test_portfolio_nps_raw_and_key_weighted_by_hand(sample_planner):
 def test_weighting_changes_list_flips_first(sample_planner):
     from cxkit.planning import PortfolioPlan, lens_table
 
-    plan = PortfolioPlan(sample_planner, segment="key")
+    plan = PortfolioPlan.from_planner(sample_planner, segment="key")
     changed = plan.weighting_changes()
     assert changed["weighting_changes"].all()
     assert len(changed) == int(plan.lenses()["weighting_changes"].sum())
@@ -382,7 +402,7 @@ def test_portfolio_heat_map_boxes_the_place_to_act(sample_planner):
 
     from cxkit.planning import PortfolioPlan, plot_portfolio_lenses
 
-    plan = PortfolioPlan(sample_planner, segment="growth")
+    plan = PortfolioPlan.from_planner(sample_planner, segment="growth")
     lz = plan.lenses()
     ax = plot_portfolio_lenses(lz, sample_planner.config_["score_bands"])
     boxes = [p for p in ax.patches if isinstance(p, Rectangle)]
@@ -402,7 +422,7 @@ def test_portfolio_workbook(sample_planner, tmp_path):
 
     from cxkit.planning import PortfolioPlan
 
-    path = PortfolioPlan(sample_planner, segment="key").to_excel(tmp_path / "portfolio.xlsx")
+    path = PortfolioPlan.from_planner(sample_planner, segment="key").to_excel(tmp_path / "portfolio.xlsx")
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == ["Summary", "Accounts", "Lenses", "Lenses by project manager",
                              "Objectives", "Advocacy", "Coverage gaps"]

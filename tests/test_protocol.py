@@ -11,12 +11,14 @@ import json
 import pytest
 
 from cxkit.analysis import Analysis
+from cxkit.chi import ChiScorecard
 from cxkit.customer_math import CustomerMath
 from cxkit.drivers import DriverAnalysis
 from cxkit.errors import NotFittedError
 from cxkit.io import OPTIONAL_TABLES, load
 from cxkit.nps import NpsAnalysis
 from cxkit.overview import Overview
+from cxkit.planning import AccountPlan, KeyAccountPlanner, PortfolioPlan
 from cxkit.prospects import ProspectProfiler
 from cxkit.results import to_jsonable
 
@@ -25,6 +27,10 @@ ANALYSES = [
     Overview(),
     NpsAnalysis(),
     DriverAnalysis(n_boot=20, random_state=1),
+    ChiScorecard(n_boot=20, random_state=1),
+    KeyAccountPlanner(),
+    AccountPlan(),
+    PortfolioPlan(segment="key"),
     CustomerMath(reconciliation="show"),
     ProspectProfiler(),
 ]

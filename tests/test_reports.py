@@ -85,12 +85,11 @@ def test_tables_and_bullets_escape_customer_text():
     import pandas as pd
 
     from cxkit.chi import load_model
-    from cxkit.chi.scorecard import style_bands
 
     df = pd.DataFrame({"comment": ["<script>alert(1)</script>", "=SUM(A1:A3)"], "chi": [40.0, 80]},
                       index=pd.Index(["<b>Acme</b>", "Beta"], name="name"))
     for styler in (show.table(df), show.table(df, labels=False),
-                   style_bands(df, load_model(), ["chi"])):
+                   show.band_table(df, load_model().band, ["chi"])):
         html = styler.to_html()
         assert "<script>" not in html and "<b>Acme" not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "=SUM(A1:A3)" in html

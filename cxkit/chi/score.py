@@ -15,6 +15,8 @@ the change exactly, including any change in coverage.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -269,9 +271,64 @@ def _assemble(norm: np.ndarray, index: pd.Index, model: ChiModel) -> pd.DataFram
     return pd.DataFrame(columns, index=index, copy=False)
 
 
+@dataclass(frozen=True)
+class ChiChange:
+    """Why one account's CHI changed between two periods.
+
+    Attributes
+    ----------
+    account_id, before, after : str
+        The account and the two period labels compared.
+    chi_before, chi_after : float
+        Its CHI in each (missing in an empty result).
+    contributions : DataFrame
+        One row per KPI, indexed by (``stage``, ``kpi``): ``value_before``,
+        ``value_after`` (the KPI as measured), ``before`` and ``after`` (normalised
+        0–100; missing where absent) and ``contribution`` (CHI points). The
+        contributions add up exactly to :attr:`change`.
+    by_stage : Series
+        Each stage's contribution (CHI points), indexed by stage in model order.
+    reason : str
+        Why there is nothing to explain ("" when explained).
+    """
+
+    account_id: str
+    before: str
+    after: str
+    chi_before: float
+    chi_after: float
+    contributions: pd.DataFrame
+    by_stage: pd.Series
+    reason: str = ""
+
+    @property
+    def change(self) -> float:
+        """CHI after minus CHI before."""
+        return self.chi_after - self.chi_before
+
+    @property
+    def explained(self) -> bool:
+        """Whether there is a change to explain (both periods scored)."""
+        return not self.reason
+
+    @classmethod
+    def empty(cls, account_id="", before="", after="", reason: str = "") -> "ChiChange":
+        """Nothing to explain, and why."""
+        frame = pd.DataFrame(columns=["value_before", "value_after", "before", "after",
+                                      "contribution"], dtype=float,
+                             index=pd.MultiIndex.from_tuples([], names=["stage", "kpi"]))
+        return cls(account_id, before, after, np.nan, np.nan, frame,
+                   pd.Series(dtype=float, name="contribution"), reason or "nothing to explain")
+
+    def largest(self, n: int = 8) -> pd.DataFrame:
+        """The ``n`` KPIs that moved CHI most either way, largest first."""
+        c = self.contributions
+        return c.loc[c["contribution"].abs().sort_values(ascending=False).index[:n]]
+
+
 def explain_change(kpis: pd.DataFrame, model: ChiModel, account_id, before, after,
                    account: str = "account_id", period: str = "period",
-                   normalised: pd.DataFrame | None = None) -> pd.DataFrame:
+                   normalised: pd.DataFrame | None = None) -> ChiChange:
     """Why an account's CHI changed between two periods: each KPI's and stage's share.
 
     Percentile KPIs are normalised within each period over all rows of ``kpis``, as when
@@ -291,16 +348,30 @@ def explain_change(kpis: pd.DataFrame, model: ChiModel, account_id, before, afte
 
     Returns
     -------
-    DataFrame
-        One row per KPI, indexed by (``stage``, ``kpi``): ``before`` and ``after``
-        (normalised 0–100, missing where absent), ``contribution`` (CHI points); the
-        contributions add up exactly to the change in CHI. ``attrs`` holds ``chi_before``,
-        ``chi_after``, ``change`` and ``by_stage`` (a Series of stage contributions).
+    ChiChange
+        CHI before and after, each KPI's contribution and each stage's.
 
     Raises
     ------
     ParameterError
         If the account has no row in either period, or no CHI (coverage too low).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from cxkit.chi import from_dict
+    >>> m = from_dict({"stages": [
+    ...     {"name": "support", "weight": 3, "kpis": [{"name": "csat", "direction":
+    ...      "higher_is_better", "normalise": {"method": "scale", "min": 0, "max": 100}}]},
+    ...     {"name": "billing", "weight": 1, "kpis": [{"name": "disputes", "direction":
+    ...      "lower_is_better", "normalise": {"method": "scale", "min": 0, "max": 10}}]}]})
+    >>> k = pd.DataFrame({"account_id": ["A", "A"], "period": ["P1", "P2"],
+    ...                   "csat": [80.0, 60.0], "disputes": [5.0, 5.0]})
+    >>> ch = explain_change(k, m, "A", "P1", "P2")
+    >>> ch.chi_before, ch.chi_after, ch.change
+    (72.5, 57.5, -15.0)
+    >>> ch.by_stage.to_dict()
+    {'support': -15.0, 'billing': 0.0}
     """
     rows = []
     for when in (before, after):
@@ -318,14 +389,15 @@ def explain_change(kpis: pd.DataFrame, model: ChiModel, account_id, before, afte
         if np.isnan(row["chi"]):
             raise ParameterError(f"account {account_id!r} has no CHI in {when}: {row['reason']}")
     terms, _ = kpi_terms(norm, model)
+    raw = kpis.iloc[rows][model.kpi_names]
     index = pd.MultiIndex.from_tuples([(model.stage_of(k), k) for k in model.kpi_names],
                                       names=["stage", "kpi"])
-    out = pd.DataFrame({"before": norm.iloc[0].to_numpy(dtype=float),
+    out = pd.DataFrame({"value_before": raw.iloc[0].to_numpy(dtype=float),
+                        "value_after": raw.iloc[1].to_numpy(dtype=float),
+                        "before": norm.iloc[0].to_numpy(dtype=float),
                         "after": norm.iloc[1].to_numpy(dtype=float),
                         "contribution": terms.iloc[1].to_numpy() - terms.iloc[0].to_numpy()},
                        index=index)
     chi_before, chi_after = (float(c) for c in scored["chi"])
-    out.attrs.update({"chi_before": chi_before, "chi_after": chi_after,
-                      "change": chi_after - chi_before,
-                      "by_stage": out.groupby(level="stage", sort=False)["contribution"].sum()})
-    return out
+    return ChiChange(str(account_id), str(before), str(after), chi_before, chi_after, out,
+                     out.groupby(level="stage", sort=False)["contribution"].sum())

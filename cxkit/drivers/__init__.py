@@ -9,21 +9,20 @@ how sure we are, and which measures a team can move.
 - :mod:`~cxkit.drivers.measures`: :func:`measure_links`;
 - :mod:`~cxkit.drivers.priority`: :func:`performance`, :func:`priority_matrix` and plots;
 - :mod:`~cxkit.drivers.prepare`: checks, missing ratings, correlations;
-- :mod:`~cxkit.drivers.findings`: the headline sentences of the report;
 - :mod:`~cxkit.drivers.analysis`: :class:`DriverAnalysis`, all of it for the notebook.
 """
 from .analysis import DEFAULT_MEASURES, DriverAnalysis
-from .findings import driver_columns
-from .importance import (DominanceAnalysis, bootstrap_importance, dominance_analysis,
-                         relative_importance)
+from .importance import (DominanceAnalysis, DriverImportance, bootstrap_importance,
+                         dominance_analysis, relative_importance)
 from .measures import measure_links
 from .model import DriverModel
 from .prepare import Prepared, prepare, weighted_corr
-from .priority import performance, plot_importance, plot_priority_matrix, priority_matrix
+from .priority import (performance, plot_importance, plot_priority_matrix, priority_matrix,
+                       quadrant_cuts)
 from .revenue import RevenueLink, account_periods, category_economics
 
-__all__ = ["DEFAULT_MEASURES", "DominanceAnalysis", "DriverAnalysis", "DriverModel", "Prepared", "RevenueLink", "account_periods",
+__all__ = ["DEFAULT_MEASURES", "DominanceAnalysis", "DriverAnalysis", "DriverImportance", "DriverModel", "Prepared", "RevenueLink", "account_periods",
            "bootstrap_importance", "category_economics", "dominance_analysis",
-           "driver_columns", "measure_links", "performance", "plot_importance",
-           "plot_priority_matrix", "prepare", "priority_matrix", "relative_importance",
+           "measure_links", "performance", "plot_importance",
+           "plot_priority_matrix", "prepare", "priority_matrix", "quadrant_cuts", "relative_importance",
            "weighted_corr"]

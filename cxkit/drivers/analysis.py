@@ -6,7 +6,7 @@ Examples
 >>> from cxkit.drivers import DriverAnalysis
 >>> tables = load("data/sample", optional=["revenue", "operations"])
 >>> a = DriverAnalysis(n_boot=50, random_state=1).fit(tables)
->>> a.importance_.index[0]
+>>> a.importance_.table.index[0]
 'product_quality'
 """
 from __future__ import annotations
@@ -20,8 +20,8 @@ import pandas as pd
 from .. import periods
 from ..analysis import Analysis
 from ..errors import CxkitWarning, ParameterError
+from ..io.datamodel import driver_columns
 from ..nps import NpsAnalysis
-from . import findings
 from .importance import bootstrap_importance
 from .measures import measure_links
 from .model import DriverModel
@@ -79,8 +79,8 @@ class DriverAnalysis(Analysis):
         :func:`cxkit.nps.by_period`.
     segments_ : DataFrame
         :func:`cxkit.nps.by_group` by account segment (empty without accounts).
-    importance_ : DataFrame
-        :func:`bootstrap_importance`.
+    importance_ : DriverImportance
+        :func:`bootstrap_importance` (its ``table`` indexed by driver).
     model_ : DriverModel
     matrix_ : DataFrame
         :func:`priority_matrix`.
@@ -123,7 +123,7 @@ class DriverAnalysis(Analysis):
         if self.n_boot < 10:
             raise ParameterError(f"n_boot must be at least 10, got {self.n_boot}")
         responses, contacts = tables["responses"], tables["contacts"]
-        self.drivers_ = list(self.drivers or []) or findings.driver_columns(responses)
+        self.drivers_ = list(self.drivers or []) or driver_columns(responses)
         if not self.drivers_:
             raise ParameterError("the responses have no driver-rating columns; name them in "
                                  "`drivers`")
@@ -143,13 +143,14 @@ class DriverAnalysis(Analysis):
                 data, self.outcome, self.drivers_, self.method, self.n_boot, cluster,
                 "_weight", self.missing, confidence=self.confidence,
                 random_state=self.random_state)
+            imp = self.importance_.table
             self.model_ = DriverModel(
-                self.importance_.index.tolist(), self.outcome,
+                imp.index.tolist(), self.outcome,
                 cov="cluster" if self.resample_accounts else "hc3", weights="_weight",
                 missing="listwise" if self.missing == "pairwise" else self.missing,
                 confidence=self.confidence).fit(data)
-            perf = performance(data, self.importance_.index, "_weight", self.confidence)
-            self.matrix_ = priority_matrix(self.importance_, perf)
+            perf = performance(data, imp.index, "_weight", self.confidence)
+            self.matrix_ = priority_matrix(imp, perf)
             self.panel_ = self.economics_ = pd.DataFrame()
             self.revenue_ = None
             if "revenue" in tables and "accounts" in tables:
@@ -187,11 +188,13 @@ class DriverAnalysis(Analysis):
 
     # ------------------------------------------------------------------ report
     def top_drivers(self) -> list[str]:
-        return self.importance_.sort_values("importance", ascending=False).index[:self.top_n].tolist()
+        """The ``top_n`` drivers by importance."""
+        imp = self.importance_.table
+        return imp.sort_values("importance", ascending=False).index[:self.top_n].tolist()
 
     def importance_table(self) -> pd.DataFrame:
         """Importance for display: share, rank with its interval, how often ranked first."""
-        imp = self.importance_.sort_values("importance", ascending=False)
+        imp = self.importance_.table.sort_values("importance", ascending=False)
         return pd.DataFrame({
             "share": imp["share"],
             "rank": imp["rank"],
@@ -246,6 +249,7 @@ class DriverAnalysis(Analysis):
         if not self.has_revenue_link:
             return [self.notes_[-1] if len(self.panel_) and self.notes_ else
                     "No revenue table in the data folder: the revenue link was skipped."]
+        from ..present import findings
         return findings.revenue_sentences(self.revenue_, self.economics_,
                                           periods.unit(self.period))
 
@@ -254,11 +258,13 @@ class DriverAnalysis(Analysis):
         if self.links_.empty:
             return ["No operations table, or no measure mapped to a driver: measures were "
                     "skipped."]
+        from ..present import findings
         return (findings.measure_sentences(self.links_, self.top_drivers())
                 or ["None of the top drivers has an operational measure mapped to it."])
 
     def headlines(self) -> list[str]:
         """The findings a manager reads first, in plain sentences."""
+        from ..present import findings
         out = self.nps_analysis_.headlines()[:2]
         out += findings.importance_sentences(self.importance_, self.top_n)
         out.append(findings.priority_sentence(self.matrix_))
@@ -270,12 +276,13 @@ class DriverAnalysis(Analysis):
 
     def key_results(self) -> dict:
         """Numbers for the JSON results file."""
-        imp = self.importance_
+        res = self.importance_
+        imp = res.table
         out = {
             "nps": {k: getattr(self.nps_, k) for k in ("nps", "ci_low", "ci_high", "n",
                                                         "promoters", "detractors")},
-            "r2": imp.attrs["r2"], "responses_used": imp.attrs["n_used"],
-            "responses_left_out": imp.attrs["n_dropped"], "method": imp.attrs["method"],
+            "r2": res.r2, "responses_used": res.counts["n_used"],
+            "responses_left_out": res.counts["n_dropped"], "method": res.method,
             "top_drivers": self.top_drivers(),
             "importance": {d: {"share": r["share"], "ci_low": r["ci_low"] / imp["importance"].sum(),
                                "ci_high": r["ci_high"] / imp["importance"].sum(),
@@ -296,6 +303,7 @@ class DriverAnalysis(Analysis):
 
     def model_sentences(self) -> list[str]:
         """What the driver model says, in words."""
+        from ..present import findings
         return [findings.model_sentence(self.model_)]
 
     def top_measure_link(self) -> tuple[str, str] | tuple[()]:
@@ -322,7 +330,7 @@ class DriverAnalysis(Analysis):
     def plot_importance(self, ax=None):
         """Driver importance with intervals; returns the axis."""
         from .priority import plot_importance
-        return plot_importance(self.importance_, ax)
+        return plot_importance(self.importance_.table, ax)
 
     def plot_priority_matrix(self, ax=None):
         """Importance against performance: what to fix now; returns the axis."""
@@ -350,12 +358,5 @@ class DriverAnalysis(Analysis):
 
 
 def _nothing(ax, text: str):
-    """An empty chart that says why it is empty."""
-    import matplotlib.pyplot as plt
-
-    from ..present.show import plain_text
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8, 1.2))
-    ax.axis("off")
-    ax.text(0, 0.5, text, va="center", wrap=True)
-    return plain_text(ax)
+    from ..present.show import empty_chart
+    return empty_chart(ax, text)

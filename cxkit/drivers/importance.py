@@ -21,13 +21,14 @@ Examples
 >>> from cxkit.drivers import relative_importance
 >>> r = load_table("data/sample", "responses")
 >>> ri = relative_importance(r, "ltr", ["product_quality", "communication", "pm_expertise"])
->>> ri["rank"].to_dict()
+>>> ri.table["rank"].to_dict()
 {'product_quality': 1, 'communication': 3, 'pm_expertise': 2}
->>> float(round(ri["share"].sum(), 6))
-1.0
+>>> round(ri.r2, 3), ri.counts["n_used"]
+(0.444, 2620)
 """
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from dataclasses import dataclass
 
@@ -55,8 +56,52 @@ def _coefficients(corr: np.ndarray) -> np.ndarray:
     return np.linalg.pinv(corr[:-1, :-1]) @ corr[:-1, -1]
 
 
-def _table(prep: Prepared, importance: np.ndarray, corr: np.ndarray, method: str,
-           se: np.ndarray | None = None, exact: bool = True) -> pd.DataFrame:
+@dataclass(frozen=True)
+class DriverImportance:
+    """Relative importance of drivers, and what it rests on.
+
+    Attributes
+    ----------
+    table : DataFrame
+        Indexed by ``driver``; columns as documented by :func:`relative_importance` or
+        :func:`bootstrap_importance`.
+    outcome : str
+    method : str
+        ``shapley`` or ``relative_weights``.
+    exact : bool
+        False for Shapley values estimated from random orders.
+    r2 : float
+        R² of the model with every driver (the importances add up to it).
+    counts : dict
+        ``n_total`` rows given, ``n_used`` rows the result rests on, ``n_dropped``, and
+        ``n_imputed`` or ``n_pairwise_min`` under those rules for missing ratings.
+    missing : str
+        The rule for missing ratings.
+    notes : list of str
+        What was done about problems, in plain sentences.
+    n_boot : int
+        Bootstrap resamples (0 without a bootstrap).
+    cluster : str or None
+        Column whose groups were resampled whole.
+    confidence : float or None
+        Level of the bootstrap intervals.
+    """
+
+    table: pd.DataFrame
+    outcome: str
+    method: str
+    exact: bool
+    r2: float
+    counts: dict
+    missing: str
+    notes: list
+    n_boot: int = 0
+    cluster: str | None = None
+    confidence: float | None = None
+
+
+def _result(prep: Prepared, importance: np.ndarray, corr: np.ndarray, method: str,
+            se: np.ndarray | None = None, exact: bool = True, **boot) -> DriverImportance:
     r2 = float(importance.sum())
     out = pd.DataFrame({"importance": importance,
                         "share": importance / r2 if r2 > 0 else np.nan,
@@ -65,16 +110,15 @@ def _table(prep: Prepared, importance: np.ndarray, corr: np.ndarray, method: str
     if se is not None:
         out["se"] = se
     out["rank"] = out["importance"].rank(ascending=False, method="min").astype(int)
-    out.attrs.update({"outcome": prep.outcome, "method": method, "exact": exact, "r2": r2,
-                      **prep.counts, "missing": prep.missing, "notes": list(prep.notes)})
-    return out
+    return DriverImportance(out, prep.outcome, method, exact, r2, dict(prep.counts),
+                            prep.missing, list(prep.notes), **boot)
 
 
 def relative_importance(data: pd.DataFrame, outcome: str, drivers, method: str = "shapley",
                         weights=None, missing: str = "listwise",
                         scale: tuple[float, float] | None = (0, 10),
                         exact_limit: int = EXACT_LIMIT, n_permutations: int = 4000,
-                        random_state=None) -> pd.DataFrame:
+                        random_state=None) -> DriverImportance:
     """Relative importance of each driver for the outcome.
 
     Parameters
@@ -100,22 +144,21 @@ def relative_importance(data: pd.DataFrame, outcome: str, drivers, method: str =
 
     Returns
     -------
-    DataFrame
-        Indexed by ``driver``: ``importance`` (sums to the model's R²), ``share`` (sums to
-        1), ``sign`` (+1/−1, sign of the full-model coefficient), ``rank`` (1 = most
-        important), and ``se`` for a sampled estimate. ``attrs`` holds ``r2``,
-        ``method``, ``exact``, the counts used (``n_used``, ``n_total``, ``n_dropped``,
-        ``n_imputed``, ``n_pairwise_min``) and ``notes``.
+    DriverImportance
+        Its ``table`` is indexed by ``driver``: ``importance`` (sums to the model's R²),
+        ``share`` (sums to 1), ``sign`` (+1/−1, sign of the full-model coefficient),
+        ``rank`` (1 = most important), and ``se`` for a sampled estimate; beside it
+        ``r2``, ``method``, ``exact``, the ``counts`` used and ``notes``.
     """
     kind = _method(method)
     prep = prepare(data, outcome, drivers, weights, missing, scale)
     corr = driver_corr(prep)
     p = len(prep.drivers)
     if kind == "relative_weights":
-        return _table(prep, _subsets.relative_weights(corr), corr, "relative_weights")
+        return _result(prep, _subsets.relative_weights(corr), corr, "relative_weights")
     if p <= exact_limit:
         r2 = _subsets.all_subsets_r2(corr)
-        return _table(prep, _subsets.shapley_from_r2(r2, p), corr, "shapley")
+        return _result(prep, _subsets.shapley_from_r2(r2, p), corr, "shapley")
     rng = np.random.default_rng(random_state)
     text = (f"{p} drivers is above the exact limit of {exact_limit}: Shapley values are "
             f"estimated from {n_permutations:,} random orders of the drivers (standard "
@@ -123,7 +166,7 @@ def relative_importance(data: pd.DataFrame, outcome: str, drivers, method: str =
     prep.notes.append(text)
     warnings.warn(text, CxkitWarning, stacklevel=2)
     est, se = _subsets.sampled_shapley(corr, n_permutations, rng)
-    return _table(prep, est, corr, "shapley", se=se, exact=False)
+    return _result(prep, est, corr, "shapley", se=se, exact=False)
 
 
 @dataclass
@@ -227,7 +270,7 @@ def bootstrap_importance(data: pd.DataFrame, outcome: str, drivers, method: str 
                          n_boot: int = 1000, cluster: str | None = None, weights=None,
                          missing: str = "listwise", scale: tuple[float, float] | None = (0, 10),
                          confidence: float = 0.95, random_state=None, progress: bool = False
-                         ) -> pd.DataFrame:
+                         ) -> DriverImportance:
     """Bootstrap intervals for each driver's importance and rank.
 
     Parameters
@@ -246,11 +289,22 @@ def bootstrap_importance(data: pd.DataFrame, outcome: str, drivers, method: str 
 
     Returns
     -------
-    DataFrame
-        Indexed by ``driver``: ``importance`` and ``share`` (full data), ``ci_low``,
-        ``ci_high`` (percentile interval of the importance), ``rank``, ``rank_ci_low``,
-        ``rank_ci_high``, ``p_top`` (share of resamples where the driver ranks first).
-        ``attrs`` as for :func:`relative_importance`, plus ``n_boot``, ``cluster``.
+    DriverImportance
+        Its ``table`` is indexed by ``driver``: ``importance`` and ``share`` (full data),
+        ``ci_low``, ``ci_high`` (percentile interval of the importance), ``sign``,
+        ``rank``, ``rank_ci_low``, ``rank_ci_high``, ``p_top`` (share of resamples where
+        the driver ranks first); ``n_boot``, ``cluster`` and ``confidence`` are set.
+
+    Examples
+    --------
+    >>> from cxkit.io import load_table
+    >>> r = load_table("data/sample", "responses")
+    >>> b = bootstrap_importance(r, "ltr", ["product_quality", "communication"], n_boot=200,
+    ...                          cluster="account_id", random_state=1)
+    >>> b.table[["rank", "rank_ci_low", "rank_ci_high"]].to_dict("index")["communication"]
+    {'rank': 2, 'rank_ci_low': 2, 'rank_ci_high': 2}
+    >>> b.n_boot, b.cluster
+    (200, 'account_id')
     """
     kind = _method(method)
     if not 0 < confidence < 1:
@@ -282,13 +336,14 @@ def bootstrap_importance(data: pd.DataFrame, outcome: str, drivers, method: str 
     bar.close()
     alpha = (1 - confidence) / 2
     ranks = (-draws).argsort(axis=1).argsort(axis=1) + 1
-    out = _table(prep, point, corr, kind)
+    res = _result(prep, point, corr, kind, n_boot=n_boot, cluster=cluster,
+                  confidence=confidence)
+    out = res.table
     out["ci_low"] = np.quantile(draws, alpha, axis=0)
     out["ci_high"] = np.quantile(draws, 1 - alpha, axis=0)
     out["rank_ci_low"] = np.quantile(ranks, alpha, axis=0, method="lower").astype(int)
     out["rank_ci_high"] = np.quantile(ranks, 1 - alpha, axis=0, method="higher").astype(int)
     out["p_top"] = (ranks == 1).mean(axis=0)
-    out = out[["importance", "share", "ci_low", "ci_high", "sign", "rank", "rank_ci_low",
-               "rank_ci_high", "p_top"]]
-    out.attrs.update({"n_boot": n_boot, "cluster": cluster, "confidence": confidence})
-    return out
+    table = out[["importance", "share", "ci_low", "ci_high", "sign", "rank", "rank_ci_low",
+                 "rank_ci_high", "p_top"]]
+    return dataclasses.replace(res, table=table)

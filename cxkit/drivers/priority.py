@@ -16,13 +16,21 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..present.labels import pretty
 from .prepare import survey_weights
 
 QUADRANTS = {(True, False): "fix now", (True, True): "maintain",
              (False, False): "monitor", (False, True): "don't over-invest"}
 QUADRANT_COLOURS = {"fix now": "#c00000", "maintain": "#2e75b6", "monitor": "#7f7f7f",
                     "don't over-invest": "#70ad47"}
+
+
+def quadrant_cuts(matrix: pd.DataFrame) -> tuple[float, float]:
+    """Where the quadrants split: the median ``share`` and the median ``performance``.
+
+    >>> quadrant_cuts(pd.DataFrame({"share": [0.5, 0.3, 0.2], "performance": [6.0, 8, 7]}))
+    (0.3, 7.0)
+    """
+    return float(matrix["share"].median()), float(matrix["performance"].median())
 
 
 def performance(data: pd.DataFrame, drivers, weights=None, confidence: float = 0.95
@@ -56,8 +64,8 @@ def priority_matrix(importance: pd.DataFrame, perf: pd.DataFrame) -> pd.DataFram
     Parameters
     ----------
     importance : DataFrame
-        From :func:`relative_importance` or :func:`bootstrap_importance` (``share``,
-        and ``ci_low``/``ci_high`` of the importance when bootstrapped).
+        The ``table`` of :func:`relative_importance` or :func:`bootstrap_importance`
+        (``share``, and ``ci_low``/``ci_high`` of the importance when bootstrapped).
     perf : DataFrame
         From :func:`performance`.
 
@@ -66,7 +74,8 @@ def priority_matrix(importance: pd.DataFrame, perf: pd.DataFrame) -> pd.DataFram
     DataFrame
         Indexed by ``driver``: ``share`` (of explained variance), ``share_ci_low``,
         ``share_ci_high`` (when bootstrapped), ``performance``, ``performance_ci_low``,
-        ``performance_ci_high``, ``quadrant``; most important first.
+        ``performance_ci_high``, ``quadrant``; most important first. The quadrants
+        split at :func:`quadrant_cuts`.
     """
     total = importance["importance"].sum()
     out = pd.DataFrame({"share": importance["share"]})
@@ -76,11 +85,10 @@ def priority_matrix(importance: pd.DataFrame, perf: pd.DataFrame) -> pd.DataFram
     out["performance"] = perf["mean"].reindex(out.index)
     out["performance_ci_low"] = perf["ci_low"].reindex(out.index)
     out["performance_ci_high"] = perf["ci_high"].reindex(out.index)
-    hi_imp = out["share"] >= out["share"].median()
-    hi_perf = out["performance"] >= out["performance"].median()
+    share_cut, performance_cut = quadrant_cuts(out)
+    hi_imp = out["share"] >= share_cut
+    hi_perf = out["performance"] >= performance_cut
     out["quadrant"] = [QUADRANTS[(bool(i), bool(p))] for i, p in zip(hi_imp, hi_perf)]
-    out.attrs["share_cut"] = float(out["share"].median())
-    out.attrs["performance_cut"] = float(out["performance"].median())
     return out.sort_values("share", ascending=False)
 
 
@@ -88,6 +96,7 @@ def plot_priority_matrix(matrix: pd.DataFrame, ax=None):
     """Importance against performance with interval whiskers and quadrant labels."""
     import matplotlib.pyplot as plt
 
+    from ..present.labels import pretty
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 5.5))
     x, y = matrix["performance"], 100 * matrix["share"]
@@ -100,7 +109,8 @@ def plot_priority_matrix(matrix: pd.DataFrame, ax=None):
     ax.scatter(x, y, c=colours, s=70, zorder=2)
     for name, xi, yi in zip(matrix.index, x, y):
         ax.annotate(pretty(name), (xi, yi), xytext=(6, 4), textcoords="offset points", fontsize=9)
-    xc, yc = matrix.attrs["performance_cut"], 100 * matrix.attrs["share_cut"]
+    share_cut, xc = quadrant_cuts(matrix)
+    yc = 100 * share_cut
     ax.axvline(xc, color="#999999", lw=0.8, ls="--")
     ax.axhline(yc, color="#999999", lw=0.8, ls="--")
     x0, x1 = ax.get_xlim()
@@ -124,6 +134,7 @@ def plot_importance(importance: pd.DataFrame, ax=None):
     import matplotlib.pyplot as plt
     import seaborn as sns
 
+    from ..present.labels import pretty
     data = importance.sort_values("share")
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 0.45 * len(data) + 1))

@@ -8,8 +8,9 @@
 - :mod:`~cxkit.planning.objectives`: rules that turn the data into objectives (MBOs);
 - :mod:`~cxkit.planning.plan`: :class:`KeyAccountPlanner` and :class:`AccountPlan`;
 - :mod:`~cxkit.planning.portfolio`: :class:`PortfolioPlan`, the accounts of one account
-  manager or segment side by side;
-- :mod:`~cxkit.planning.workbook`: the client workbook of one account.
+  manager or segment side by side.
+
+The client workbook of one account is written by :mod:`cxkit.present.workbooks`.
 """
 from .advocacy import RUNGS, account_rungs, coverage, ladder, respondent_rungs
 from .config import check_config, load_config

@@ -160,7 +160,7 @@ def shrink(answers: pd.DataFrame, value: str, group: pd.Series, account: str = "
     DataFrame
         Indexed by account: ``n``, ``key_weight`` (mean weight of its answers: its key
         weight), ``mean`` (weighted), ``group``, ``group_mean``,
-        ``credibility`` (Z) and ``shrunk``. ``attrs["structure"]`` holds the estimate.
+        ``credibility`` (Z) and ``shrunk``; :func:`structure` gives the estimate of ``k``.
     """
     info, out = _structure(answers, value, account, weight)  # one pass over the answers
     k = info["k"] if prior_strength == "auto" else float(prior_strength)
@@ -176,5 +176,4 @@ def shrink(answers: pd.DataFrame, value: str, group: pd.Series, account: str = "
     out["group_mean"] = zmean.where(zsum > 0, mmean)
     out["shrunk"] = z * out["mean"] + (1 - z) * out["group_mean"]
     out.index.name = account
-    out.attrs["structure"] = {**info, "k_used": k}
     return out

@@ -104,16 +104,13 @@ def account_lenses(answers: pd.DataFrame, accounts: pd.DataFrame, config: dict) 
     -------
     DataFrame
         One row per account and lens, indexed by ``account_id``: :data:`COLUMNS`.
-        ``attrs["structure"]`` holds the credibility estimate per question.
     """
     _check(answers, config)
     scale = float(config["scale_max"])
     group = accounts[config["credibility"]["group"]]
     prior = config["credibility"]["prior_strength"]
-    shrunk, structure = {}, {}
-    for q in sorted({lens[s] for lens in config["lenses"] for s in ("value", "obstacle")}):
-        shrunk[q] = shrink(answers, q, group, weight="key_weight", prior_strength=prior)
-        structure[q] = shrunk[q].attrs["structure"]
+    shrunk = {q: shrink(answers, q, group, weight="key_weight", prior_strength=prior)
+              for q in sorted({lens[s] for lens in config["lenses"] for s in ("value", "obstacle")})}
     parts = []
     for lens in config["lenses"]:
         v, o = shrunk[lens["value"]], shrunk[lens["obstacle"]]
@@ -129,9 +126,7 @@ def account_lenses(answers: pd.DataFrame, accounts: pd.DataFrame, config: dict) 
     out = _conclude(pd.concat(parts), float(config["flag_points"])) if parts else \
         pd.DataFrame(columns=COLUMNS)
     out.index.name = "account_id"
-    out = out.sort_index(kind="stable")
-    out.attrs["structure"] = structure
-    return out
+    return out.sort_index(kind="stable")
 
 
 def group_lenses(answers: pd.DataFrame, by: pd.Series, config: dict) -> pd.DataFrame:

@@ -21,7 +21,6 @@ import numpy as np
 import pandas as pd
 
 from ..io.schemas import FREQUENCIES
-from ..present.labels import pretty
 
 COLUMNS = ["account_id", "rule", "objective", "owner_role", "owner", "measure", "current",
            "target", "due", "evidence"]
@@ -56,9 +55,26 @@ def objectives(accounts: pd.DataFrame, config: dict, plan_date, lenses: pd.DataF
     Returns
     -------
     DataFrame
-        One row per objective: :data:`COLUMNS` (``current`` and ``target`` are text with
-        their unit, so numbers and frequencies sit in one column).
+        One row per objective: :data:`COLUMNS`. ``owner_role`` is the accounts column
+        naming the owner (``account_manager``, ``project_manager``); ``objective``,
+        ``measure`` and ``evidence`` are the objective in cxkit's words (like
+        ``headlines``); ``current`` and ``target`` are text with their unit, so numbers
+        and frequencies sit in one column.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from cxkit.planning import load_config
+    >>> cfg = load_config("params/planning.yaml")
+    >>> accounts = pd.DataFrame({"segment": ["key"], "interaction_frequency": ["quarterly"],
+    ...                          "account_manager": ["Dana Lee"]},
+    ...                         index=pd.Index(["A1"], name="account_id"))
+    >>> o = objectives(accounts, cfg, "2025-12-31")
+    >>> o[["rule", "objective", "owner_role", "owner", "due"]].to_dict("records")
+    [{'rule': 'engagement', 'objective': 'Move to weekly engagement', 'owner_role': 'account_manager', 'owner': 'Dana Lee', 'due': datetime.date(2026, 6, 30)}]
     """
+    from ..present.labels import pretty  # names in the objective's words
+
     cfg = config["objectives"]
     due = (pd.Timestamp(plan_date) + pd.DateOffset(months=int(cfg["horizon_months"]))).date()
     window = int(config["window_months"])
@@ -66,7 +82,7 @@ def objectives(accounts: pd.DataFrame, config: dict, plan_date, lenses: pd.DataF
 
     def add(account_id, rule, objective, owner_role, measure, current, target, evidence):
         rows.append({"account_id": account_id, "rule": rule, "objective": objective,
-                     "owner_role": pretty(owner_role),
+                     "owner_role": owner_role,
                      "owner": _owner(accounts, account_id, owner_role), "measure": measure,
                      "current": current, "target": target, "due": due, "evidence": evidence})
 

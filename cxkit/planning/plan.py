@@ -16,9 +16,9 @@ import pandas as pd
 from scipy import stats
 
 from .. import nps, periods
+from ..analysis import Analysis
 from ..errors import ParameterError
-from ..chi.scorecard import trend_arrow
-from ..present.labels import pretty
+from ..io.datamodel import change_direction, current_accounts, driver_columns
 from .advocacy import RUNGS, account_rungs, coverage, ladder
 from .config import load_config
 from .keyweight import key_weight
@@ -55,8 +55,8 @@ PORTFOLIO_COLUMNS = ["name", "segment", "account_manager", "tenure_years",
                      "chi_trend", "nps", "respondents", "rung", "roles_missing", "objectives"]
 
 
-class KeyAccountPlanner:
-    """Prepare key-account plans for a portfolio.
+class KeyAccountPlanner(Analysis):
+    """Prepare key-account plans for a portfolio: the portfolio-wide work, done once.
 
     Parameters
     ----------
@@ -70,7 +70,7 @@ class KeyAccountPlanner:
     period : str
         Period of revenue and KPIs: Q, M or Y.
     trend_threshold : float
-        CHI points of change shown as a rising or falling arrow.
+        CHI points of change counted as rising or falling.
 
     Attributes
     ----------
@@ -90,8 +90,11 @@ class KeyAccountPlanner:
         Buying-influencer coverage per account.
     economics_ : DataFrame
         Spend and growth per account (:func:`revenue_economics`).
-    chi_ : DataFrame or None
-        ``account_id``, ``period``, ``chi`` for the accounts.
+    chi_ : DataFrame
+        ``account_id``, ``period``, ``chi``, ``band`` for the accounts (empty without
+        KPIs or a model).
+    chi_bands_ : dict
+        Lower bounds of the amber and green CHI bands.
     objectives_ : DataFrame
         Every account's objectives.
 
@@ -105,7 +108,9 @@ class KeyAccountPlanner:
     ['account_id', 'account_manager', 'chi']
     """
 
-    def __init__(self, config="params/planning.yaml", plan_date: str = "",
+    title = "Key-account planning"
+
+    def __init__(self, *, config="params/planning.yaml", plan_date: str = "",
                  model: str = "params/chi_model.yaml", period: str = "Q",
                  trend_threshold: float = 2.0):
         self.config = config
@@ -129,13 +134,11 @@ class KeyAccountPlanner:
         start = self.plan_date_ - pd.DateOffset(months=int(cfg["window_months"]))
         self.window_ = (start, self.plan_date_)
         self.plan_period_ = str(self.plan_date_.to_period(self.period))
-        live = accounts["lost_date"].isna() | (accounts["lost_date"] > self.plan_date_)
-        live &= accounts["customer_since"] <= self.plan_date_
+        live = current_accounts(accounts, self.plan_date_)
         kw = key_weight(accounts[live].reset_index(), self.plan_date_, cfg)
         self.key_weights_ = kw
         self.accounts_ = accounts[live].join(kw.drop(columns=["interaction_frequency"]))
         contacts = tables.get("contacts")
-        self.contacts_ = contacts
         win = responses[(responses["response_date"] > start)
                         & (responses["response_date"] <= self.plan_date_)
                         & responses["account_id"].isin(self.accounts_.index)].copy()
@@ -161,11 +164,14 @@ class KeyAccountPlanner:
                                       key_weights=self.key_weights_)
         return self
 
-    def _chi(self, tables) -> pd.DataFrame | None:
+    def _chi(self, tables) -> pd.DataFrame:
         self.chi_bands_ = {"amber": 50.0, "green": 75.0}
         if "kpis" not in tables or not self.model:
-            return None
-        from ..chi import kpi_wide, load_model, score
+            return pd.DataFrame({"account_id": pd.Series(dtype=object),
+                                 "period": pd.Series(dtype=object),
+                                 "chi": pd.Series(dtype=float), "band": pd.Series(dtype=object)})
+        from ..chi import load_model, score
+        from ..io.datamodel import kpi_wide
 
         model = load_model(self.model)
         self.chi_bands_ = model.bands
@@ -174,13 +180,54 @@ class KeyAccountPlanner:
         scored = wide[["account_id", "period"]].join(score(wide, model)[["chi", "band"]])
         return scored[scored["account_id"].isin(self.accounts_.index)].reset_index(drop=True)
 
+    # ------------------------------------------------------------------ protocol
+    def headlines(self) -> list[str]:
+        """The portfolio prepared, in plain sentences."""
+        n, heard = len(self.accounts_), self.answers_["account_id"].nunique()
+        o = self.objectives_
+        return [f"{n:,} accounts are customers on {self.plan_date_.date()}; {heard:,} of them "
+                f"gave feedback in the last {self.config_['window_months']} months "
+                f"({len(self.answers_):,} responses).",
+                f"{len(o):,} objectives proposed for {o['owner'].nunique():,} owners."
+                if len(o) else "No rule proposes an objective."]
+
+    def key_results(self) -> dict:
+        """The numbers a batch collects about the whole portfolio."""
+        o = self.objectives_
+        return {"plan_date": str(self.plan_date_.date()), "accounts": int(len(self.accounts_)),
+                "accounts_heard": int(self.answers_["account_id"].nunique()),
+                "responses": int(len(self.answers_)), "objectives": int(len(o)),
+                "objective_rules": {str(k): int(v) for k, v in o["rule"].value_counts().items()}}
+
+    def summary_tables(self) -> dict:
+        return {"Objectives by rule": self.objectives_.groupby("rule").size()
+                .to_frame("objectives")}
+
+    def plot_key_weights(self, ax=None):
+        """How much each segment's feedback counts: accounts by key weight; returns the axis."""
+        import matplotlib.pyplot as plt
+        import seaborn as sns
+
+        from ..present.show import plain_text
+        if ax is None:
+            _, ax = plt.subplots(figsize=(8, 3.2))
+        a = self.accounts_
+        edges = np.linspace(0, 1, 11)
+        groups = [(str(seg), a.loc[a["segment"] == seg, "key_weight"])
+                  for seg in sorted(a["segment"].dropna().unique())]
+        ax.hist([g for _, g in groups], bins=edges, stacked=True,
+                label=[name for name, _ in groups], edgecolor="white")
+        ax.set_xlabel("key weight (1: the account's feedback counts in full)")
+        ax.set_ylabel("accounts")
+        ax.set_title(f"Key weight of the {len(a):,} customer accounts on {self.plan_date_.date()}")
+        ax.legend(frameon=False, title="segment")
+        sns.despine(ax=ax)
+        return plain_text(ax)
+
     # ------------------------------------------------------------------ views
     def account(self, account_id: str) -> "AccountPlan":
-        """The plan of one account (a customer on the plan date)."""
-        if account_id not in self.accounts_.index:
-            raise ParameterError(f"account {account_id!r} is not a customer on "
-                                 f"{self.plan_date_.date()} (or not in the accounts table)")
-        return AccountPlan(self, account_id)
+        """The plan of one account (a customer on the plan date): an :class:`AccountPlan`."""
+        return AccountPlan.from_planner(self, account_id)
 
     def default_account(self) -> str:
         """The key account with the most revenue (any account if there is no key one)."""
@@ -202,9 +249,15 @@ class KeyAccountPlanner:
                                  f"no customer accounts in segment {segment!r}")
         return list(a.index[keep])
 
-    def portfolio(self, account_ids) -> pd.DataFrame:
-        """Accounts side by side: key weight, spend, CHI, NPS, rung, coverage, objectives."""
-        rows = [AccountPlan(self, a).header() for a in account_ids]
+    def account_table(self, account_ids) -> pd.DataFrame:
+        """Accounts side by side: key weight, spend, CHI, NPS, rung, coverage, objectives.
+
+        Returns
+        -------
+        DataFrame
+            Indexed by ``account_id``: :data:`PORTFOLIO_COLUMNS`.
+        """
+        rows = [self.account(a).header() for a in account_ids]
         out = pd.DataFrame(rows).set_index("account_id")
         return out[PORTFOLIO_COLUMNS]
 
@@ -219,21 +272,76 @@ class KeyAccountPlanner:
                             self.config_)
 
 
-class AccountPlan:
+_PLANNER_SETTINGS = ("config", "plan_date", "model", "period", "trend_threshold")
+
+
+class AccountPlan(Analysis):
     """One account's plan: header, lenses, drivers, advocacy, coverage, comments, objectives.
 
-    Built by :meth:`KeyAccountPlanner.account`; every method returns plain data.
+    Parameters
+    ----------
+    account_id : str
+        The account; empty: the key account with the most revenue.
+    config, plan_date, model, period, trend_threshold
+        As for :class:`KeyAccountPlanner`.
+
+    Attributes
+    ----------
+    planner_ : KeyAccountPlanner
+        The portfolio the plan is read from (fitted by ``fit``, or given to
+        :meth:`from_planner`: fit the portfolio once, read many accounts).
+    account_id_ : str
+    info_ : Series
+        The account's row of ``planner_.accounts_``.
+    answers_ : DataFrame
+        Its survey responses in the planning window.
+
+    Examples
+    --------
+    >>> from cxkit import io
+    >>> plan = AccountPlan(account_id="A00001").fit(io.load("data/sample"))
+    >>> plan.account_id_, plan.header()["segment"]
+    ('A00001', 'standard')
     """
 
-    def __init__(self, planner: KeyAccountPlanner, account_id: str):
-        self.planner = planner
+    title = "Key-account plan"
+
+    def __init__(self, *, account_id: str = "", config="params/planning.yaml",
+                 plan_date: str = "", model: str = "params/chi_model.yaml", period: str = "Q",
+                 trend_threshold: float = 2.0):
         self.account_id = account_id
-        self.info = planner.accounts_.loc[account_id]
-        self.answers = planner.answers_[planner.answers_["account_id"] == account_id]
+        self.config = config
+        self.plan_date = plan_date
+        self.model = model
+        self.period = period
+        self.trend_threshold = trend_threshold
+
+    def fit(self, tables: dict) -> "AccountPlan":
+        """Prepare the portfolio (a :class:`KeyAccountPlanner`) and read this account."""
+        planner = KeyAccountPlanner(**{k: getattr(self, k) for k in _PLANNER_SETTINGS})
+        return self._read(planner.fit(tables))
+
+    @classmethod
+    def from_planner(cls, planner: KeyAccountPlanner, account_id: str = "") -> "AccountPlan":
+        """The plan of ``account_id`` read from a fitted planner (no second fit)."""
+        plan = cls(account_id=account_id,
+                   **{k: v for k, v in planner.get_params().items() if k in _PLANNER_SETTINGS})
+        return plan._read(planner)
+
+    def _read(self, planner: KeyAccountPlanner) -> "AccountPlan":
+        account_id = self.account_id or planner.default_account()
+        if account_id not in planner.accounts_.index:
+            raise ParameterError(f"account {account_id!r} is not a customer on "
+                                 f"{planner.plan_date_.date()} (or not in the accounts table)")
+        self.planner_ = planner
+        self.account_id_ = account_id
+        self.info_ = planner.accounts_.loc[account_id]
+        self.answers_ = planner.answers_[planner.answers_["account_id"] == account_id]
+        return self
 
     def header(self) -> dict:
         """Who the account is and how it is doing: key weight, revenue, CHI, NPS, rung."""
-        p, a, i = self.planner, self.account_id, self.info
+        p, a, i = self.planner_, self.account_id_, self.info_
         eco = p.economics_.loc[a] if a in p.economics_.index else pd.Series(dtype=float)
         out = {"account_id": a, "name": i["name"], "segment": i["segment"],
                "account_manager": i["account_manager"],
@@ -246,14 +354,14 @@ class AccountPlan:
         chi = self.chi_history()
         out["chi"] = float(chi["chi"].iloc[-1]) if len(chi) else np.nan
         out["chi_change"] = float(chi["chi"].diff().iloc[-1]) if len(chi) > 1 else np.nan
-        out["chi_trend"] = trend_arrow(out["chi_change"], p.trend_threshold)
-        now = self.answers["ltr"].dropna()
+        out["chi_trend"] = change_direction(out["chi_change"], p.trend_threshold)
+        now = self.answers_["ltr"].dropna()
         before = p.previous_answers_.loc[p.previous_answers_["account_id"] == a, "ltr"].dropna()
         out["nps"] = nps.estimate(now).nps if len(now) else np.nan
         out["nps_previous"] = nps.estimate(before).nps if len(before) else np.nan
         out["nps_change"] = out["nps"] - out["nps_previous"]
-        out["respondents"] = int(self.answers["contact_id"].nunique())
-        out["responses"] = int(len(self.answers))
+        out["respondents"] = int(self.answers_["contact_id"].nunique())
+        out["responses"] = int(len(self.answers_))
         r = p.rungs_["rung"].get(a)
         out["rung"] = str(r) if r is not None and pd.notna(r) else "no feedback"
         cov = p.coverage_.loc[a]
@@ -263,7 +371,11 @@ class AccountPlan:
 
     def header_table(self) -> pd.DataFrame:
         """:meth:`header` as a two-column table of readable items and values (text)."""
+        from ..present.labels import arrow, pretty
+
         def show(k, v):
+            if k == "chi_trend":
+                return arrow(v)
             if isinstance(v, float):
                 if pd.isna(v):
                     return ""
@@ -282,16 +394,14 @@ class AccountPlan:
 
     def chi_history(self) -> pd.DataFrame:
         """CHI by period (empty without KPIs)."""
-        chi = self.planner.chi_
-        if chi is None:
-            return pd.DataFrame(columns=["period", "chi", "band"])
-        return chi[chi["account_id"] == self.account_id].dropna(subset=["chi"]).sort_values(
+        chi = self.planner_.chi_
+        return chi[chi["account_id"] == self.account_id_].dropna(subset=["chi"]).sort_values(
             "period")[["period", "chi", "band"]].reset_index(drop=True)
 
     def lenses(self) -> pd.DataFrame:
         """This account's lens scores, raw and key-weighted, with the place to act."""
-        lz = self.planner.lenses_
-        return lz.loc[lz.index == self.account_id].reset_index(drop=True)
+        lz = self.planner_.lenses_
+        return lz.loc[lz.index == self.account_id_].reset_index(drop=True)
 
     def drivers(self, min_difference: float = 0.5, confidence: float = 0.95) -> pd.DataFrame:
         """Driver ratings where this account differs from the rest of the portfolio.
@@ -304,15 +414,13 @@ class AccountPlan:
             ``answers`` and ``differs`` (the interval excludes 0 and the difference is at
             least ``min_difference`` points), sorted by the size of the difference.
         """
-        from ..drivers.findings import driver_columns
-
         # the planner adds role and key_weight to the responses: not drivers
-        drivers = [c for c in driver_columns(self.planner.answers_)
+        drivers = [c for c in driver_columns(self.planner_.answers_)
                    if c not in ("role", "key_weight")]
-        rest = self.planner.answers_[self.planner.answers_["account_id"] != self.account_id]
+        rest = self.planner_.answers_[self.planner_.answers_["account_id"] != self.account_id_]
         rows = {}
         for d in drivers:
-            x, y = self.answers[d].dropna(), rest[d].dropna()
+            x, y = self.answers_[d].dropna(), rest[d].dropna()
             diff = x.mean() - y.mean() if len(x) else np.nan
             lo = hi = np.nan
             if len(x) > 1 and len(y) > 1:
@@ -329,16 +437,16 @@ class AccountPlan:
 
     def advocacy(self) -> pd.Series:
         """Shares of respondents on each rung and the account's rung."""
-        r = self.planner.rungs_
-        if self.account_id not in r.index:
+        r = self.planner_.rungs_
+        if self.account_id_ not in r.index:
             return pd.Series({"respondents": 0, "rung": "no feedback"})
-        return r.loc[self.account_id]
+        return r.loc[self.account_id_]
 
     def coverage(self) -> pd.DataFrame:
         """Contacts and respondents per buying-influencer role."""
         from ..io.schemas import ROLES
 
-        c = self.planner.coverage_.loc[self.account_id]
+        c = self.planner_.coverage_.loc[self.account_id_]
         return pd.DataFrame({"contacts": [c[f"{r} contacts"] for r in ROLES],
                              "respondents": [c[f"{r} responses"] for r in ROLES]},
                             index=pd.Index(ROLES, name="role")).assign(
@@ -346,7 +454,7 @@ class AccountPlan:
 
     def comments(self, n: int = 8) -> pd.DataFrame:
         """The most recent verbatim comments (customer text: escape it when showing it)."""
-        c = self.answers.dropna(subset=["comment"])
+        c = self.answers_.dropna(subset=["comment"])
         c = c[c["comment"].astype(str).str.strip() != ""]
         cols = ["response_date", "role", "ltr", "comment"]
         c = c.sort_values("response_date", ascending=False).head(n)
@@ -356,14 +464,16 @@ class AccountPlan:
 
     def objectives(self) -> pd.DataFrame:
         """This account's objectives with owner, target, due date and evidence."""
-        o = self.planner.objectives_
-        return o[o["account_id"] == self.account_id].drop(columns="account_id").reset_index(
+        o = self.planner_.objectives_
+        return o[o["account_id"] == self.account_id_].drop(columns="account_id").reset_index(
             drop=True)
 
     def headlines(self) -> list[str]:
         """The plan in plain sentences."""
+        from ..present.labels import arrow, pretty
+
         h = self.header()
-        cfg = self.planner.config_
+        cfg = self.planner_.config_
         out = [f"{h['name']} ({h['account_id']}), a {h['segment']} account, has been a customer "
                f"for {h['tenure_years']:.1f} years with {h['interaction_frequency']} contact: "
                f"key weight {h['key_weight']:.2f} of 1, so its feedback "
@@ -377,7 +487,7 @@ class AccountPlan:
         if not np.isnan(h["chi"]):
             text = f"Health (CHI) {h['chi']:.0f} of 100"
             if not np.isnan(h["chi_change"]):
-                text += f" {h['chi_trend']} ({h['chi_change']:+.1f} on the period before)"
+                text += f" {arrow(h['chi_trend'])} ({h['chi_change']:+.1f} on the period before)"
             out.append(text + ".")
         if h["responses"]:
             text = (f"NPS {h['nps']:+.0f} from {h['responses']} responses of "
@@ -416,18 +526,26 @@ class AccountPlan:
                                      "weighting_changes": bool(r["weighting_changes"])}
                          for _, r in self.lenses().iterrows()}
         out["objective_rules"] = self.objectives()["rule"].tolist()
-        out["plan_date"] = str(self.planner.plan_date_.date())
+        out["plan_date"] = str(self.planner_.plan_date_.date())
         return out
 
-    def summary(self) -> str:
-        """The headlines as text."""
-        return "\n".join(f"- {s}" for s in self.headlines())
+    def summary_tables(self) -> dict:
+        return {"Lenses": self.lenses()[["lens", "value_pct_weighted", "obstacle_pct_weighted",
+                                         "act_on"]],
+                "Objectives": self.objectives()[["rule", "owner", "due"]]}
 
     def to_excel(self, path) -> Path:
-        """The client workbook for this account (see :func:`cxkit.planning.workbook`)."""
-        from .workbook import account_workbook
+        """The client workbook for this account (:func:`cxkit.present.workbooks.account_workbook`)."""
+        from ..present.workbooks import account_workbook
 
         return account_workbook(self, path)
+
+    def plot_lenses(self, ax=None):
+        """Each lens's two sides, key-weighted, raw as a thin marker; returns the axis."""
+        if self.lenses().empty:
+            from ..present.show import empty_chart
+            return empty_chart(ax, "No feedback in the planning window: no lens scores.")
+        return plot_lenses(self.lenses(), ax)
 
 
 def plot_lenses(lenses: pd.DataFrame, ax=None):
@@ -446,6 +564,7 @@ def plot_lenses(lenses: pd.DataFrame, ax=None):
     import matplotlib.pyplot as plt
     import seaborn as sns
 
+    from ..present.labels import pretty
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 0.9 + 0.8 * len(lenses)))
     y = np.arange(len(lenses))

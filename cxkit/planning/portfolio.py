@@ -13,45 +13,76 @@ import numpy as np
 import pandas as pd
 
 from .. import nps
-from ..present.labels import pretty
-from ..present.excel import write_workbook
+from ..analysis import Analysis
 from .advocacy import RUNGS, ladder
-from .lenses import lens_table
+from .plan import KeyAccountPlanner
 
 
-class PortfolioPlan:
+class PortfolioPlan(Analysis):
     """Accounts of one account manager and/or segment, side by side.
 
     Parameters
     ----------
-    planner : KeyAccountPlanner
-        Fitted.
     account_manager, segment : str
         Which accounts; empty means any. Both empty: every customer account.
+    config, plan_date, model, period, trend_threshold
+        As for :class:`~cxkit.planning.KeyAccountPlanner`.
 
     Attributes
     ----------
-    account_ids : list of str
+    planner_ : KeyAccountPlanner
+        The portfolio the plan is read from (fitted by ``fit``, or given to
+        :meth:`from_planner`).
+    account_ids_ : list of str
         The accounts, by revenue (highest first).
+    accounts_ : DataFrame
+        One row per account: :data:`~cxkit.planning.plan.PORTFOLIO_COLUMNS`, indexed by
+        ``account_id``, in the order of ``account_ids_``.
 
     Examples
     --------
     >>> from cxkit import io
-    >>> from cxkit.planning import KeyAccountPlanner, PortfolioPlan
-    >>> planner = KeyAccountPlanner().fit(io.load("data/sample"))
-    >>> plan = PortfolioPlan(planner, segment="key")
-    >>> plan.accounts()["segment"].eq("key").all()
-    np.True_
+    >>> from cxkit.planning import PortfolioPlan
+    >>> plan = PortfolioPlan(segment="key").fit(io.load("data/sample"))
+    >>> bool(plan.accounts()["segment"].eq("key").all())
+    True
     """
 
-    def __init__(self, planner, account_manager: str = "", segment: str = ""):
-        self.planner = planner
+    def __init__(self, *, account_manager: str = "", segment: str = "",
+                 config="params/planning.yaml", plan_date: str = "",
+                 model: str = "params/chi_model.yaml", period: str = "Q",
+                 trend_threshold: float = 2.0):
         self.account_manager = account_manager
         self.segment = segment
-        ids = planner.select(account_manager, segment)
+        self.config = config
+        self.plan_date = plan_date
+        self.model = model
+        self.period = period
+        self.trend_threshold = trend_threshold
+
+    def fit(self, tables: dict) -> "PortfolioPlan":
+        """Prepare the portfolio (a :class:`KeyAccountPlanner`) and read these accounts."""
+        from .plan import _PLANNER_SETTINGS
+        planner = KeyAccountPlanner(**{k: getattr(self, k) for k in _PLANNER_SETTINGS})
+        return self._read(planner.fit(tables))
+
+    @classmethod
+    def from_planner(cls, planner: KeyAccountPlanner, account_manager: str = "",
+                     segment: str = "") -> "PortfolioPlan":
+        """The accounts of ``account_manager`` and/or ``segment`` read from a fitted
+        planner (no second fit)."""
+        from .plan import _PLANNER_SETTINGS
+        plan = cls(account_manager=account_manager, segment=segment,
+                   **{k: v for k, v in planner.get_params().items() if k in _PLANNER_SETTINGS})
+        return plan._read(planner)
+
+    def _read(self, planner: KeyAccountPlanner) -> "PortfolioPlan":
+        ids = planner.select(self.account_manager, self.segment)
         spend = planner.economics_["spend"].reindex(ids).fillna(-np.inf)
-        self.account_ids = list(spend.sort_values(ascending=False, kind="stable").index)
-        self._accounts = None
+        self.planner_ = planner
+        self.account_ids_ = list(spend.sort_values(ascending=False, kind="stable").index)
+        self.accounts_ = planner.account_table(self.account_ids_)
+        return self
 
     @property
     def title(self) -> str:
@@ -62,11 +93,8 @@ class PortfolioPlan:
         return kind if self.segment else "all accounts"
 
     def accounts(self) -> pd.DataFrame:
-        """One row per account: :data:`~cxkit.planning.plan.PORTFOLIO_COLUMNS`, indexed by
-        ``account_id``."""
-        if self._accounts is None:
-            self._accounts = self.planner.portfolio(self.account_ids)
-        return self._accounts.copy()
+        """A copy of :attr:`accounts_`."""
+        return self.accounts_.copy()
 
     def shown_accounts(self) -> pd.DataFrame:
         """:meth:`accounts` without the columns every row shares (the chosen segment or
@@ -81,11 +109,11 @@ class PortfolioPlan:
         Indexed by ``account_id``, with the account's ``name`` first; accounts without
         feedback in the window have no rows.
         """
-        lz = self.planner.lenses_
-        out = lz.loc[lz.index.isin(self.account_ids)]
-        order = {a: i for i, a in enumerate(self.account_ids)}
+        lz = self.planner_.lenses_
+        out = lz.loc[lz.index.isin(self.account_ids_)]
+        order = {a: i for i, a in enumerate(self.account_ids_)}
         out = out.iloc[np.argsort([order[a] for a in out.index], kind="stable")]
-        return out.assign(name=self.planner.accounts_["name"].reindex(out.index).to_numpy())[
+        return out.assign(name=self.planner_.accounts_["name"].reindex(out.index).to_numpy())[
             ["name", *lz.columns]]
 
     def weighting_changes(self) -> pd.DataFrame:
@@ -104,7 +132,7 @@ class PortfolioPlan:
     def group_lenses(self, by: str = "project_manager") -> pd.DataFrame:
         """Lens scores per ``by`` (project manager, account manager...) over these accounts:
         answers pooled raw and weighted by key weight."""
-        return self.planner.group_lenses(by, self.account_ids)
+        return self.planner_.group_lenses(by, self.account_ids_)
 
     def nps(self) -> pd.DataFrame:
         """NPS of these accounts' answers in the window: raw and weighted by key weight.
@@ -115,8 +143,8 @@ class PortfolioPlan:
             Indexed by ``weighting`` (``raw``, ``key-weighted``): ``nps``, ``ci_low``,
             ``ci_high``, ``n``, ``n_eff`` of :func:`cxkit.nps.estimate`.
         """
-        ans = self.planner.answers_
-        ans = ans[ans["account_id"].isin(self.account_ids)].dropna(subset=["ltr"])
+        ans = self.planner_.answers_
+        ans = ans[ans["account_id"].isin(self.account_ids_)].dropna(subset=["ltr"])
         rows = {"raw": nps.estimate(ans["ltr"]).as_dict(),
                 "key-weighted": nps.estimate(ans["ltr"], weights=ans["key_weight"]).as_dict()}
         out = pd.DataFrame(rows).T
@@ -125,9 +153,9 @@ class PortfolioPlan:
 
     def ladder(self) -> pd.DataFrame:
         """Accounts, spend and growth per advocacy rung, over these accounts."""
-        rungs = self.planner.rungs_
-        rungs = rungs[rungs.index.isin(self.account_ids)]
-        return ladder(rungs, self.planner.economics_)
+        rungs = self.planner_.rungs_
+        rungs = rungs[rungs.index.isin(self.account_ids_)]
+        return ladder(rungs, self.planner_.economics_)
 
     def coverage_gaps(self) -> pd.DataFrame:
         """Accounts missing feedback from a buying-influencer role, and which roles."""
@@ -137,29 +165,31 @@ class PortfolioPlan:
 
     def objectives(self) -> pd.DataFrame:
         """Every objective of these accounts, by owner and due date."""
-        o = self.planner.objectives_
-        o = o[o["account_id"].isin(self.account_ids)]
-        o = o.assign(name=o["account_id"].map(self.planner.accounts_["name"]))
+        o = self.planner_.objectives_
+        o = o[o["account_id"].isin(self.account_ids_)]
+        o = o.assign(name=o["account_id"].map(self.planner_.accounts_["name"]))
         cols = ["account_id", "name", *[c for c in o.columns if c not in ("account_id", "name")]]
         return o[cols].sort_values(["owner", "due", "account_id"], kind="stable").reset_index(
             drop=True)
 
     def headlines(self) -> list[str]:
         """The portfolio in plain sentences."""
+        from ..present.labels import pretty
+
         a = self.accounts()
         n = len(a)
-        out = [f"{n} {self.title} on {self.planner.plan_date_.date()}."]
+        out = [f"{n} {self.title} on {self.planner_.plan_date_.date()}."]
         spend = a["spend"].dropna()
         if len(spend):
-            prev = self.planner.economics_["previous"].reindex(spend.index).sum()
+            prev = self.planner_.economics_["previous"].reindex(spend.index).sum()
             text = f"Revenue over the last 12 months: {spend.sum():,.0f}"
             if prev > 0:
                 text += f", {spend.sum() / prev - 1:+.0%} on the year before"
             out.append(text + ".")
         chi = a["chi"].dropna()
         if len(chi):
-            amber = self.planner.chi_bands_["amber"]
-            falling = int((a["chi_trend"] == "↓").sum())
+            amber = self.planner_.chi_bands_["amber"]
+            falling = int((a["chi_trend"] == "down").sum())
             out.append(f"Health (CHI): median {chi.median():.0f} of 100; {int((chi < amber).sum())}"
                        f" account(s) in the red band, {falling} falling.")
         score = self.nps()
@@ -167,7 +197,7 @@ class PortfolioPlan:
             out.append(f"NPS {score.loc['raw', 'nps']:+.0f} raw, "
                        f"{score.loc['key-weighted', 'nps']:+.0f} weighted by key weight "
                        f"({score.loc['raw', 'n']:.0f} responses in the last "
-                       f"{self.planner.config_['window_months']} months).")
+                       f"{self.planner_.config_['window_months']} months).")
         lz = self.lenses()
         acts = lz.loc[lz["act_on"] != "", "act_on"]
         if len(acts):
@@ -178,7 +208,7 @@ class PortfolioPlan:
             flips = lz[lz["act_on"] != lz["act_on_raw"]]
             moved = lz["weighting_changes"].sum() - len(flips)
             out.append(f"Key weighting changes the lower side in {len(flips)} account-lens "
-                       f"pair(s) and moves a score by {self.planner.config_['flag_points']:.0f}"
+                       f"pair(s) and moves a score by {self.planner_.config_['flag_points']:.0f}"
                        f" points or more in {moved} more: those are flagged below.")
         rungs = a["rung"].value_counts()
         heard = {r: int(rungs.get(r, 0)) for r in reversed(RUNGS)}
@@ -200,7 +230,7 @@ class PortfolioPlan:
         lz = self.lenses()
         score = self.nps()
         return {"title": self.title, "account_manager": self.account_manager,
-                "segment": self.segment, "plan_date": str(self.planner.plan_date_.date()),
+                "segment": self.segment, "plan_date": str(self.planner_.plan_date_.date()),
                 "accounts": len(a), "spend": float(a["spend"].sum()),
                 "nps_raw": float(score.loc["raw", "nps"]),
                 "nps_key_weighted": float(score.loc["key-weighted", "nps"]),
@@ -209,13 +239,16 @@ class PortfolioPlan:
                 "objectives": int(len(self.objectives())),
                 "rungs": a["rung"].value_counts().to_dict()}
 
-    def summary(self) -> str:
-        """The headlines as text."""
-        return "\n".join(f"- {s}" for s in self.headlines())
+    def summary_tables(self) -> dict:
+        return {"NPS": self.nps(), "Advocacy": self.ladder()[["accounts", "share"]]}
 
     def to_excel(self, path, by: str = "project_manager") -> Path:
         """The portfolio workbook: summary, accounts, lenses, lenses per ``by``, objectives."""
-        bands = self.planner.config_["score_bands"]
+        from ..present.excel import write_workbook
+        from ..present.labels import pretty
+        from .lenses import lens_table
+
+        bands = self.planner_.config_["score_bands"]
         pct = ["value_pct", "value_pct_weighted", "obstacle_pct", "obstacle_pct_weighted"]
         sheets = {"Summary": self.headlines(),
                   "Accounts": self.accounts(),
@@ -226,15 +259,22 @@ class PortfolioPlan:
                   "Coverage gaps": self.coverage_gaps()}
         band_spec = {"Lenses": (pct, bands["amber"], bands["green"]),
                      f"Lenses by {pretty(by)}": (pct, bands["amber"], bands["green"])}
-        if self.planner.chi_ is not None:
-            band_spec["Accounts"] = (["chi"], self.planner.chi_bands_["amber"],
-                                     self.planner.chi_bands_["green"])
+        if len(self.planner_.chi_):
+            band_spec["Accounts"] = (["chi"], self.planner_.chi_bands_["amber"],
+                                     self.planner_.chi_bands_["green"])
         charts = {"Accounts": [{"type": "bar", "title": "Key weight per account",
                                 "categories": "name", "values": ["key_weight"]}],
                   "Advocacy": [{"type": "column", "title": "Accounts per advocacy rung",
                                 "categories": "rung", "values": ["accounts"]}]}
         return write_workbook(path, sheets, percent={"Accounts": ["growth"]}, bands=band_spec,
                               charts=charts)
+
+    def plot_lenses(self, ax=None):
+        """Heat map of every account's key-weighted lens scores (:func:`plot_portfolio_lenses`)."""
+        if self.lenses().empty:
+            from ..present.show import empty_chart
+            return empty_chart(ax, "No feedback in the planning window: no lens scores.")
+        return plot_portfolio_lenses(self.lenses(), self.planner_.config_["score_bands"], ax)
 
 
 def plot_portfolio_lenses(lenses: pd.DataFrame, bands=(50, 75), ax=None):
@@ -261,6 +301,8 @@ def plot_portfolio_lenses(lenses: pd.DataFrame, bands=(50, 75), ax=None):
     import matplotlib.pyplot as plt
     from matplotlib.colors import BoundaryNorm, ListedColormap
     from matplotlib.patches import Rectangle
+
+    from ..present.labels import pretty
 
     lens_names = list(dict.fromkeys(lenses["lens"]))
     accounts = list(dict.fromkeys(lenses.index))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .labels import pretty
+from .labels import BAND_COLOURS, pretty
 
 _BAD_SHEET_CHARS = str.maketrans({c: " " for c in "[]:*?/\\"})
 _CONTROL = {c: " " for c in range(32)} | {127: " "}
@@ -77,9 +77,8 @@ def write_workbook(path, sheets, percent=None, bands=None, charts=None) -> Path:
            "pct": wb.add_format({"num_format": "0%"}),
            "date": wb.add_format({"num_format": "yyyy-mm-dd"}),
            "wrap": wb.add_format({"text_wrap": True, "valign": "top"})}
-    fills = {"red": wb.add_format({"bg_color": "#F4B6B6"}),
-             "amber": wb.add_format({"bg_color": "#FFE08A"}),
-             "green": wb.add_format({"bg_color": "#B7DFB0"})}
+    fills = {band: wb.add_format({"bg_color": colour.upper()})
+             for band, colour in BAND_COLOURS.items()}
     taken: list[str] = []
     for raw_name, content in sheets.items():
         name = sheet_name(raw_name, taken)

@@ -78,6 +78,17 @@ def plain_text(ax):
     return ax
 
 
+def empty_chart(ax, text: str):
+    """A chart with nothing to show that says why: ``text`` on blank axes; returns ``ax``."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 1.2))
+    ax.axis("off")
+    ax.text(0, 0.5, text, va="center", wrap=True)
+    return plain_text(ax)
+
+
 def table(df, percent=(), integer=(), decimals: int = 1, caption: str | None = None,
           labels: bool = True):
     """A DataFrame formatted for a reader: thousands separators, percentages, "—" for empty.
@@ -128,3 +139,50 @@ def table(df, percent=(), integer=(), decimals: int = 1, caption: str | None = N
     if caption:
         styler = styler.set_caption(html.escape(caption))
     return inert(styler)
+
+
+def band_table(df, band, columns, decimals: int = 0, formats: dict | None = None,
+               arrows=()):
+    """A table with CHI-like columns coloured by band (red / amber / green).
+
+    Parameters
+    ----------
+    df : DataFrame
+    band : callable
+        A value's band name (``red``, ``amber``, ``green``) or None: the CHI model's
+        ``band`` method.
+    columns : iterable of str
+        Columns coloured by band and shown with ``decimals``.
+    formats : dict, optional
+        Format strings for other columns (one ``format`` call: a second call on the
+        Styler would reset these).
+    arrows : iterable of str
+        Columns of directions (``up``, ``down``, ``flat``) shown as arrows.
+
+    Returns
+    -------
+    pandas.io.formats.style.Styler
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from cxkit.chi import load_model
+    >>> html = band_table(pd.DataFrame({"chi": [30.4, 80.0]}), load_model().band,
+    ...                   ["chi"]).to_html()
+    >>> "#f4b6b6" in html and "#b7dfb0" in html and ">30<" in html
+    True
+    """
+    import numbers
+
+    from .labels import BAND_COLOURS, arrow
+
+    def colour(v):
+        name = band(v) if isinstance(v, numbers.Real) else None
+        return f"background-color: {BAND_COLOURS[name]}" if name else ""
+
+    cols = [c for c in columns if c in df.columns]
+    fmt = {c: f"{{:.{decimals}f}}" for c in cols} | dict(formats or {})
+    fmt |= {c: arrow for c in arrows if c in df.columns}
+    return inert(df.style.format(fmt, na_rep="—", escape="html")
+                 .format_index(escape="html", axis=0).format_index(escape="html", axis=1)
+                 .map(colour, subset=cols))

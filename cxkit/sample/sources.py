@@ -31,6 +31,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..io.schemas import RAW_SOURCE_TABLES
+
 # Where each KPI comes from. "direct" KPIs are recorded as they are (a CRM field,
 # a project plan), not derived from a raw table.
 KPI_DEFINITIONS = {
@@ -127,8 +129,7 @@ WEB_EVENTS = {  # event type: (stage, mean per quarter, sensitivity to stage hea
 NEWSLETTERS_PER_QUARTER = 6
 FEATURES_AVAILABLE = 20
 KPI_DECIMALS = 3
-RAW_TABLES = ("web_events", "crm_opportunities", "support_tickets", "erp_invoices",
-              "product_usage")
+RAW_TABLES = RAW_SOURCE_TABLES  # the raw exports this module simulates
 
 
 def _periods(labels, freq: str) -> pd.PeriodIndex:
@@ -137,7 +138,8 @@ def _periods(labels, freq: str) -> pd.PeriodIndex:
     return pd.PeriodIndex(uniques, freq=freq)[codes]
 
 
-def _dates(rng, lo, hi):
+def random_dates(rng, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Uniform random day in [lo, hi] (datetime64[D] arrays, hi >= lo)."""
     span = (hi - lo).astype(int) + 1
     return lo + (rng.random(len(lo)) * span).astype(int).astype("timedelta64[D]")
 
@@ -181,13 +183,13 @@ def generate_sources(rng, rows: pd.DataFrame, scores: dict[str, np.ndarray],
     for etype, (stage, mean, beta) in WEB_EVENTS.items():
         k = rng.poisson(mean * np.exp(beta * scores[stage]) * share)
         idx = np.repeat(np.arange(m), k)
-        parts.append(pd.DataFrame({"account_id": acc[idx], "event_date": _dates(rng, lo[idx], hi[idx]),
+        parts.append(pd.DataFrame({"account_id": acc[idx], "event_date": random_dates(rng, lo[idx], hi[idx]),
                                    "event_type": etype}))
     sent = np.maximum(np.round(NEWSLETTERS_PER_QUARTER * share).astype(int), 1)
     opened = rng.binomial(sent, 1 / (1 + np.exp(-(-0.9 + 0.5 * scores["awareness"]))))
     for etype, k in (("newsletter_sent", sent), ("newsletter_open", opened)):
         idx = np.repeat(np.arange(m), k)
-        parts.append(pd.DataFrame({"account_id": acc[idx], "event_date": _dates(rng, lo[idx], hi[idx]),
+        parts.append(pd.DataFrame({"account_id": acc[idx], "event_date": random_dates(rng, lo[idx], hi[idx]),
                                    "event_type": etype}))
     web = pd.concat(parts, ignore_index=True)
     web["event_date"] = web["event_date"].astype("datetime64[ns]")
@@ -199,7 +201,7 @@ def generate_sources(rng, rows: pd.DataFrame, scores: dict[str, np.ndarray],
     k = rng.poisson(1.0 * share)
     idx = np.repeat(np.arange(m), k)
     n = len(idx)
-    created = _dates(rng, lo[idx], hi[idx])
+    created = random_dates(rng, lo[idx], hi[idx])
     cycle = np.maximum(5, np.round(rng.gamma(4.0, np.maximum(75 - 15 * s[idx], 20) / 4.0))).astype(int)
     close = created + cycle.astype("timedelta64[D]")
     won = rng.random(n) < 1 / (1 + np.exp(-(-0.4 + 0.6 * s[idx])))
@@ -257,7 +259,7 @@ def generate_sources(rng, rows: pd.DataFrame, scores: dict[str, np.ndarray],
     k = rng.poisson(users / 100 * 5.0 * np.exp(-0.5 * s) * share)
     idx = np.repeat(np.arange(m), k)
     n = len(idx)
-    opened_day = _dates(rng, lo[idx], hi[idx]).astype("datetime64[s]")
+    opened_day = random_dates(rng, lo[idx], hi[idx]).astype("datetime64[s]")
     opened = opened_day + (rng.integers(7 * 3600, 19 * 3600, n)).astype("timedelta64[s]")
     fr_hours = rng.gamma(4.0, np.maximum(6 * np.exp(-0.45 * s[idx]), 0.5) / 4.0)
     first = opened + np.round(fr_hours * 3600).astype("timedelta64[s]")

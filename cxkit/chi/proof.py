@@ -11,6 +11,8 @@ and never applied silently.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from sklearn.linear_model import LogisticRegression
@@ -25,6 +27,50 @@ from .model import ChiModel
 OUTCOMES = {"lost_next": "losses in the next period",
             "renewed_next": "renewals won in the next period",
             "grew_next": "revenue rises to the next period"}
+MIN_EVENTS = 20  # fewer events (or non-events) held out: too uncertain to rank predictors
+
+
+@dataclass(frozen=True)
+class PredictivePower:
+    """How well predictor sets predict an outcome on held-out later periods.
+
+    Attributes
+    ----------
+    table : DataFrame
+        Indexed by ``predictors`` (the set's name): ``auc``, ``ci_low``, ``ci_high``,
+        ``n_train``, ``n_test``, ``events_test`` and, against the baseline, ``gain``
+        (AUC minus the baseline's, on the same rows), ``gain_low``, ``gain_high``.
+    outcome : str
+        The 0/1 column predicted.
+    test_from : str
+        First held-out period.
+    baseline : str or None
+        The predictor set the others are compared with.
+    events, non_events : int
+        Held-out rows with and without the outcome.
+    """
+
+    table: pd.DataFrame
+    outcome: str
+    test_from: str
+    baseline: str | None
+    events: int
+    non_events: int
+
+    @property
+    def uncertain(self) -> bool:
+        """Fewer than :data:`MIN_EVENTS` events or non-events held out."""
+        return min(self.events, self.non_events) < MIN_EVENTS
+
+    def note(self) -> str:
+        """Why the AUCs are too uncertain to rank the predictors ("" if they are not)."""
+        if not self.uncertain:
+            return ""
+        what = OUTCOMES.get(self.outcome, f"{self.outcome} events")
+        few = (f"{self.events} {what}" if self.events <= self.non_events
+               else f"{self.non_events} account-periods without {what}")
+        return (f"Only {few} in the held-out periods (from {self.test_from}): the AUCs are "
+                "too uncertain to rank the predictors; more accounts or periods are needed.")
 
 
 def outcome_panel(scores: pd.DataFrame, accounts: pd.DataFrame, responses: pd.DataFrame | None,
@@ -115,7 +161,7 @@ def _boot_aucs(y, scores: dict, groups, n_boot, rng) -> dict:
 
 def predictive_power(panel: pd.DataFrame, predictors: dict, outcome: str = "lost_next",
                      test_from: str | None = None, n_boot: int = 500, confidence: float = 0.95,
-                     random_state=None, baseline: str | None = "NPS") -> pd.DataFrame:
+                     random_state=None, baseline: str | None = "NPS") -> PredictivePower:
     """AUC of each predictor set on held-out later periods, on the same rows for all.
 
     Parameters
@@ -138,12 +184,28 @@ def predictive_power(panel: pd.DataFrame, predictors: dict, outcome: str = "lost
 
     Returns
     -------
-    DataFrame
-        Indexed by predictor set: ``auc``, ``ci_low``, ``ci_high``, ``n_train``,
-        ``n_test``, ``events_test`` (outcomes in the held-out rows) and, against the
-        baseline, ``gain`` (AUC minus the baseline's, on the same rows) with ``gain_low``,
-        ``gain_high`` from the same account resamples (paired). ``attrs["note"]`` warns
-        when fewer than 20 events (or non-events) make the comparison uncertain.
+    PredictivePower
+        Its ``table`` is indexed by predictor set: ``auc``, ``ci_low``, ``ci_high``,
+        ``n_train``, ``n_test``, ``events_test`` (outcomes in the held-out rows) and,
+        against the baseline, ``gain`` (AUC minus the baseline's, on the same rows) with
+        ``gain_low``, ``gain_high`` from the same account resamples (paired);
+        ``uncertain`` and ``note()`` say when fewer than 20 events (or non-events) make the
+        comparison uncertain.
+
+    Examples
+    --------
+    Ten accounts over four quarters; the ones that are lost had low health the quarter
+    before. Trained on 2024Q1–Q2, tested on Q3–Q4:
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> chi = rng.uniform(20, 90, 40)
+    >>> panel = pd.DataFrame({"account_id": np.tile([f"A{i}" for i in range(10)], 4),
+    ...                       "period": np.repeat(["2024Q1", "2024Q2", "2024Q3", "2024Q4"], 10),
+    ...                       "chi": chi, "lost_next": (chi < 45).astype(int)})
+    >>> r = predictive_power(panel, {"CHI": ["chi"]}, n_boot=50, random_state=0)
+    >>> r.test_from, float(r.table.loc["CHI", "auc"]), r.uncertain
+    ('2024Q4', 1.0, True)
     """
     cols = sorted({c for cs in predictors.values() for c in cs})
     missing = [c for c in cols + [outcome] if c not in panel.columns]
@@ -182,15 +244,8 @@ def predictive_power(panel: pd.DataFrame, predictors: dict, outcome: str = "lost
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.index.name = "predictors"
     events = int(y.sum())
-    what = OUTCOMES.get(outcome, f"{outcome} events")
-    few = (f"{events} {what}" if events <= len(y) - events
-           else f"{len(y) - events} account-periods without {what}")
-    note = (f"Only {few} in the held-out periods (from {test_from}): the AUCs are too "
-            "uncertain to rank the predictors; more accounts or periods are needed."
-            if min(events, len(y) - events) < 20 else "")
-    out.attrs.update({"test_from": test_from, "outcome": outcome, "note": note,
-                      "baseline": baseline if baseline in probs else None})
-    return out
+    return PredictivePower(out, outcome, str(test_from), baseline if baseline in probs else None,
+                           events, len(y) - events)
 
 
 def suggest_weights(panel: pd.DataFrame, model: ChiModel, outcome: str = "lost_next",

@@ -1,4 +1,7 @@
-"""The client workbook of one account: summary, lenses, objectives and the data behind them.
+"""Client workbooks built from several tables of one analysis.
+
+:func:`account_workbook`: the workbook of one key-account plan: summary, lenses,
+objectives and the data behind them.
 
 Written through :func:`cxkit.present.excel.write_workbook`: customers' comments are text, never
 formulas; headers are frozen; % scores carry band colours; lenses, drivers and CHI get
@@ -6,9 +9,8 @@ native Excel charts.
 """
 from __future__ import annotations
 
-
-from ..present.labels import pretty
-from ..present.excel import write_workbook
+from .excel import write_workbook
+from .labels import pretty
 
 
 def account_workbook(plan, path):
@@ -18,7 +20,7 @@ def account_workbook(plan, path):
     -------
     Path
     """
-    cfg = plan.planner.config_
+    cfg = plan.planner_.config_
     bands = cfg["score_bands"]
     lenses = plan.lenses()
     pct = ["value_pct", "value_pct_weighted", "obstacle_pct", "obstacle_pct_weighted"]
@@ -33,10 +35,10 @@ def account_workbook(plan, path):
               "Coverage": plan.coverage(),
               "Comments": plan.comments(n=50),
               "CHI": chi,
-              "Answers": plan.answers.drop(columns=["key_weight"], errors="ignore")}
+              "Answers": plan.answers_.drop(columns=["key_weight"], errors="ignore")}
     band_spec = {"Lenses": (pct, bands["amber"], bands["green"])}
     if len(chi):
-        model_bands = plan.planner.chi_bands_
+        model_bands = plan.planner_.chi_bands_
         band_spec["CHI"] = (["chi"], model_bands["amber"], model_bands["green"])
     charts = {"Lenses": [{"type": "bar", "title": "Lens scores, key-weighted (%)",
                           "categories": "lens",

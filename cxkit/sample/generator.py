@@ -178,7 +178,7 @@ AWKWARD = ["=== Great support this quarter ===", "+1 for the new portal",
 
 
 @dataclass
-class Portfolio:
+class SampleData:
     """A generated portfolio: the tables of the data model, the truth, and latents.
 
     Attributes
@@ -220,15 +220,9 @@ def _people(rng, n_people: int) -> np.ndarray:
     return np.array(out)
 
 
-def _random_dates(rng, start: np.ndarray, end: np.ndarray) -> np.ndarray:
-    """Uniform random day in [start, end] (datetime64[D] arrays, end >= start)."""
-    span = (end - start).astype(int) + 1
-    return start + (rng.random(len(start)) * span).astype(int).astype("timedelta64[D]")
-
-
 def generate(n_accounts: int = DEFAULT_ACCOUNTS, seed: int = DEFAULT_SEED, start: str = START,
              n_periods: int = N_PERIODS, kpis: bool = True, n_prospects: int | None = None,
-             progress: bool | None = False) -> Portfolio:
+             progress: bool | None = False) -> SampleData:
     """Simulate a B2B portfolio with known truth.
 
     Parameters
@@ -251,7 +245,7 @@ def generate(n_accounts: int = DEFAULT_ACCOUNTS, seed: int = DEFAULT_SEED, start
 
     Returns
     -------
-    Portfolio
+    SampleData
         ``tables``, ``truth`` and ``latent``.
     """
     if n_accounts < 10:
@@ -285,8 +279,8 @@ def generate(n_accounts: int = DEFAULT_ACCOUNTS, seed: int = DEFAULT_SEED, start
     early = np.datetime64("2012-01-01")
     since = np.where(
         joined_in,
-        _random_dates(rng, np.full(n, window0), np.full(n, p_start[-1] - np.timedelta64(1, "D"))),
-        _random_dates(rng, np.full(n, early), np.full(n, window0 - np.timedelta64(1, "D"))))
+        src.random_dates(rng, np.full(n, window0), np.full(n, p_start[-1] - np.timedelta64(1, "D"))),
+        src.random_dates(rng, np.full(n, early), np.full(n, window0 - np.timedelta64(1, "D"))))
     managers = _people(rng, max(4, n // 25))
     pms = _people(rng, max(6, n // 15))
     account_manager = rng.choice(managers, n)
@@ -325,7 +319,7 @@ def generate(n_accounts: int = DEFAULT_ACCOUNTS, seed: int = DEFAULT_SEED, start
         # a lost account may come back after at least one whole quarter without revenue
         can = ~alive & (lost_q >= 0) & (lost_q <= t - 2) & (back_q < 0)
         back = np.flatnonzero(can & (rng2.random(n) < RETURN_RATE))
-        back_date[back] = _random_dates(rng2, np.full(len(back), p_start[t]),
+        back_date[back] = src.random_dates(rng2, np.full(len(back), p_start[t]),
                                         np.full(len(back), p_end[t]))
         back_q[back] = t
         alive[back] = True
@@ -336,7 +330,7 @@ def generate(n_accounts: int = DEFAULT_ACCOUNTS, seed: int = DEFAULT_SEED, start
         first_day = np.maximum(p_start[t], since[churn] + np.timedelta64(1, "D"))
         ok = first_day <= p_end[t]
         idx = np.flatnonzero(churn)[ok]
-        lost_date[idx] = _random_dates(rng, first_day[ok], np.full(ok.sum(), p_end[t]))
+        lost_date[idx] = src.random_dates(rng, first_day[ok], np.full(ok.sum(), p_end[t]))
         lost_q[idx] = t
         alive[idx] = False
     returned = back_q >= 0
@@ -382,7 +376,7 @@ def generate(n_accounts: int = DEFAULT_ACCOUNTS, seed: int = DEFAULT_SEED, start
     order = np.lexsort((r_contact, r_t))  # chronological ids
     r_contact, r_t, r_acc, lo_day, hi_day = (a[order] for a in (r_contact, r_t, r_acc, lo_day, hi_day))
     n_r = len(r_contact)
-    r_date = _random_dates(rng, lo_day, hi_day)
+    r_date = src.random_dates(rng, lo_day, hi_day)
     halo = rng.normal(0, 1, n_r)
     ratings = {}
     for d, (_effect, mean) in DRIVERS.items():
@@ -469,7 +463,7 @@ def generate(n_accounts: int = DEFAULT_ACCOUNTS, seed: int = DEFAULT_SEED, start
     reps = k[c_acc, c_t]
     c_acc, c_t = np.repeat(c_acc, reps), np.repeat(c_t, reps)
     c_lo, c_hi = begin[c_acc, c_t], finish[c_acc, c_t]
-    c_date = _random_dates(rng, c_lo, np.maximum(c_hi, c_lo))
+    c_date = src.random_dates(rng, c_lo, np.maximum(c_hi, c_lo))
     order = np.argsort(c_date, kind="stable")
     c_acc, c_date = c_acc[order], c_date[order]
     n_k = len(c_acc)
@@ -533,7 +527,7 @@ def generate(n_accounts: int = DEFAULT_ACCOUNTS, seed: int = DEFAULT_SEED, start
     truth["followups"] = followed
     steps.update()
     steps.close()
-    return Portfolio(tables, truth, latent)
+    return SampleData(tables, truth, latent)
 
 
 def _followups(rng, responses: pd.DataFrame, segment, account_id, window_end):
@@ -766,9 +760,9 @@ def _truth(n, seed, labels, n_p) -> dict:
     }
 
 
-def write(portfolio: Portfolio, out_dir: str | os.PathLike = "data/sample",
+def write(sample: SampleData, out_dir: str | os.PathLike = "data/sample",
           fmt: str = "csv", progress: bool | None = False) -> Path:
-    """Write a portfolio's tables (CSV or Parquet) and ``truth.json`` into ``out_dir``.
+    """Write the sample's tables (CSV or Parquet) and ``truth.json`` into ``out_dir``.
 
     Each file is written atomically. Returns the folder.
     """
@@ -776,7 +770,7 @@ def write(portfolio: Portfolio, out_dir: str | os.PathLike = "data/sample",
     folder.mkdir(parents=True, exist_ok=True)
     if fmt not in ("csv", "parquet"):
         raise ValueError(f"unknown format {fmt!r}: use 'csv' or 'parquet'")
-    for name, df in tqdm(portfolio.tables.items(), desc="writing", unit="table",
+    for name, df in tqdm(sample.tables.items(), desc="writing", unit="table",
                          disable=None if progress is None else not progress):
         if fmt == "csv":
             # dates without a time are written as dates; raw event exports are gzipped
@@ -789,5 +783,5 @@ def write(portfolio: Portfolio, out_dir: str | os.PathLike = "data/sample",
             df.to_parquet(buf, index=False)
             data, suffix = buf.getvalue(), "parquet"
         atomic_write_bytes(folder / f"{name}.{suffix}", data)
-    atomic_write_text(folder / "truth.json", json.dumps(portfolio.truth, indent=2) + "\n")
+    atomic_write_text(folder / "truth.json", json.dumps(sample.truth, indent=2) + "\n")
     return folder

@@ -1,16 +1,14 @@
-"""Headline findings of a driver analysis, in plain sentences built from the results."""
+"""Headline findings of a driver analysis, in plain sentences built from the results.
+
+Used by the ``headlines`` of :class:`cxkit.drivers.DriverAnalysis`.
+"""
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from ..io.schemas import TABLES
-from ..present.labels import pretty
-
-
-def driver_columns(responses: pd.DataFrame) -> list[str]:
-    """The driver-rating columns of a responses table (every column beyond the core ones)."""
-    return TABLES["responses"].extra_columns(responses.columns)
+from ..drivers.priority import quadrant_cuts
+from .labels import pretty
 
 
 def _pct(x: float, signed: bool = False) -> str:
@@ -22,13 +20,15 @@ def _list(names) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def importance_sentences(imp: pd.DataFrame, top_n: int = 3) -> list[str]:
+def importance_sentences(result, top_n: int = 3) -> list[str]:
+    """What the importance (a :class:`~cxkit.drivers.DriverImportance`) says."""
+    imp = result.table
     top = imp.sort_values("importance", ascending=False).head(top_n)
     parts = [f"{pretty(d)} ({r['share']:.0%})" for d, r in top.iterrows()]
     out = [f"{len(parts)} drivers explain most of what moves likelihood to recommend: "
            f"{', '.join(parts[:-1]) + ' and ' + parts[-1] if len(parts) > 1 else parts[0]} "
            f"of the explained variance; all {len(imp)} drivers together explain "
-           f"{imp.attrs['r2']:.0%} of it (R²), from {imp.attrs['n_used']:,} responses."]
+           f"{result.r2:.0%} of it (R²), from {result.counts['n_used']:,} responses."]
     against = imp.index[imp["sign"] < 0].tolist()
     if against:
         out.append(f"{_list(against).capitalize()} {'goes' if len(against) == 1 else 'go'} "
@@ -37,14 +37,14 @@ def importance_sentences(imp: pd.DataFrame, top_n: int = 3) -> list[str]:
     if "p_top" in imp:
         lead = imp["p_top"].idxmax()
         share = imp.loc[lead, "p_top"]
-        how = "resampling whole accounts" if imp.attrs.get("cluster") else "resampling responses"
+        how = "resampling whole accounts" if result.cluster else "resampling responses"
         if share >= 0.9:
             out.append(f"{pretty(lead).capitalize()} is the top driver in {share:.0%} of "
-                       f"{imp.attrs['n_boot']:,} bootstrap resamples ({how}): a firm result.")
+                       f"{result.n_boot:,} bootstrap resamples ({how}): a firm result.")
         else:
             rivals = imp.index[imp["rank_ci_low"] == 1].tolist()
             out.append(f"The lead is not settled: {_list(rivals)} each rank first in some of "
-                       f"{imp.attrs['n_boot']:,} bootstrap resamples ({how}).")
+                       f"{result.n_boot:,} bootstrap resamples ({how}).")
     return out
 
 
@@ -71,7 +71,7 @@ def priority_sentence(matrix: pd.DataFrame) -> str:
         return "No important driver is rated below the median: maintain the leaders."
     names = [f"{pretty(d)} (rated {r['performance']:.1f})" for d, r in fix.iterrows()]
     return (f"Fix now: {', '.join(names)} — important and rated below the median of "
-            f"{matrix.attrs['performance_cut']:.1f}.")
+            f"{quadrant_cuts(matrix)[1]:.1f}.")
 
 
 def revenue_sentences(link, economics: pd.DataFrame | None = None, unit: str = "period"

@@ -1,0 +1,118 @@
+"""Questions every analysis asks of the data model, answered once.
+
+- :func:`driver_columns`: the driver-rating columns of a responses table;
+- :func:`current_accounts`: which accounts are customers at a date or in a period;
+- :func:`kpi_wide`: long KPI observations as one row per account and period;
+- :func:`change_direction`: whether a change is up, down or flat beyond a threshold.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from cxkit.io.datamodel import change_direction, kpi_wide
+>>> change_direction(pd.Series([3.0, -0.5, None]), 2.0).tolist()
+['up', 'flat', '']
+>>> kpi_wide(pd.DataFrame({"account_id": ["A", "A"], "period": ["2025Q1"] * 2,
+...                        "kpi": ["csat", "nps"], "value": [80.0, 30.0]}), ["csat", "nps", "x"])
+  account_id  period  csat   nps   x
+0          A  2025Q1  80.0  30.0 NaN
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import periods
+from .schemas import TABLES
+
+DIRECTIONS = ("up", "down", "flat")
+
+
+def driver_columns(responses: pd.DataFrame) -> list[str]:
+    """The driver-rating columns of a responses table: every column beyond the core ones.
+
+    >>> driver_columns(pd.DataFrame(columns=["response_id", "ltr", "product_quality"]))
+    ['product_quality']
+    """
+    return TABLES["responses"].extra_columns(responses.columns)
+
+
+def current_accounts(accounts: pd.DataFrame, at=None, freq: str | None = None) -> pd.Series:
+    """Whether each account is a customer at ``at``: one boolean per row of ``accounts``.
+
+    Parameters
+    ----------
+    accounts : DataFrame
+        The accounts table (``status``, ``lost_date``, ``customer_since``).
+    at : date or period label, optional
+        Without it: the accounts active now (``status`` active). A date: customers since
+        that date or before and not lost by it (lost after it). A period label (with
+        ``freq``): not lost before that period, so an account lost during it still counts
+        for it, as its KPIs and revenue do.
+    freq : {"Q", "M", "Y"}, optional
+        The period of a label ``at``.
+
+    Returns
+    -------
+    Series of bool
+        Indexed like ``accounts``.
+
+    Examples
+    --------
+    >>> acc = pd.DataFrame({"status": ["active", "lost", "lost"],
+    ...                     "customer_since": pd.to_datetime(["2020-01-01"] * 3),
+    ...                     "lost_date": pd.to_datetime([None, "2025-02-10", "2025-08-01"])})
+    >>> current_accounts(acc).tolist()
+    [True, False, False]
+    >>> current_accounts(acc, at="2025-06-30").tolist()
+    [True, False, True]
+    >>> current_accounts(acc, at="2025Q1", freq="Q").tolist()
+    [True, True, True]
+    """
+    if at is None:
+        return accounts["status"].eq("active")
+    if freq is not None:
+        return accounts["lost_date"].isna() | (periods.labels(accounts["lost_date"], freq)
+                                               >= str(at))
+    at = pd.Timestamp(at)
+    return ((accounts["lost_date"].isna() | (accounts["lost_date"] > at))
+            & (accounts["customer_since"] <= at))
+
+
+def kpi_wide(kpis: pd.DataFrame, names=()) -> pd.DataFrame:
+    """Long KPI observations (account_id, period, kpi, value) as one row per account and period.
+
+    Every KPI in ``names`` gets a column, missing everywhere if it was never observed (its
+    stage then scores on its other KPIs). Repeated observations are averaged.
+
+    Returns
+    -------
+    DataFrame
+        ``account_id``, ``period`` and one column per KPI.
+    """
+    wide = kpis.pivot_table(index=["account_id", "period"], columns="kpi", values="value",
+                            aggfunc="mean")
+    wide.columns.name = None
+    wide = wide.reset_index()
+    for k in names:
+        if k not in wide.columns:
+            wide[k] = np.nan
+    return wide
+
+
+def change_direction(change, threshold: float):
+    """``"up"``, ``"down"`` or ``"flat"`` for a change beyond ``threshold`` either way.
+
+    A missing change gives ``""``. Takes a number (returns a str) or a Series (returns a
+    Series of str with the same index).
+
+    >>> change_direction(-3.0, 2.0), change_direction(1.0, 2.0), change_direction(np.nan, 2.0)
+    ('down', 'flat', '')
+    """
+    if isinstance(change, pd.Series):
+        x = pd.to_numeric(change, errors="coerce").to_numpy(dtype=float)
+        out = np.select([np.isnan(x), x > threshold, x < -threshold], ["", "up", "down"],
+                        default="flat")
+        return pd.Series(out, index=change.index, dtype=object)
+    if change is None or np.isnan(change):
+        return ""
+    return "up" if change > threshold else "down" if change < -threshold else "flat"
