@@ -1365,7 +1365,7 @@ class CustomerMath(Analysis):
         return out.sort_values(["annual_revenue", "response_date"], ascending=[False, True],
                                kind="stable").reset_index(drop=True)
 
-    def closed_loop_summary(self) -> pd.DataFrame:
+    def followups_by_year(self) -> pd.DataFrame:
         """Detractor responses by follow-up status and year of the response.
 
         Returns
@@ -1386,7 +1386,7 @@ class CustomerMath(Analysis):
         t["median_days"] = c.groupby(year)["days_to_followup"].median()
         return t
 
-    def complaint_summary(self) -> pd.DataFrame:
+    def complaints_by_category(self) -> pd.DataFrame:
         """Complaints over the whole window by category and severity (:func:`complaint_trends`).
 
         Indexed by ``category`` and ``severity`` (high first); empty without complaints.
@@ -1570,7 +1570,7 @@ class CustomerMath(Analysis):
             sheets["Churn by CHI band"] = self.churn_by_band_
         if len(self.closed_loop_):
             sheets["Detractors to call"] = self.detractors_to_call()
-            sheets["Closed loop"] = self.closed_loop_summary()
+            sheets["Closed loop"] = self.followups_by_year()
         if len(self.complaints_):
             sheets["Complaints"] = self.complaints_
         if len(self.credits_):

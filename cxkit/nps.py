@@ -271,6 +271,19 @@ def by_period(data: pd.DataFrame, date: str = "response_date", freq: str = "Q",
         (NPS points against the previous period), ``p_value`` of that change
         (:func:`compare`, with the same ``method`` as the intervals) and ``significant``
         (``p_value < alpha``).
+
+    Examples
+    --------
+    >>> from cxkit.io import load_table
+    >>> r = load_table("data/sample", "responses")
+    >>> t = by_period(r[r["response_date"] >= "2025-01-01"], freq="Q")
+    >>> t[["nps", "n", "change", "significant"]].round(1)
+             nps    n  change  significant
+    period
+    2025Q1  23.4  252     NaN        False
+    2025Q2  24.8  234     1.4        False
+    2025Q3  20.9  258    -3.9        False
+    2025Q4  21.5  219     0.5        False
     """
     period = periods.labels(data[date], freq)
     frame = data.assign(period=period)

@@ -24,7 +24,7 @@ from . import periods
 from .analysis import Analysis
 from .io.schemas import ROLES, TABLES
 
-def table_summary(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+def describe_tables(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """Rows, columns and the date or period range of each table.
 
     Returns
@@ -153,7 +153,7 @@ class Overview(Analysis):
     Attributes
     ----------
     tables_ : DataFrame
-        :func:`table_summary`.
+        :func:`describe_tables`.
     by_role_ : DataFrame
         :func:`responses_by_role`.
     rates_ : DataFrame
@@ -173,7 +173,7 @@ class Overview(Analysis):
         """Describe validated tables (accounts, contacts and responses needed)."""
         periods.check(self.period)
         a, c, r = tables["accounts"], tables["contacts"], tables["responses"]
-        self.tables_ = table_summary(tables)
+        self.tables_ = describe_tables(tables)
         self.by_role_ = responses_by_role(r, c, self.period)
         self.rates_ = response_rates(a, c, r, self.period)
         self.missing_ = missingness(tables)

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import ast
 import difflib
+import functools
 import math
 import os
 import re
-import types
 import typing
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -38,43 +38,40 @@ def _type_name(tp) -> str:
     return str(tp).replace("typing.", "")
 
 
-def matches(value, tp) -> bool:
-    """Whether ``value`` is of the annotated type ``tp``.
+@functools.lru_cache(maxsize=None)
+def _adapter(tp):
+    from pydantic import TypeAdapter
+    return TypeAdapter(tp)
 
-    Supports plain classes, ``X | None``, ``Optional``, ``Union``, ``list[X]``,
-    ``dict[K, V]`` and ``Literal[...]``; an int is accepted where a float is
-    declared, a bool is not accepted for an int.
+
+def matches(value, tp) -> bool:
+    """Whether ``value`` is of the annotated type ``tp`` (pydantic, strict mode).
+
+    Any annotation pydantic knows: plain classes, ``X | None``, ``Optional``,
+    ``Union``, ``list[X]``, ``dict[K, V]``, ``Literal[...]``. Strict, so nothing is
+    converted: ``"3"`` is not an int; an int is accepted where a float is declared, a
+    bool is not accepted for an int.
 
     Examples
     --------
     >>> matches(3, float), matches(True, int), matches(["a"], list[str])
     (True, False, True)
+    >>> matches({"kpis": {"metric": "kpi"}}, dict[str, dict[str, str]]), matches("3", int)
+    (True, False)
     """
+    from pydantic import ValidationError
+
     if tp is Any or tp is typing.Any:
         return True
-    origin = typing.get_origin(tp)
-    args = typing.get_args(tp)
-    if origin in (typing.Union, types.UnionType):
-        return any(matches(value, a) for a in args)
-    if origin is typing.Literal:
-        return value in args
-    if tp is type(None) or tp is None:
-        return value is None
-    if origin in (list, tuple, set):
-        return isinstance(value, (list, tuple)) and all(matches(v, args[0]) for v in value) \
-            if args else isinstance(value, (list, tuple))
-    if origin is dict:
-        if not isinstance(value, dict):
-            return False
-        return not args or all(matches(k, args[0]) and matches(v, args[1])
-                               for k, v in value.items())
-    if tp is float:
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
-    if tp is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    if isinstance(tp, type):
-        return isinstance(value, tp)
-    return True  # an annotation we cannot check is not an error
+    try:
+        adapter = _adapter(tp)
+    except Exception:  # an annotation we cannot check is not an error
+        return True
+    try:
+        adapter.validate_python(value, strict=True)
+    except ValidationError:
+        return False
+    return True
 
 
 def _injected_names(namespace: Mapping[str, Any]) -> list[str]:
@@ -178,15 +175,45 @@ def notebook_parameters(path: str | os.PathLike) -> dict[str, dict]:
                    "help": info["help"]} for name, info in found.items()}
 
 
+_NAMES = {**_PAPERMILL_TYPES, "Any": Any, "Literal": typing.Literal,
+          "Optional": typing.Optional}
+
+
 def _annotation(text: str):
-    """Turn papermill's type text (``str``, ``list[str]``, ``str | None``) into a type."""
+    """Turn papermill's type text (``str``, ``list[str]``, ``str | None``) into a type.
+
+    The text is parsed, never run: only the names of plain types, ``X | Y``,
+    ``list[...]``, ``dict[...]``, ``Optional[...]`` and ``Literal[...]`` of constants are
+    understood; anything else gives None (not checked).
+
+    >>> _annotation("dict[str, list[int]] | None"), _annotation("__import__('os')")
+    (dict[str, list[int]] | None, None)
+    """
     if text in (None, "", "None"):
         return None
+
+    def build(node):
+        if isinstance(node, ast.Name) and node.id in _NAMES:
+            return _NAMES[node.id]
+        if isinstance(node, ast.Constant) and node.value is None:
+            return type(None)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+            return build(node.left) | build(node.right)
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
+            head = node.value.id
+            items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+            if head == "Literal":
+                if not all(isinstance(i, ast.Constant) for i in items):
+                    raise ValueError(text)
+                return typing.Literal[tuple(i.value for i in items)]
+            if head in ("list", "dict", "Optional"):
+                args = tuple(build(i) for i in items)
+                return _NAMES[head][args if len(args) > 1 else args[0]]
+        raise ValueError(text)
+
     try:
-        return eval(text, {"__builtins__": {}}, {**_PAPERMILL_TYPES, "Any": Any,  # noqa: S307
-                                                 "Literal": typing.Literal,
-                                                 "Optional": typing.Optional})
-    except Exception:
+        return build(ast.parse(text, mode="eval").body)
+    except (SyntaxError, ValueError, TypeError):
         return None
 
 

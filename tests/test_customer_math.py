@@ -530,7 +530,7 @@ def test_with_only_accounts_and_revenue_every_part_is_empty_not_missing(tmp_path
                              "status": "active", "lost_date": pd.NaT})
     c = cm.CustomerMath().fit({"accounts": accounts, "revenue": revenue})
     assert c.clv_ is None and "No lifetime model" in c.lifetime()[0]
-    for frame in (c.detractors_to_call(), c.closed_loop_summary(), c.complaint_summary(),
+    for frame in (c.detractors_to_call(), c.followups_by_year(), c.complaints_by_category(),
                   c.high_value_poor_experience(), c.asset_, c.asset_change_, c.lost_trend_):
         assert isinstance(frame, pd.DataFrame) and frame.empty
     assert c.grid_["accounts"].sum() == 0

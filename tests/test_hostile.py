@@ -28,7 +28,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cxkit import cli, params
+from cxkit import cli
 from cxkit.errors import DataError, ParameterError, RunError
 from cxkit.io import load, load_table
 

@@ -18,6 +18,13 @@ def _set(column, row, value):
     return change
 
 
+def _contact_of_another_account(df):
+    """The first response names a contact who works for another account."""
+    other = df.loc[df["account_id"] != df.loc[0, "account_id"], "contact_id"].iloc[0]
+    df.loc[0, "contact_id"] = other
+    return df
+
+
 # (id, table, change, fragments the one-line message must contain)
 # Row numbers count the header as row 1: data index 3 is "row 5 of the file".
 BAD = [
@@ -39,7 +46,10 @@ BAD = [
      ["column 'response_date'", "is not a date", "row 3 of the file: '2024-13-45'"]),
     ("unknown account", "responses", _set("account_id", 0, "A99999"),
      ["responses.csv", "column 'account_id'", "unknown account", "row 2 of the file: 'A99999'"]),
-    ("contact of another account", "contacts", _set("role", 0, "chief"),
+    ("contact of another account", "responses", _contact_of_another_account,
+     ["responses.csv", "column 'account_id'", "does not match the contact's account",
+      "row 2 of the file", " works for "]),
+    ("unknown role", "contacts", _set("role", 0, "chief"),
      ["contacts.csv", "column 'role'", "not one of decision maker, influencer, user",
       "row 2 of the file: 'chief'"]),
     ("empty table", "contacts", lambda d: d.iloc[0:0], ["contacts.csv", "has no rows"]),

@@ -1,7 +1,6 @@
 """Prospect profiling: best customers, profile, readable rules, held-out figures, scoring."""
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 

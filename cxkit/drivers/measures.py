@@ -91,6 +91,17 @@ def measure_links(responses: pd.DataFrame, operations: pd.DataFrame,
         the driver's other mapped measures fixed, with interval and its ``p_value``),
         ``measure_per_point`` (change in the measure that goes with a one-point rise in
         the rating, with interval); intervals cluster-robust by account.
+
+    Examples
+    --------
+    >>> from cxkit.io import load
+    >>> t = load("data/sample", optional=["operations"])
+    >>> lk = measure_links(t["responses"], t["operations"],
+    ...                    {"shipping_confidence": ["on_time_shipment_pct"]})
+    >>> lk[["n", "r", "measure_per_point"]].round(2)
+                                                 n     r  measure_per_point
+    driver              measure
+    shipping_confidence on_time_shipment_pct  1827  0.39               1.11
     """
     unknown_d = [d for d in mapping if d not in responses.columns]
     if unknown_d:
@@ -104,7 +115,6 @@ def measure_links(responses: pd.DataFrame, operations: pd.DataFrame,
                              f"{', '.join(c for c in operations.columns if c not in ('account_id', 'period'))})")
     panel = driver_periods(responses, list(mapping), freq).merge(
         operations, on=["account_id", "period"], how="inner")
-    z = stats.norm.ppf(0.5 + confidence / 2)
     rows = {}
     for driver, ms in mapping.items():
         joint = _joint(panel, driver, list(ms), confidence, min_n)
@@ -115,14 +125,14 @@ def measure_links(responses: pd.DataFrame, operations: pd.DataFrame,
                 rows[key] = {"n": len(d), "accounts": d["account_id"].nunique()}
                 continue
             groups = pd.factorize(d["account_id"])[0]
-            r = float(np.corrcoef(d[driver], d[measure])[0, 1])
-            fz, se = np.arctanh(np.clip(r, -0.999999, 0.999999)), 1 / np.sqrt(len(d) - 3)
+            pr = stats.pearsonr(d[driver], d[measure])
+            r, ci = float(pr.statistic), pr.confidence_interval(confidence)  # Fisher z
             up, up_lo, up_hi, p = joint.get(measure, (np.nan,) * 4)
             per, per_lo, per_hi, _ = _slope(d[measure].to_numpy(float),
                                             d[driver].to_numpy(float)[:, None], groups,
                                             confidence)
             rows[key] = {"n": len(d), "accounts": d["account_id"].nunique(), "r": r,
-                         "r_ci_low": np.tanh(fz - z * se), "r_ci_high": np.tanh(fz + z * se),
+                         "r_ci_low": ci.low, "r_ci_high": ci.high,
                          "rating_per_unit": up, "rating_per_unit_ci_low": up_lo,
                          "rating_per_unit_ci_high": up_hi, "measure_per_point": per,
                          "measure_per_point_ci_low": per_lo, "measure_per_point_ci_high": per_hi,

@@ -95,14 +95,6 @@ def weighted_corr(values: np.ndarray, weights: np.ndarray, pairwise: bool = Fals
     return corr
 
 
-def nearest_correlation(corr: np.ndarray) -> np.ndarray:
-    """Clip negative eigenvalues and rescale to unit diagonal (a pairwise matrix repaired)."""
-    vals, vecs = np.linalg.eigh(corr)
-    fixed = vecs @ np.diag(np.clip(vals, 1e-8, None)) @ vecs.T
-    d = np.sqrt(np.diag(fixed))
-    return fixed / np.outer(d, d)
-
-
 def _numeric(data: pd.DataFrame, col: str) -> pd.Series:
     raw = data[col]
     if pd.api.types.is_bool_dtype(raw):
@@ -254,5 +246,7 @@ def driver_corr(prep: Prepared, weights: np.ndarray | None = None) -> np.ndarray
     """The correlation matrix to analyse (pairwise ones repaired when needed)."""
     corr = prep.corr(weights)
     if prep.missing == "pairwise" and np.linalg.eigvalsh(corr).min() < -1e-8:
-        corr = nearest_correlation(corr)
+        # a pairwise matrix repaired: eigenvalues clipped, rescaled to a unit diagonal
+        from statsmodels.stats.correlation_tools import corr_clipped
+        corr = corr_clipped(corr, threshold=1e-8)
     return corr

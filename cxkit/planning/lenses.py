@@ -104,6 +104,22 @@ def account_lenses(answers: pd.DataFrame, accounts: pd.DataFrame, config: dict) 
     -------
     DataFrame
         One row per account and lens, indexed by ``account_id``: :data:`COLUMNS`.
+
+    Examples
+    --------
+    Every answer counted in full (key weight 1), one account's three lenses:
+
+    >>> from cxkit.io import load
+    >>> from cxkit.planning import load_config
+    >>> t = load("data/sample")
+    >>> lz = account_lenses(t["responses"].assign(key_weight=1.0),
+    ...                     t["accounts"].set_index("account_id"), load_config())
+    >>> lz.loc["A00001", ["lens", "value_pct", "obstacle_pct", "act_on"]].round(0)
+                            lens  value_pct  obstacle_pct                  act_on
+    account_id
+    A00001      Project delivery       78.0          75.0            pm_expertise
+    A00001            Fulfilment       82.0          74.0           communication
+    A00001               Service       78.0          68.0  support_responsiveness
     """
     _check(answers, config)
     scale = float(config["scale_max"])
