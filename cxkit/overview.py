@@ -22,6 +22,7 @@ import pandas as pd
 
 from . import periods
 from .analysis import Analysis
+from .io.datamodel import current_accounts
 from .io.schemas import ROLES, TABLES
 
 def describe_tables(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
@@ -177,7 +178,7 @@ class Overview(Analysis):
         self.by_role_ = responses_by_role(r, c, self.period)
         self.rates_ = response_rates(a, c, r, self.period)
         self.missing_ = missingness(tables)
-        self.counts_ = {"accounts": len(a), "active_accounts": int(a["status"].eq("active").sum()),
+        self.counts_ = {"accounts": len(a), "active_accounts": int(current_accounts(a).sum()),
                         "lost_accounts": int(a["status"].eq("lost").sum()),
                         "contacts": len(c), "responses": len(r)}
         return self

@@ -34,6 +34,7 @@ import pandas as pd
 from .analysis import Analysis
 from .customer_math import wilson
 from .errors import DataError, ParameterError
+from .io.datamodel import current_accounts
 
 CRITERIA = {
     "advocacy": ("reference", "advocate"),
@@ -129,7 +130,7 @@ def best_customers(tables: dict, definition: BestDefinition, chi_bands: pd.DataF
     from .planning.advocacy import account_rungs
 
     accounts = tables["accounts"]
-    current = accounts.loc[accounts["status"].eq("active"), "account_id"]
+    current = accounts.loc[current_accounts(accounts), "account_id"]
     cols = {}
     responses = tables.get("responses")
     for crit, level in definition.criteria.items():

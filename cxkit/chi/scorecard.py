@@ -331,9 +331,8 @@ class ChiScorecard(Analysis):
                  "By segment": (["median_chi"], m.bands["amber"], m.bands["green"])}
         if self.account_:
             name = f"Account {self.account_}"
-            sheets[name] = self.account_history()
-            bands[name] = (list(self.account_history().columns), m.bands["amber"],
-                           m.bands["green"])
+            sheets[name] = history = self.account_history()
+            bands[name] = (list(history.columns), m.bands["amber"], m.bands["green"])
         if self.explain_.explained:
             sheets["Why it changed"] = self.explain_.contributions
         if len(self.proof_):
@@ -370,23 +369,20 @@ class ChiScorecard(Analysis):
     def plot_account(self, ax=None):
         """Stages × periods heat map of the explained account; returns the axis."""
         if not self.account_:
-            return _nothing(ax, self.explain_.reason)
+            from ..present.show import empty_chart
+            return empty_chart(ax, self.explain_.reason)
         return _plot_account_heatmap(self.account_history(),
                                      f"{self.account_}: stage scores by period", ax)
 
     def plot_contributions(self, ax=None):
         """Each stage's contribution to the explained account's change in CHI."""
         if not self.explain_.explained:
-            return _nothing(ax, self.explain_.reason)
+            from ..present.show import empty_chart
+            return empty_chart(ax, self.explain_.reason)
         return _plot_contributions(self.explain_, ax)
 
 
 # ---------------------------------------------------------------------- plots
-def _nothing(ax, text: str):
-    from ..present.show import empty_chart
-    return empty_chart(ax, text)
-
-
 def _plot_distribution(latest: pd.DataFrame, model: ChiModel, ax=None):
     import matplotlib.pyplot as plt
     import seaborn as sns

@@ -342,7 +342,8 @@ class DriverAnalysis(Analysis):
         (a note on it when the revenue link was skipped)."""
         from .revenue import plot_category_economics
         if self.economics_.empty:
-            return _nothing(ax, self.revenue_sentences()[0])
+            from ..present.show import empty_chart
+            return empty_chart(ax, self.revenue_sentences()[0])
         return plot_category_economics(self.economics_, ax)
 
     def plot_top_measure(self, ax=None):
@@ -351,12 +352,8 @@ class DriverAnalysis(Analysis):
         from .measures import plot_measure_link
         pair = self.top_measure_link()
         if not pair:
-            return _nothing(ax, self.measure_sentences()[0])
+            from ..present.show import empty_chart
+            return empty_chart(ax, self.measure_sentences()[0])
         driver, measure = pair
         return plot_measure_link(self.responses_, self.operations_, driver, measure,
                                  self.period, ax=ax)
-
-
-def _nothing(ax, text: str):
-    from ..present.show import empty_chart
-    return empty_chart(ax, text)

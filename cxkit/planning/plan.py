@@ -272,10 +272,23 @@ class KeyAccountPlanner(Analysis):
                             self.config_)
 
 
-_PLANNER_SETTINGS = ("config", "plan_date", "model", "period", "trend_threshold")
+class _ReadsPlanner:
+    """A view of a :class:`KeyAccountPlanner`'s portfolio: fitted with its own planner, or
+    read from one already fitted. The view's settings include the planner's; ``_read``
+    takes the fitted planner."""
+
+    def fit(self, tables: dict):
+        """Prepare the portfolio (a :class:`KeyAccountPlanner`) and read this view of it."""
+        settings = {k: getattr(self, k) for k in KeyAccountPlanner._param_names()}
+        return self._read(KeyAccountPlanner(**settings).fit(tables))
+
+    @classmethod
+    def _from(cls, planner: KeyAccountPlanner, **own):
+        """A view with its own settings and the planner's, read from the fitted planner."""
+        return cls(**own, **planner.get_params())._read(planner)
 
 
-class AccountPlan(Analysis):
+class AccountPlan(_ReadsPlanner, Analysis):
     """One account's plan: header, lenses, drivers, advocacy, coverage, comments, objectives.
 
     Parameters
@@ -316,17 +329,10 @@ class AccountPlan(Analysis):
         self.period = period
         self.trend_threshold = trend_threshold
 
-    def fit(self, tables: dict) -> "AccountPlan":
-        """Prepare the portfolio (a :class:`KeyAccountPlanner`) and read this account."""
-        planner = KeyAccountPlanner(**{k: getattr(self, k) for k in _PLANNER_SETTINGS})
-        return self._read(planner.fit(tables))
-
     @classmethod
     def from_planner(cls, planner: KeyAccountPlanner, account_id: str = "") -> "AccountPlan":
         """The plan of ``account_id`` read from a fitted planner (no second fit)."""
-        plan = cls(account_id=account_id,
-                   **{k: v for k, v in planner.get_params().items() if k in _PLANNER_SETTINGS})
-        return plan._read(planner)
+        return cls._from(planner, account_id=account_id)
 
     def _read(self, planner: KeyAccountPlanner) -> "AccountPlan":
         account_id = self.account_id or planner.default_account()
@@ -542,10 +548,11 @@ class AccountPlan(Analysis):
 
     def plot_lenses(self, ax=None):
         """Each lens's two sides, key-weighted, raw as a thin marker; returns the axis."""
-        if self.lenses().empty:
+        lenses = self.lenses()
+        if lenses.empty:
             from ..present.show import empty_chart
             return empty_chart(ax, "No feedback in the planning window: no lens scores.")
-        return plot_lenses(self.lenses(), ax)
+        return plot_lenses(lenses, ax)
 
 
 def plot_lenses(lenses: pd.DataFrame, ax=None):

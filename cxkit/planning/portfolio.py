@@ -15,10 +15,10 @@ import pandas as pd
 from .. import nps
 from ..analysis import Analysis
 from .advocacy import RUNGS, ladder
-from .plan import KeyAccountPlanner
+from .plan import KeyAccountPlanner, _ReadsPlanner
 
 
-class PortfolioPlan(Analysis):
+class PortfolioPlan(_ReadsPlanner, Analysis):
     """Accounts of one account manager and/or segment, side by side.
 
     Parameters
@@ -60,21 +60,12 @@ class PortfolioPlan(Analysis):
         self.period = period
         self.trend_threshold = trend_threshold
 
-    def fit(self, tables: dict) -> "PortfolioPlan":
-        """Prepare the portfolio (a :class:`KeyAccountPlanner`) and read these accounts."""
-        from .plan import _PLANNER_SETTINGS
-        planner = KeyAccountPlanner(**{k: getattr(self, k) for k in _PLANNER_SETTINGS})
-        return self._read(planner.fit(tables))
-
     @classmethod
     def from_planner(cls, planner: KeyAccountPlanner, account_manager: str = "",
                      segment: str = "") -> "PortfolioPlan":
         """The accounts of ``account_manager`` and/or ``segment`` read from a fitted
         planner (no second fit)."""
-        from .plan import _PLANNER_SETTINGS
-        plan = cls(account_manager=account_manager, segment=segment,
-                   **{k: v for k, v in planner.get_params().items() if k in _PLANNER_SETTINGS})
-        return plan._read(planner)
+        return cls._from(planner, account_manager=account_manager, segment=segment)
 
     def _read(self, planner: KeyAccountPlanner) -> "PortfolioPlan":
         ids = planner.select(self.account_manager, self.segment)
@@ -271,10 +262,11 @@ class PortfolioPlan(Analysis):
 
     def plot_lenses(self, ax=None):
         """Heat map of every account's key-weighted lens scores (:func:`plot_portfolio_lenses`)."""
-        if self.lenses().empty:
+        lenses = self.lenses()
+        if lenses.empty:
             from ..present.show import empty_chart
             return empty_chart(ax, "No feedback in the planning window: no lens scores.")
-        return plot_portfolio_lenses(self.lenses(), self.planner_.config_["score_bands"], ax)
+        return plot_portfolio_lenses(lenses, self.planner_.config_["score_bands"], ax)
 
 
 def plot_portfolio_lenses(lenses: pd.DataFrame, bands=(50, 75), ax=None):
