@@ -43,6 +43,9 @@ class Analysis:
     """
 
     title = "Analysis"
+    #: the settings that have rules beyond their type, declared as a
+    #: :class:`cxkit.settings.Options` model and checked by :meth:`check_settings`
+    settings_model = None
 
     @classmethod
     def _param_names(cls) -> list[str]:
@@ -80,6 +83,18 @@ class Analysis:
             raise NotFittedError(f"{type(self).__name__} is not fitted yet: call fit(tables) "
                                  "first")
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def check_settings(self):
+        """Check the settings ``settings_model`` declares; ``fit`` calls it first.
+
+        Returns the validated model (or None without one); raises a
+        :class:`~cxkit.errors.ParameterError` naming each setting that breaks its rule.
+        """
+        if self.settings_model is None:
+            return None
+        params = self.get_params()
+        return self.settings_model.parse({k: params[k] for k in self.settings_model.model_fields
+                                          if k in params})
 
     # ------------------------------------------------------------------ the protocol
     def fit(self, tables: dict) -> "Analysis":  # pragma: no cover - each analysis has one

@@ -46,18 +46,18 @@ ChartMogul's worked example: start 100, churn 10, contraction 10, expansion 10.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from pydantic import field_validator
 
 from .analysis import Analysis
 from .errors import DataError, ParameterError
+from .settings import Annotated, Field, Literal, Options, between
 
 MOVEMENTS = ("new", "reactivated", "expansion", "contraction", "flat", "lost", "new_lost")
 _MOVE_CATEGORIES = ("", *MOVEMENTS)
-LOST_RULES = ("lost_date_or_revenue", "revenue")
-NEW_RULES = ("first_revenue", "customer_since")
 FLOW_COLUMNS = ["start", "new", "reactivated", "lost", "end", "start_revenue", "new_revenue",
                 "reactivated_revenue", "expansion", "contraction", "lost_revenue",
                 "end_revenue"]
@@ -70,8 +70,24 @@ EXPERIENCE_OF = {"red": "poor", "amber": "fair", "green": "good", "detractor": "
                  "passive": "fair", "promoter": "good"}
 
 
-@dataclass(frozen=True)
-class Definitions:
+class CustomerMathSettings(Options):
+    """The rules of :class:`CustomerMath`'s settings (checked by ``fit``)."""
+
+    reconciliation: str = "error"
+    margin: Annotated[float, between(0, 1)] = 0.3
+    discount_rate: Annotated[float, Field(gt=0)] = 0.1
+    followup_days: Annotated[int, Field(ge=0)] = 14
+    confidence: Annotated[float, Field(gt=0, lt=1)] = 0.95
+
+    @field_validator("reconciliation")
+    @classmethod
+    def _reconciliation(cls, value):
+        if value not in ("error", "show"):
+            raise ValueError(f"must be error or show, not {value!r}")
+        return value
+
+
+class Definitions(Options):
     """What counts as a customer coming in, going out or coming back.
 
     Parameters
@@ -92,27 +108,24 @@ class Definitions:
         table); revenue before ``customer_since`` is then a contradiction.
     """
 
-    lost: str = "lost_date_or_revenue"
+    lost: Literal["lost_date_or_revenue", "revenue"] = "lost_date_or_revenue"
     reactivation_gap: int = 1
     reactivation_in_nrr: bool = False
-    new: str = "first_revenue"
+    new: Literal["first_revenue", "customer_since"] = "first_revenue"
 
-    def __post_init__(self):
-        if self.new not in NEW_RULES:
-            raise ParameterError(f"new must be one of {', '.join(NEW_RULES)}, not {self.new!r}")
-        if self.lost not in LOST_RULES:
-            raise ParameterError(f"lost must be one of {', '.join(LOST_RULES)}, not "
-                                 f"{self.lost!r}")
-        if not isinstance(self.reactivation_gap, int) or self.reactivation_gap < 1:
-            raise ParameterError(f"reactivation_gap must be a whole number of periods, at "
-                                 f"least 1, not {self.reactivation_gap!r}")
+    @field_validator("reactivation_gap", mode="before")
+    @classmethod
+    def _gap(cls, value):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"must be a whole number of periods, at least 1, not {value!r}")
+        return value
 
     @classmethod
     def from_dict(cls, values: dict | None) -> "Definitions":
         """From the ``definitions`` mapping of ``params/customer_math.yaml``."""
         values = dict(values or {})
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(values) - known)
+        known = list(cls.model_fields)
+        unknown = sorted(set(values) - set(known))
         if unknown:
             raise ParameterError(f"unknown customer-math definition(s): {', '.join(unknown)} "
                                  f"(known: {', '.join(sorted(known))})")
@@ -1104,6 +1117,7 @@ class CustomerMath(Analysis):
     """
 
     title = "Customer math"
+    settings_model = CustomerMathSettings
 
     def __init__(self, *, period: str = "Q", definitions=None, experience_reasons=(),
                  other_reasons=(), reconciliation: str = "error", margin: float = 0.3,
@@ -1125,12 +1139,7 @@ class CustomerMath(Analysis):
         from . import periods as per
 
         per.check(self.period)
-        if self.reconciliation not in ("error", "show"):
-            raise ParameterError(f"reconciliation must be error or show, not "
-                                 f"{self.reconciliation!r}")
-        if not isinstance(self.followup_days, int) or self.followup_days < 0:
-            raise ParameterError(f"followup_days must be a whole number of days, not "
-                                 f"{self.followup_days!r}")
+        self.check_settings()
         d = self.definitions
         self.definitions_ = d if isinstance(d, Definitions) else Definitions.from_dict(d)
         if "revenue" not in tables:
@@ -1195,9 +1204,6 @@ class CustomerMath(Analysis):
     def _fit_lifetime(self, accounts: pd.DataFrame, lost) -> None:
         from .clv import ShiftedBetaGeometric
 
-        if not (0 <= self.margin <= 1) or self.discount_rate <= 0:
-            raise ParameterError(f"margin must be between 0 and 1 and discount_rate positive, "
-                                 f"got {self.margin} and {self.discount_rate}")
         labels = self.flows_.index
         start = pd.Period(labels[0], freq=self.period).start_time
         self.renewal_cohorts_ = renewal_cohorts(accounts, start, self.window_end_, lost)

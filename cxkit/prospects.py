@@ -26,15 +26,17 @@ Examples
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from pydantic import model_validator
 
 from .analysis import Analysis
 from .customer_math import wilson
 from .errors import DataError, ParameterError
 from .io.datamodel import current_accounts
+from .settings import Annotated, Field, Options
 
 CRITERIA = {
     "advocacy": ("reference", "advocate"),
@@ -51,8 +53,7 @@ EMPLOYEE_BANDS = [0, 50, 200, 1000, 2000, 10000, np.inf]
 
 
 # --------------------------------------------------------------------------- best customers
-@dataclass(frozen=True)
-class BestDefinition:
+class BestDefinition(Options):
     """Who counts as a best customer.
 
     Parameters
@@ -68,21 +69,26 @@ class BestDefinition:
         Whether a best customer meets every criterion or any of them.
     """
 
-    criteria: dict = field(default_factory=lambda: {"advocacy": "advocate"})
+    criteria: dict[str, str] = {"advocacy": "advocate"}
     combine: str = "all"
 
-    def __post_init__(self):
+    def __init__(self, criteria: dict | None = None, combine: str = "all"):
+        super().__init__(criteria={"advocacy": "advocate"} if criteria is None else criteria,
+                         combine=combine)
+
+    @model_validator(mode="after")
+    def _known(self):
+        # named as the notebook's parameters are: best, best_combine
         if not self.criteria:
-            raise ParameterError("best: name at least one criterion, e.g. {advocacy: reference}")
+            raise ValueError("best: name at least one criterion, e.g. {advocacy: reference}")
         for k, v in self.criteria.items():
             if k not in CRITERIA:
-                raise ParameterError(f"best: unknown criterion {k!r} (known: "
-                                     f"{', '.join(CRITERIA)})")
+                raise ValueError(f"best: unknown criterion {k!r} (known: {', '.join(CRITERIA)})")
             if v not in CRITERIA[k]:
-                raise ParameterError(f"best: {k} must be one of {', '.join(CRITERIA[k])}, "
-                                     f"not {v!r}")
+                raise ValueError(f"best: {k} must be one of {', '.join(CRITERIA[k])}, not {v!r}")
         if self.combine not in ("all", "any"):
-            raise ParameterError(f"best_combine must be all or any, not {self.combine!r}")
+            raise ValueError(f"best_combine must be all or any, not {self.combine!r}")
+        return self
 
     def sentence(self) -> str:
         """The definition in words."""
@@ -624,6 +630,17 @@ def score_prospects(prospects: pd.DataFrame, rules: list[Rule], precision: pd.Se
 
 
 # --------------------------------------------------------------------------- the analysis
+class ProspectSettings(Options):
+    """The rules of :class:`ProspectProfiler`'s settings (checked by ``fit``)."""
+
+    n_rules: Annotated[int, Field(ge=1)] = 3
+    max_depth: Annotated[int, Field(ge=1)] = 3
+    min_leaf: Annotated[float, Field(gt=0, le=0.5)] = 0.05
+    folds: Annotated[int, Field(ge=2)] = 5
+    confidence: Annotated[float, Field(gt=0, lt=1)] = 0.95
+    random_state: int = 0
+
+
 class ProspectProfiler(Analysis):
     """Best customers' profile, readable rules, scored prospects, the role to approach.
 
@@ -666,6 +683,7 @@ class ProspectProfiler(Analysis):
     """
 
     title = "Prospect profiling"
+    settings_model = ProspectSettings
 
     def __init__(self, *, best=None, best_combine: str = "all", rules=None, n_rules: int = 3,
                  max_depth: int = 3, min_leaf: float = 0.05, folds: int = 5, chi_model=None,
@@ -683,6 +701,7 @@ class ProspectProfiler(Analysis):
 
     def fit(self, tables: dict) -> "ProspectProfiler":
         """Fit on the tables :func:`cxkit.io.load` returns (accounts and responses needed)."""
+        self.check_settings()
         self.definition_ = BestDefinition(dict(self.best or {"advocacy": "advocate"}),
                                           self.best_combine)
         chi, asset = self._inputs(tables)

@@ -143,12 +143,12 @@ def test_weights_that_vary_within_an_account_are_used_answer_by_answer():
     assert out.loc["A", "credibility"] == pytest.approx(0.5)
 
 
-def _lens_cfg(cfg):
-    c = copy.deepcopy(cfg)
+def _lens_cfg(cfg, prior_strength=4.0):
+    c = cfg.model_dump()
     c["lenses"] = [{"name": "Delivery", "value": "data_accuracy", "obstacle": "pm_expertise",
                     "owner": "project_manager"}]
-    c["credibility"]["prior_strength"] = 4.0
-    return c
+    c["credibility"]["prior_strength"] = prior_strength
+    return check_config(c)
 
 
 def test_lenses_flag_where_weighting_changes_the_lower_side(cfg):
@@ -172,8 +172,7 @@ def test_lenses_flag_where_weighting_changes_the_lower_side(cfg):
 
 
 def test_level_sides_act_on_the_obstacle(cfg):
-    c = _lens_cfg(cfg)
-    c["credibility"]["prior_strength"] = 0
+    c = _lens_cfg(cfg, prior_strength=0)
     answers = pd.DataFrame({"account_id": ["A"], "data_accuracy": [8.0], "pm_expertise": [8.0],
                             "key_weight": [1.0]})
     out = account_lenses(answers, pd.DataFrame({"segment": ["key"]}, index=["A"]), c)
@@ -291,7 +290,7 @@ def test_planner_on_the_sample(sample_dir):
     alone = AccountPlan(account_id=key[0]).fit(tables)
     assert pd.Series(alone.header()).equals(pd.Series(plan.header()))  # NaN where NaN
     assert alone.headlines() == plan.headlines()
-    assert len(plan.lenses()) == len(p.config_["lenses"])
+    assert len(plan.lenses()) == len(p.config_.lenses)
     with pytest.raises(ParameterError, match="not a customer"):
         p.account("nobody")
 
@@ -346,7 +345,7 @@ def test_portfolio_of_one_manager_side_by_side(sample_planner):
     # lenses: these accounts only, each with one row per lens
     lz = plan.lenses()
     assert set(lz.index) <= set(mine) and (lz.groupby(level=0).size() == len(
-        p.config_["lenses"])).all()
+        p.config_.lenses)).all()
     # objectives: every objective of these accounts, none of others
     assert len(plan.objectives()) == int(p.objectives_["account_id"].isin(mine).sum())
     key = plan.key_results()
@@ -357,7 +356,7 @@ def test_portfolio_of_one_manager_side_by_side(sample_planner):
                        (lz["obstacle_pct_weighted"] - lz["obstacle_pct"]).abs())
     lower_w = np.where(lz["obstacle_pct_weighted"] < lz["value_pct_weighted"] + 0.5, "o", "v")
     lower_r = np.where(lz["obstacle_pct"] < lz["value_pct"] + 0.5, "o", "v")
-    flagged = (lower_w != lower_r) | (moved >= p.config_["flag_points"])
+    flagged = (lower_w != lower_r) | (moved >= p.config_.flag_points)
     assert key["accounts"] == len(mine) and key["lens_rows_flagged"] == int(flagged.sum())
     assert plan.headlines()[0].startswith(f"{len(mine)} key accounts of {manager}")
     with pytest.raises(ParameterError, match="no customer accounts"):
@@ -404,7 +403,7 @@ def test_portfolio_heat_map_boxes_the_place_to_act(sample_planner):
 
     plan = PortfolioPlan.from_planner(sample_planner, segment="growth")
     lz = plan.lenses()
-    ax = plot_portfolio_lenses(lz, sample_planner.config_["score_bands"])
+    ax = plot_portfolio_lenses(lz, sample_planner.config_.score_bands)
     boxes = [p for p in ax.patches if isinstance(p, Rectangle)]
     assert len(boxes) == int((lz["act_on"] != "").sum())  # one per lens with both sides
     assert len(ax.get_yticklabels()) == lz.index.nunique()

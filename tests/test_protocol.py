@@ -77,6 +77,17 @@ def test_constructor_is_keyword_only_and_only_stores_settings(analysis):
     assert repr(fresh).startswith(cls.__name__ + "(")
 
 
+@pytest.mark.parametrize("analysis", [a for a in ANALYSES if type(a).settings_model],
+                         ids=_id)
+def test_declared_settings_are_constructor_settings(analysis):
+    # a settings model names only real settings, and its defaults are the constructor's
+    model = type(analysis).settings_model
+    sig = inspect.signature(type(analysis).__init__).parameters
+    for name, info in model.model_fields.items():
+        assert name in sig and sig[name].default == info.default, name
+    assert analysis.check_settings() is not None
+
+
 @pytest.mark.parametrize("analysis", ANALYSES, ids=_id)
 def test_fit_and_answers(analysis, tables, tmp_path):
     import matplotlib.pyplot as plt

@@ -26,9 +26,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from pydantic import field_validator, model_validator
+
 from ..errors import DataError, ParameterError
 from ..params import read_yaml_mapping
 from ..paths import resolve
+from ..settings import Settings, dotted
 
 _PERIOD_SQL = {
     # string building per row is the cost of a KPI query: avoid strftime where we can
@@ -42,20 +45,44 @@ _PERIOD_SQL = {
 _READERS = {".csv": "read_csv", ".gz": "read_csv", ".parquet": "read_parquet"}
 
 
+class KpiDefinitions(Settings):
+    """``params/chi_kpis.yaml``: the period of the labels and one SELECT per KPI."""
+
+    period: str = "Q"
+    kpis: dict[str, str | None]
+
+    @field_validator("period")
+    @classmethod
+    def _period(cls, value):
+        if value not in _PERIOD_SQL:
+            raise ValueError(f"must be Q, M or Y, got {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _sql(self):
+        if not self.kpis:
+            raise ValueError("no KPI definitions under `kpis`")
+        bad = [k for k, v in self.kpis.items() if not (v or "").strip()]
+        if bad:
+            raise ValueError(f"KPI '{bad[0]}' has no SQL")
+        return self
+
+    @classmethod
+    def locate(cls, steps, raw, source):
+        return source, dotted(steps)  # "k.yaml: period must be Q, M or Y"
+
+
 def load_definitions(path: str | os.PathLike = "params/chi_kpis.yaml") -> dict:
-    """Read KPI definitions: ``{"period": "Q", "kpis": {name: sql}}``."""
+    """Read KPI definitions: ``{"period": "Q", "kpis": {name: sql}, "source": path}``.
+
+    Raises
+    ------
+    ParameterError
+        Naming the file and the KPI (:class:`KpiDefinitions` declares the file).
+    """
     raw = read_yaml_mapping(resolve(path), "KPI definitions", str(path),
                             "a mapping with period and kpis")
-    period = raw.get("period", "Q")
-    if period not in _PERIOD_SQL:
-        raise ParameterError(f"{path}: period must be Q, M or Y, got {period!r}")
-    kpis = raw.get("kpis")
-    if not isinstance(kpis, dict) or not kpis:
-        raise ParameterError(f"{path}: no KPI definitions under `kpis`")
-    bad = [k for k, v in kpis.items() if not isinstance(v, str) or not v.strip()]
-    if bad:
-        raise ParameterError(f"{path}: KPI '{bad[0]}' has no SQL")
-    return {"period": period, "kpis": dict(kpis), "source": str(path)}
+    return {**KpiDefinitions.parse(raw, str(path)).model_dump(), "source": str(path)}
 
 
 def _connect(folder: Path, period: str, sql_texts):

@@ -33,9 +33,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import ParameterError
+from pydantic import field_validator, model_validator
+
 from ..params import read_yaml_mapping
 from ..paths import resolve
+from ..settings import Annotated, Field, Literal, Settings, child, dotted
 
 DIRECTIONS = ("higher_is_better", "lower_is_better")
 METHODS = ("scale", "percentile", "targets")
@@ -99,121 +101,143 @@ class ChiModel:
         return "amber" if chi >= self.bands["amber"] else "red"
 
 
-def _where(source, stage=None, kpi=None) -> str:
-    parts = [source]
-    if stage is not None:
-        parts.append(f"stage '{stage}'")
-    if kpi is not None:
-        parts.append(f"KPI '{kpi}'")
-    return ", ".join(parts)
+# --------------------------------------------------------------------------- the YAML, declared
+class _Normalise(Settings):
+    method: str
+    min: float | None = None
+    max: float | None = None
+    points: list[Annotated[list[float], Field(min_length=2, max_length=2)]] | None = None
 
 
-def _number(value, what, where) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ParameterError(f"{where}: {what} must be a number, got {value!r}")
-    return float(value)
+class _KpiSpec(Settings):
+    name: str
+    direction: Literal["higher_is_better", "lower_is_better"]
+    normalise: _Normalise
 
-
-def _kpi(raw, stage: str, source: str) -> Kpi:
-    if not isinstance(raw, dict) or "name" not in raw:
-        raise ParameterError(f"{_where(source, stage)}: each KPI needs a name "
-                             f"(got {raw!r})")
-    name = str(raw["name"])
-    where = _where(source, stage, name)
-    unknown = set(raw) - {"name", "direction", "normalise"}
-    if unknown:
-        raise ParameterError(f"{where}: unknown setting(s) {', '.join(sorted(unknown))}")
-    direction = raw.get("direction")
-    if direction not in DIRECTIONS:
-        raise ParameterError(f"{where}: direction must be higher_is_better or lower_is_better, "
-                             f"got {direction!r}")
-    norm = raw.get("normalise") or {}
-    method = norm.get("method") if isinstance(norm, dict) else None
-    if method not in METHODS:
-        raise ParameterError(f"{where}: unknown normalise method {method!r} "
-                             f"(use {', '.join(METHODS)})")
-    if method == "scale":
-        lo = _number(norm.get("min"), "min", where)
-        hi = _number(norm.get("max"), "max", where)
-        if lo >= hi:
-            raise ParameterError(f"{where}: min ({lo:g}) must be below max ({hi:g})")
-        return Kpi(name, direction, method, lo, hi)
-    if method == "targets":
-        pts = norm.get("points")
-        if not isinstance(pts, list) or len(pts) < 2:
-            raise ParameterError(f"{where}: targets need at least two [value, score] points")
-        points = []
-        for p in pts:
-            if not isinstance(p, (list, tuple)) or len(p) != 2:
-                raise ParameterError(f"{where}: a target point is [value, score], got {p!r}")
-            v, sc = _number(p[0], "a target value", where), _number(p[1], "a target score", where)
-            if not 0 <= sc <= 100:
-                raise ParameterError(f"{where}: target scores are 0–100, got {sc:g}")
-            points.append((v, sc))
-        points.sort()
-        values = [p[0] for p in points]
-        if len(set(values)) < len(values):
-            raise ParameterError(f"{where}: two target points share the value "
+    @model_validator(mode="after")
+    def _method(self):
+        n = self.normalise
+        if n.method not in METHODS:
+            raise ValueError(f"unknown normalise method {n.method!r} (use {', '.join(METHODS)})")
+        if n.method == "scale":
+            if n.min is None or n.max is None:
+                raise ValueError("the scale method needs min and max")
+            if n.min >= n.max:
+                raise ValueError(f"min ({n.min:g}) must be below max ({n.max:g})")
+        if n.method == "targets":
+            points = sorted((v, sc) for v, sc in n.points or [])
+            if len(points) < 2:
+                raise ValueError("targets need at least two [value, score] points")
+            bad = [sc for _, sc in points if not 0 <= sc <= 100]
+            if bad:
+                raise ValueError(f"target scores are 0–100, got {bad[0]:g}")
+            values = [v for v, _ in points]
+            if len(set(values)) < len(values):
+                raise ValueError(f"two target points share the value "
                                  f"{next(v for v in values if values.count(v) > 1):g}")
-        scores = np.array([p[1] for p in points])
-        step = np.diff(scores)
-        rising = direction == "higher_is_better"
-        if (rising and (step < 0).any()) or (not rising and (step > 0).any()):
-            raise ParameterError(f"{where}: target scores must {'rise' if rising else 'fall'} "
-                                 f"with the value for {direction}")
-        return Kpi(name, direction, method, points=tuple(points))
-    return Kpi(name, direction, method)
+            step = np.diff([sc for _, sc in points])
+            rising = self.direction == "higher_is_better"
+            if (rising and (step < 0).any()) or (not rising and (step > 0).any()):
+                raise ValueError(f"target scores must {'rise' if rising else 'fall'} with the "
+                                 f"value for {self.direction}")
+        return self
+
+    def kpi(self) -> Kpi:
+        n = self.normalise
+        points = tuple(sorted((v, sc) for v, sc in n.points or [])) \
+            if n.method == "targets" else ()
+        lo, hi = (n.min, n.max) if n.method == "scale" else (None, None)
+        return Kpi(self.name, self.direction, n.method, lo, hi, points)
+
+
+class _StageSpec(Settings):
+    name: str
+    weight: Annotated[float, Field(gt=0)]
+    kpis: list[_KpiSpec]
+
+    @model_validator(mode="after")
+    def _not_empty(self):
+        if not self.kpis:
+            raise ValueError("the stage is empty (no KPIs)")
+        return self
+
+
+class _Bands(Settings):
+    amber: float
+    green: float
+
+    @model_validator(mode="after")
+    def _order(self):
+        if not 0 <= self.amber < self.green <= 100:
+            raise ValueError(f"must satisfy 0 <= amber < green <= 100 (amber {self.amber:g}, "
+                             f"green {self.green:g})")
+        return self
+
+
+class _ModelSpec(Settings):
+    min_coverage: float = 0.5
+    bands: _Bands = _Bands(amber=50, green=75)
+    stages: Annotated[list[_StageSpec], Field(min_length=1)]
+
+    @field_validator("min_coverage")
+    @classmethod
+    def _coverage(cls, value):
+        if not 0 < value <= 1:
+            raise ValueError(f"must be in (0, 1], got {value:g}")
+        return value
+
+    @model_validator(mode="after")
+    def _once(self):
+        seen_stage, seen_kpi = set(), {}
+        for stage in self.stages:
+            if stage.name in seen_stage:
+                raise ValueError(f"stage '{stage.name}' appears twice")
+            seen_stage.add(stage.name)
+            for k in stage.kpis:
+                if k.name in seen_kpi:
+                    raise ValueError(f"stage '{stage.name}', KPI '{k.name}': the KPI is already "
+                                     f"in stage '{seen_kpi[k.name]}'")
+                seen_kpi[k.name] = stage.name
+        return self
+
+    @classmethod
+    def locate(cls, steps, raw, source):
+        # stage 'support', KPI 'csat' rather than stages[0].kpis[0]
+        place, rest, here = [source] if source else [], [], raw
+        for before, step in zip([None, *steps], steps):
+            here = child(here, step)
+            if isinstance(step, int) and before in ("stages", "kpis"):
+                name = here.get("name") if isinstance(here, dict) else None
+                label = "stage" if before == "stages" else "KPI"
+                place.append(f"{label} '{name}'" if name is not None else f"{before}[{step}]")
+                rest = []
+            else:
+                rest.append(step)
+        return ", ".join(place), dotted(rest)
 
 
 def from_dict(raw: dict, source: str = "<model>") -> ChiModel:
-    """Validate a model given as a dict (the parsed YAML)."""
-    if not isinstance(raw, dict):
-        raise ParameterError(f"{source}: a model is a mapping with stages, min_coverage, bands")
-    unknown = set(raw) - {"stages", "min_coverage", "bands"}
-    if unknown:
-        raise ParameterError(f"{source}: unknown setting(s) {', '.join(sorted(unknown))}")
-    cov = _number(raw.get("min_coverage", 0.5), "min_coverage", source)
-    if not 0 < cov <= 1:
-        raise ParameterError(f"{source}: min_coverage must be in (0, 1], got {cov:g}")
-    bands = raw.get("bands", {"amber": 50, "green": 75})
-    if not isinstance(bands, dict) or set(bands) != {"amber", "green"}:
-        raise ParameterError(f"{source}: bands needs exactly amber and green thresholds")
-    amber = _number(bands["amber"], "bands.amber", source)
-    green = _number(bands["green"], "bands.green", source)
-    if not 0 <= amber < green <= 100:
-        raise ParameterError(f"{source}: bands must satisfy 0 <= amber < green <= 100 "
-                             f"(amber {amber:g}, green {green:g})")
-    raw_stages = raw.get("stages")
-    if not isinstance(raw_stages, list) or not raw_stages:
-        raise ParameterError(f"{source}: the model has no stages")
-    stages, seen_stage, seen_kpi = [], set(), {}
-    for rs in raw_stages:
-        if not isinstance(rs, dict) or "name" not in rs:
-            raise ParameterError(f"{source}: each stage needs a name (got {rs!r})")
-        name = str(rs["name"])
-        where = _where(source, name)
-        if name in seen_stage:
-            raise ParameterError(f"{where}: the stage appears twice")
-        seen_stage.add(name)
-        unknown = set(rs) - {"name", "weight", "kpis"}
-        if unknown:
-            raise ParameterError(f"{where}: unknown setting(s) {', '.join(sorted(unknown))}")
-        weight = _number(rs.get("weight"), "weight", where)
-        if weight <= 0:
-            raise ParameterError(f"{where}: weight must be above 0, got {weight:g}")
-        raw_kpis = rs.get("kpis")
-        if not isinstance(raw_kpis, list) or not raw_kpis:
-            raise ParameterError(f"{where}: the stage is empty (no KPIs)")
-        kpis = []
-        for rk in raw_kpis:
-            k = _kpi(rk, name, source)
-            if k.name in seen_kpi:
-                raise ParameterError(f"{_where(source, name, k.name)}: the KPI is already in "
-                                     f"stage '{seen_kpi[k.name]}'")
-            seen_kpi[k.name] = name
-            kpis.append(k)
-        stages.append(Stage(name, weight, tuple(kpis)))
-    return ChiModel(tuple(stages), cov, {"amber": amber, "green": green}, source)
+    """Validate a model given as a dict (the parsed YAML).
+
+    Raises
+    ------
+    ParameterError
+        Naming the file, the stage and the KPI of every problem found.
+
+    Examples
+    --------
+    >>> from_dict({"stages": [{"name": "support", "weight": 0, "kpis": [
+    ...     {"name": "csat", "direction": "up", "normalise": {"method": "percentile"}}]}]},
+    ...     "chi_model.yaml")
+    Traceback (most recent call last):
+    cxkit.errors.ParameterError: chi_model.yaml, stage 'support': weight must be above 0, got 0
+    chi_model.yaml, stage 'support', KPI 'csat': direction must be one of higher_is_better, lower_is_better, not 'up'
+    """
+    spec = _ModelSpec.parse(raw, source)
+    stages = tuple(Stage(s.name, s.weight, tuple(k.kpi() for k in s.kpis))
+                   for s in spec.stages)
+    return ChiModel(stages, spec.min_coverage,
+                    {"amber": spec.bands.amber, "green": spec.bands.green}, source)
 
 
 def load_model(path: str | os.PathLike = "params/chi_model.yaml") -> ChiModel:

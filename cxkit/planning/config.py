@@ -1,156 +1,219 @@
-"""The planning configuration (``params/planning.yaml``), checked on load.
+"""The planning configuration (``params/planning.yaml``), declared and checked on load.
 
-Every problem is reported with the setting's path (``lenses[2].value``,
-``objectives.rules[1].rule``), so a consultant editing the YAML can find it.
+The settings are pydantic models (:mod:`cxkit.settings`): types, bounds, defaults and
+the objective rules are declared once here. Every problem is reported with the
+setting's path (``lenses[2].value``, ``objectives.rules[1].rule``), so a consultant
+editing the YAML can find it.
 
 Examples
 --------
 >>> from cxkit.planning import load_config
 >>> cfg = load_config()
->>> cfg["key_weight"]["frequency"]["weekly"], [l["name"] for l in cfg["lenses"]][:1]
+>>> cfg.key_weight.frequency["weekly"], [lens.name for lens in cfg.lenses][:1]
 (1.0, ['Project delivery'])
+>>> cfg.objectives.rules[0]
+LensLower(rule='lens_lower', below=85.0, gain_points=10.0, owner=None, per_account=1)
 """
 from __future__ import annotations
 
-import copy
 import os
+from typing import Union
 
-from ..errors import ParameterError
+from pydantic import PrivateAttr, field_validator, model_validator
+
 from ..params import read_yaml_mapping
 from ..paths import resolve
+from ..settings import Annotated, Field, Literal, Settings, between
 
-DEFAULTS = {
-    "key_weight": {"tenure_cap_years": 5.0, "tenure_floor": 0.2,
-                   "frequency": {"weekly": 1.0, "monthly": 0.6, "quarterly": 0.3}},
-    "credibility": {"prior_strength": "auto", "group": "segment"},
-    "scale_max": 10.0,
-    "window_months": 12,
-    "flag_points": 5.0,
-    "score_bands": {"amber": 70.0, "green": 85.0},
-    "lenses": [],
-    "advocacy": {"satisfied_from": 7.0},
-    "objectives": {"horizon_months": 6, "rules": []},
-}
-RULES = {
-    # rule: (allowed keys, required keys)
-    "lens_lower": ({"below", "gain_points", "owner", "per_account"}, set()),
-    "engagement": ({"segments", "target", "owner"}, {"target"}),
-    "advocacy_play": ({"owner"}, set()),
-    "chi_falling": ({"periods", "owner"}, set()),
-    "coverage": ({"roles", "owner"}, {"roles"}),
-}
+Share = Annotated[float, between(0, 1)]
+Percent = Annotated[float, between(0, 100)]
+Positive = Annotated[float, Field(gt=0)]
 
 
-def _number(value, where, low=None, high=None, above=None):
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ParameterError(f"{where}: expected a number, got {value!r}")
-    if (low is not None and value < low) or (high is not None and value > high) or \
-            (above is not None and value <= above):
-        bounds = (f"above {above:g}" if above is not None else
-                  f"between {low:g} and {high:g}" if high is not None else f"at least {low:g}")
-        raise ParameterError(f"{where}: must be {bounds}, got {value!r}")
-    return float(value)
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value
 
 
-def _merge(raw: dict, defaults: dict, where: str) -> dict:
-    out = copy.deepcopy(defaults)
-    for key, value in raw.items():
-        if key not in defaults:
-            raise ParameterError(f"{where}: unknown setting {key!r} (known: "
-                                 f"{', '.join(defaults)})")
-        if isinstance(defaults[key], dict) and key not in ("frequency",):
-            if not isinstance(value, dict):
-                raise ParameterError(f"{where}{key}: expected a mapping")
-            out[key] = _merge(value, defaults[key], f"{where}{key}.")
-        else:
-            out[key] = value
-    return out
+
+class KeyWeight(Settings):
+    """How long and how often a customer experiences us (``key_weight``)."""
+
+    tenure_cap_years: Positive = 5.0
+    tenure_floor: Share = 0.2
+    frequency: Annotated[dict[str, Annotated[float, Field(gt=0, le=1)]],
+                         Field(min_length=1)] = {"weekly": 1.0, "monthly": 0.6,
+                                                 "quarterly": 0.3}
 
 
-def check_config(raw: dict, source: str = "<planning>") -> dict:
+class Credibility(Settings):
+    """How far a small account's scores are pulled toward its group (``credibility``)."""
+
+    prior_strength: float | str = "auto"
+    group: str = "segment"
+
+    @field_validator("prior_strength")
+    @classmethod
+    def _auto_or_number(cls, value):
+        if value == "auto" or (isinstance(value, float) and value >= 0):
+            return value
+        got = f"{value:g}" if isinstance(value, float) else repr(value)
+        raise ValueError(f"must be 'auto' or a number at least 0, got {got}")
+
+
+class ScoreBands(Settings):
+    """Where a % score turns amber and green (``score_bands``)."""
+
+    amber: Percent = 70.0
+    green: Percent = 85.0
+
+    @model_validator(mode="after")
+    def _order(self):
+        if self.amber >= self.green:
+            raise ValueError(f"amber ({self.amber:g}) must be below green ({self.green:g})")
+        return self
+
+
+class Lens(Settings):
+    """A cross-tab lens: a value question against an obstacle question."""
+
+    name: str
+    value: str
+    obstacle: str
+    owner: str = "account_manager"
+
+    @field_validator("name", "value", "obstacle")
+    @classmethod
+    def _filled(cls, value):
+        return _not_blank(value)
+
+    @model_validator(mode="after")
+    def _two_questions(self):
+        if self.value == self.obstacle:
+            raise ValueError(f"value and obstacle are the same question {self.value!r}")
+        return self
+
+
+class Advocacy(Settings):
+    """The advocacy ladder (``advocacy``)."""
+
+    satisfied_from: Annotated[float, Field(ge=0)] = 7.0
+
+
+class LensLower(Settings):
+    """An objective to raise the lower side of a lens that scores below ``below`` %."""
+
+    rule: Literal["lens_lower"]
+    below: Percent = 85.0
+    gain_points: Percent = 10.0
+    owner: str | None = None  # None: the lens's owner
+    per_account: Annotated[int, Field(ge=1)] = 1
+
+
+class Engagement(Settings):
+    """An objective to contact accounts more often, up to ``target``."""
+
+    rule: Literal["engagement"]
+    target: str
+    segments: list[str] | None = None  # None: every segment
+    owner: str = "account_manager"
+
+
+class AdvocacyPlay(Settings):
+    """An objective to turn a reference account into an advocate."""
+
+    rule: Literal["advocacy_play"]
+    owner: str = "account_manager"
+
+
+class ChiFalling(Settings):
+    """A recovery plan for an account whose CHI fell ``periods`` periods in a row."""
+
+    rule: Literal["chi_falling"]
+    periods: Annotated[int, Field(ge=1)] = 2
+    owner: str = "account_manager"
+
+
+class Coverage(Settings):
+    """An objective to hear from each of ``roles``."""
+
+    rule: Literal["coverage"]
+    roles: list[str]
+    owner: str = "account_manager"
+
+
+Rule = Annotated[Union[LensLower, Engagement, AdvocacyPlay, ChiFalling, Coverage],
+                 Field(discriminator="rule")]
+RULES = ("lens_lower", "engagement", "advocacy_play", "chi_falling", "coverage")
+
+
+class Objectives(Settings):
+    """The objective rules and when objectives fall due (``objectives``)."""
+
+    horizon_months: Annotated[int, Field(gt=0)] = 6
+    rules: list[Rule] = []
+
+
+class PlanningConfig(Settings):
+    """The planning configuration, with every default filled in.
+
+    Attributes mirror ``params/planning.yaml``: ``key_weight``, ``credibility``,
+    ``scale_max``, ``window_months``, ``flag_points``, ``score_bands``, ``lenses``,
+    ``advocacy``, ``objectives``; ``source`` is the file it was read from.
+    """
+
+    key_weight: KeyWeight = KeyWeight()
+    credibility: Credibility = Credibility()
+    scale_max: Positive = 10.0
+    window_months: Annotated[int, Field(gt=0)] = 12
+    flag_points: Annotated[float, Field(ge=0)] = 5.0
+    score_bands: ScoreBands = ScoreBands()
+    lenses: list[Lens] = []
+    advocacy: Advocacy = Advocacy()
+    objectives: Objectives = Objectives()
+    _source: str = PrivateAttr("the planning configuration")
+
+    @model_validator(mode="after")
+    def _lens_names_once(self):
+        seen = set()
+        for i, lens in enumerate(self.lenses):
+            if lens.name in seen:
+                raise ValueError(f"lenses[{i}].name: {lens.name!r} is used twice")
+            seen.add(lens.name)
+        return self
+
+    @property
+    def source(self) -> str:
+        """The file the configuration was read from."""
+        return self._source
+
+
+def check_config(raw: dict | PlanningConfig, source: str = "<planning>") -> PlanningConfig:
     """Validate a planning configuration (a mapping) and fill in the defaults.
 
     Raises
     ------
     ParameterError
         Naming the file and the setting's path.
+
+    Examples
+    --------
+    >>> check_config({"key_weight": {"tenure_floor": 1.5}, "colour": "red"}, "planning.yaml")
+    Traceback (most recent call last):
+    cxkit.errors.ParameterError: planning.yaml: unknown setting 'colour' (known: key_weight, credibility, scale_max, window_months, flag_points, score_bands, lenses, advocacy, objectives)
+    >>> check_config({"objectives": {"rules": [{"rule": "coverage"}]}}, "planning.yaml")
+    Traceback (most recent call last):
+    cxkit.errors.ParameterError: planning.yaml: objectives.rules[0]: rule 'coverage' needs 'roles'
     """
-    cfg = _merge(raw, DEFAULTS, f"{source}: ")
-    w = f"{source}: "
-    kw = cfg["key_weight"]
-    _number(kw["tenure_cap_years"], w + "key_weight.tenure_cap_years", above=0)
-    _number(kw["tenure_floor"], w + "key_weight.tenure_floor", 0, 1)
-    if not isinstance(kw["frequency"], dict) or not kw["frequency"]:
-        raise ParameterError(w + "key_weight.frequency: expected a mapping of frequency to "
-                             "factor")
-    for name, factor in kw["frequency"].items():
-        _number(factor, f"{w}key_weight.frequency.{name}", above=0)
-        if factor > 1:
-            raise ParameterError(f"{w}key_weight.frequency.{name}: must be at most 1, got "
-                                 f"{factor!r}")
-    ps = cfg["credibility"]["prior_strength"]
-    if ps != "auto":
-        _number(ps, w + "credibility.prior_strength", low=0)
-    _number(cfg["scale_max"], w + "scale_max", above=0)
-    _number(cfg["window_months"], w + "window_months", above=0)
-    _number(cfg["flag_points"], w + "flag_points", low=0)
-    sb = cfg["score_bands"]
-    _number(sb["amber"], w + "score_bands.amber", 0, 100)
-    _number(sb["green"], w + "score_bands.green", 0, 100)
-    if sb["amber"] >= sb["green"]:
-        raise ParameterError(f"{w}score_bands: amber ({sb['amber']:g}) must be below green "
-                             f"({sb['green']:g})")
-    _number(cfg["advocacy"]["satisfied_from"], w + "advocacy.satisfied_from", low=0)
-    if not isinstance(cfg["lenses"], list):
-        raise ParameterError(w + "lenses: expected a list of lenses")
-    names = set()
-    for i, lens in enumerate(cfg["lenses"]):
-        where = f"{w}lenses[{i}]"
-        if not isinstance(lens, dict):
-            raise ParameterError(f"{where}: expected a mapping with name, value, obstacle")
-        unknown = set(lens) - {"name", "value", "obstacle", "owner"}
-        if unknown:
-            raise ParameterError(f"{where}: unknown setting {sorted(unknown)[0]!r}")
-        for key in ("name", "value", "obstacle"):
-            if not isinstance(lens.get(key), str) or not lens[key].strip():
-                raise ParameterError(f"{where}.{key}: missing")
-        if lens["value"] == lens["obstacle"]:
-            raise ParameterError(f"{where}: value and obstacle are the same question "
-                                 f"{lens['value']!r}")
-        if lens["name"] in names:
-            raise ParameterError(f"{where}.name: {lens['name']!r} is used twice")
-        names.add(lens["name"])
-        lens.setdefault("owner", "account_manager")
-    obj = cfg["objectives"]
-    _number(obj["horizon_months"], w + "objectives.horizon_months", above=0)
-    if not isinstance(obj["rules"], list):
-        raise ParameterError(w + "objectives.rules: expected a list of rules")
-    for i, rule in enumerate(obj["rules"]):
-        where = f"{w}objectives.rules[{i}]"
-        if not isinstance(rule, dict) or rule.get("rule") not in RULES:
-            got = rule.get("rule") if isinstance(rule, dict) else rule
-            raise ParameterError(f"{where}.rule: unknown rule {got!r} (known: "
-                                 f"{', '.join(RULES)})")
-        allowed, required = RULES[rule["rule"]]
-        unknown = set(rule) - allowed - {"rule"}
-        if unknown:
-            raise ParameterError(f"{where}: unknown setting {sorted(unknown)[0]!r} for rule "
-                                 f"{rule['rule']!r}")
-        missing = required - set(rule)
-        if missing:
-            raise ParameterError(f"{where}: rule {rule['rule']!r} needs {sorted(missing)[0]!r}")
-        for key in ("below", "gain_points"):
-            if key in rule:
-                _number(rule[key], f"{where}.{key}", 0, 100)
-        if "per_account" in rule:
-            _number(rule["per_account"], f"{where}.per_account", low=1)
-        if "periods" in rule:
-            _number(rule["periods"], f"{where}.periods", low=1)
-    cfg["source"] = source
+    if isinstance(raw, PlanningConfig):
+        return raw
+    cfg = PlanningConfig.parse(raw, source)
+    cfg._source = source
     return cfg
 
 
-def load_config(path: str | os.PathLike = "params/planning.yaml") -> dict:
+def load_config(path: str | os.PathLike = "params/planning.yaml") -> PlanningConfig:
     """Read and check the planning configuration (relative paths from the project root)."""
     raw = read_yaml_mapping(resolve(path), "planning configuration", str(path))
     return check_config(raw, str(path))

@@ -33,12 +33,13 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
+from .config import PlanningConfig
 
 COLUMNS = ["tenure_years", "interaction_frequency", "tenure_factor", "frequency_factor",
            "key_weight"]
 
 
-def key_weight(accounts: pd.DataFrame, as_of, config: dict) -> pd.DataFrame:
+def key_weight(accounts: pd.DataFrame, as_of, config: PlanningConfig) -> pd.DataFrame:
     """Key weight of each account at a date.
 
     Parameters
@@ -47,7 +48,7 @@ def key_weight(accounts: pd.DataFrame, as_of, config: dict) -> pd.DataFrame:
         ``account_id``, ``customer_since``, ``interaction_frequency``.
     as_of : date-like
         The plan date: tenure is counted up to it.
-    config : dict
+    config : PlanningConfig
         From :func:`cxkit.planning.load_config`.
 
     Returns
@@ -61,21 +62,20 @@ def key_weight(accounts: pd.DataFrame, as_of, config: dict) -> pd.DataFrame:
     DataError
         If an account's frequency has no factor in the configuration (names the accounts).
     """
-    kw = config["key_weight"]
+    kw = config.key_weight
     as_of = pd.Timestamp(as_of)
     acc = accounts.set_index("account_id")
     years = ((as_of - acc["customer_since"]).dt.days / 365.25).clip(lower=0)
-    cap, floor = float(kw["tenure_cap_years"]), float(kw["tenure_floor"])
+    cap, floor = kw.tenure_cap_years, kw.tenure_floor
     tenure = floor + (1 - floor) * years.clip(upper=cap) / cap
     freq = acc["interaction_frequency"].astype(str)
-    factor = freq.map(kw["frequency"])
+    factor = freq.map(kw.frequency)
     unknown = factor.isna()
     if unknown.any():
         values = ", ".join(map(repr, sorted(set(freq[unknown]))))
-        source = config.get("source", "the planning configuration")
         rows = ", ".join(map(str, freq[unknown].index[:5]))
         raise DataError(f"accounts, column 'interaction_frequency': no key-weight factor for "
-                        f"{values} in {source} (accounts {rows})")
+                        f"{values} in {config.source} (accounts {rows})")
     out = pd.DataFrame({"tenure_years": years, "interaction_frequency": freq,
                         "tenure_factor": tenure, "frequency_factor": factor.astype(float)})
     out["key_weight"] = out["tenure_factor"] * out["frequency_factor"]

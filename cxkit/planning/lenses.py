@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
+from .config import PlanningConfig
 from .keyweight import shrink, weighted_mean
 
 COLUMNS = ["lens", "value", "obstacle", "value_pct", "value_pct_weighted", "obstacle_pct",
@@ -28,13 +29,13 @@ COLUMNS = ["lens", "value", "obstacle", "value_pct", "value_pct_weighted", "obst
            "weighting_changes", "note"]
 
 
-def _check(answers: pd.DataFrame, config: dict) -> None:
-    for i, lens in enumerate(config["lenses"]):
+def _check(answers: pd.DataFrame, config: PlanningConfig) -> None:
+    for i, lens in enumerate(config.lenses):
         for side in ("value", "obstacle"):
-            q = lens[side]
+            q = getattr(lens, side)
             if q not in answers.columns:
-                raise DataError(f"responses: no column {q!r} for lens {lens['name']!r} "
-                                f"({config.get('source', 'planning configuration')}, "
+                raise DataError(f"responses: no column {q!r} for lens {lens.name!r} "
+                                f"({config.source}, "
                                 f"lenses[{i}].{side})")
 
 
@@ -88,7 +89,7 @@ def lens_table(lenses: pd.DataFrame, raw_conclusion: bool = False) -> pd.DataFra
     return out
 
 
-def account_lenses(answers: pd.DataFrame, accounts: pd.DataFrame, config: dict) -> pd.DataFrame:
+def account_lenses(answers: pd.DataFrame, accounts: pd.DataFrame, config: PlanningConfig) -> pd.DataFrame:
     """Lens scores of every account: raw % and credibility-shrunk %, lower side flagged.
 
     Parameters
@@ -98,7 +99,7 @@ def account_lenses(answers: pd.DataFrame, accounts: pd.DataFrame, config: dict) 
         the lens questions.
     accounts : DataFrame
         Indexed by ``account_id`` with the credibility group column (``segment``).
-    config : dict
+    config : PlanningConfig
 
     Returns
     -------
@@ -122,30 +123,30 @@ def account_lenses(answers: pd.DataFrame, accounts: pd.DataFrame, config: dict) 
     A00001               Service       78.0          68.0  support_responsiveness
     """
     _check(answers, config)
-    scale = float(config["scale_max"])
-    group = accounts[config["credibility"]["group"]]
-    prior = config["credibility"]["prior_strength"]
+    scale = float(config.scale_max)
+    group = accounts[config.credibility.group]
+    prior = config.credibility.prior_strength
     shrunk = {q: shrink(answers, q, group, weight="key_weight", prior_strength=prior)
-              for q in sorted({lens[s] for lens in config["lenses"] for s in ("value", "obstacle")})}
+              for q in sorted({getattr(lens, s) for lens in config.lenses for s in ("value", "obstacle")})}
     parts = []
-    for lens in config["lenses"]:
-        v, o = shrunk[lens["value"]], shrunk[lens["obstacle"]]
+    for lens in config.lenses:
+        v, o = shrunk[lens.value], shrunk[lens.obstacle]
         idx = v.index.union(o.index)
         rows = pd.DataFrame({
-            "lens": lens["name"], "value": lens["value"], "obstacle": lens["obstacle"],
+            "lens": lens.name, "value": lens.value, "obstacle": lens.obstacle,
             "value_pct": v["mean"].reindex(idx) / scale * 100,
             "value_pct_weighted": v["shrunk"].reindex(idx) / scale * 100,
             "obstacle_pct": o["mean"].reindex(idx) / scale * 100,
             "obstacle_pct_weighted": o["shrunk"].reindex(idx) / scale * 100,
             "answers": pd.concat([v["n"], o["n"]], axis=1).reindex(idx).max(axis=1)}, index=idx)
         parts.append(rows)
-    out = _conclude(pd.concat(parts), float(config["flag_points"])) if parts else \
+    out = _conclude(pd.concat(parts), float(config.flag_points)) if parts else \
         pd.DataFrame(columns=COLUMNS)
     out.index.name = "account_id"
     return out.sort_index(kind="stable")
 
 
-def group_lenses(answers: pd.DataFrame, by: pd.Series, config: dict) -> pd.DataFrame:
+def group_lenses(answers: pd.DataFrame, by: pd.Series, config: PlanningConfig) -> pd.DataFrame:
     """Lens scores per owner or segment: answers pooled raw and weighted by key weight.
 
     Parameters
@@ -161,19 +162,19 @@ def group_lenses(answers: pd.DataFrame, by: pd.Series, config: dict) -> pd.DataF
         One row per group and lens, indexed by the group: :data:`COLUMNS`.
     """
     _check(answers, config)
-    scale = float(config["scale_max"])
+    scale = float(config.scale_max)
     parts = []
-    for lens in config["lenses"]:
-        v, o = answers[lens["value"]], answers[lens["obstacle"]]
+    for lens in config.lenses:
+        v, o = answers[lens.value], answers[lens.obstacle]
         w = answers["key_weight"]
         rows = pd.DataFrame({
-            "lens": lens["name"], "value": lens["value"], "obstacle": lens["obstacle"],
+            "lens": lens.name, "value": lens.value, "obstacle": lens.obstacle,
             "value_pct": v.groupby(by).mean() / scale * 100,
             "value_pct_weighted": weighted_mean(v, w, by) / scale * 100,
             "obstacle_pct": o.groupby(by).mean() / scale * 100,
             "obstacle_pct_weighted": weighted_mean(o, w, by) / scale * 100,
             "answers": pd.concat([v.notna(), o.notna()], axis=1).any(axis=1).groupby(by).sum()})
         parts.append(rows)
-    out = _conclude(pd.concat(parts), float(config["flag_points"]))
+    out = _conclude(pd.concat(parts), float(config.flag_points))
     out.index.name = by.name
     return out.sort_index(kind="stable")

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..io.schemas import FREQUENCIES
+from .config import PlanningConfig
 
 COLUMNS = ["account_id", "rule", "objective", "owner_role", "owner", "measure", "current",
            "target", "due", "evidence"]
@@ -32,7 +33,7 @@ def _owner(accounts: pd.DataFrame, account_id, column: str) -> str:
     return ""
 
 
-def objectives(accounts: pd.DataFrame, config: dict, plan_date, lenses: pd.DataFrame | None = None,
+def objectives(accounts: pd.DataFrame, config: PlanningConfig, plan_date, lenses: pd.DataFrame | None = None,
                rungs: pd.DataFrame | None = None, chi: pd.DataFrame | None = None,
                coverage: pd.DataFrame | None = None, key_weights: pd.DataFrame | None = None
                ) -> pd.DataFrame:
@@ -43,7 +44,7 @@ def objectives(accounts: pd.DataFrame, config: dict, plan_date, lenses: pd.DataF
     accounts : DataFrame
         Indexed by ``account_id``: ``segment``, ``interaction_frequency`` and the owner
         columns (``account_manager``, ``project_manager``).
-    config : dict
+    config : PlanningConfig
     plan_date : date-like
         Objectives are due ``objectives.horizon_months`` after it.
     lenses, rungs, coverage, key_weights : DataFrame, optional
@@ -75,9 +76,8 @@ def objectives(accounts: pd.DataFrame, config: dict, plan_date, lenses: pd.DataF
     """
     from ..present.labels import pretty  # names in the objective's words
 
-    cfg = config["objectives"]
-    due = (pd.Timestamp(plan_date) + pd.DateOffset(months=int(cfg["horizon_months"]))).date()
-    window = int(config["window_months"])
+    due = (pd.Timestamp(plan_date) + pd.DateOffset(months=config.objectives.horizon_months)).date()
+    window = config.window_months
     rows = []
 
     def add(account_id, rule, objective, owner_role, measure, current, target, evidence):
@@ -86,11 +86,11 @@ def objectives(accounts: pd.DataFrame, config: dict, plan_date, lenses: pd.DataF
                      "owner": _owner(accounts, account_id, owner_role), "measure": measure,
                      "current": current, "target": target, "due": due, "evidence": evidence})
 
-    lens_owner = {lens["name"]: lens.get("owner", "account_manager") for lens in config["lenses"]}
-    for rule in cfg["rules"]:
-        kind = rule["rule"]
+    lens_owner = {lens.name: lens.owner for lens in config.lenses}
+    for rule in config.objectives.rules:
+        kind = rule.rule
         if kind == "lens_lower" and lenses is not None:
-            below, gain = float(rule.get("below", 85)), float(rule.get("gain_points", 10))
+            below, gain = rule.below, rule.gain_points
             low = lenses[lenses["act_on"] != ""].copy()
             low["side"] = np.where(low["act_on"] == low["value"], "value", "obstacle")
             low["lower"] = np.where(low["side"] == "value", low["value_pct_weighted"],
@@ -98,14 +98,14 @@ def objectives(accounts: pd.DataFrame, config: dict, plan_date, lenses: pd.DataF
             low = low[(low["lower"] < below) & low.index.isin(accounts.index)]
             low = (low.rename_axis("account_id").reset_index()
                    .sort_values(["account_id", "lower"], kind="stable")
-                   .groupby("account_id").head(int(rule.get("per_account", 1)))
+                   .groupby("account_id").head(rule.per_account)
                    .set_index("account_id"))
             for account_id, r in low.iterrows():
                 side, cur = r["side"], r["lower"]
                 other = "obstacle" if side == "value" else "value"
                 add(account_id, kind,
                     f"Raise {pretty(r['act_on'])} from {cur:.0f}% to {min(100, cur + gain):.0f}%",
-                    rule.get("owner", lens_owner.get(r["lens"], "account_manager")),
+                    rule.owner or lens_owner.get(r["lens"], "account_manager"),
                     f"% score: {pretty(r['act_on'])} (key-weighted)", f"{cur:.0f}%",
                     f"{min(100, cur + gain):.0f}%",
                     f"Lens {r['lens']}: {pretty(r[side])} {cur:.0f}% against "
@@ -113,8 +113,7 @@ def objectives(accounts: pd.DataFrame, config: dict, plan_date, lenses: pd.DataF
                     f"{r[f'{side}_pct']:.0f}% and {r[f'{other}_pct']:.0f}%), "
                     f"{int(r['answers'])} answers in {window} months")
         elif kind == "engagement":
-            target = rule["target"]
-            segments = rule.get("segments")
+            target, segments = rule.target, rule.segments
             rank = {f: i for i, f in enumerate(FREQUENCIES)}  # weekly first
             for account_id, a in accounts.iterrows():
                 freq = a.get("interaction_frequency")
@@ -125,25 +124,25 @@ def objectives(accounts: pd.DataFrame, config: dict, plan_date, lenses: pd.DataF
                 evidence = f"{pretty(str(a.get('segment', '')))} account with {freq} contact"
                 if key_weights is not None and account_id in key_weights.index:
                     k = key_weights.loc[account_id]
-                    factors = config["key_weight"]["frequency"]
+                    factors = config.key_weight.frequency
                     now = k["key_weight"]
                     then = k["tenure_factor"] * factors.get(target, np.nan)
                     evidence += f"; key weight {now:.2f}, {then:.2f} once {target}"
                 add(account_id, kind, f"Move to {target} engagement",
-                    rule.get("owner", "account_manager"), "Interaction frequency", freq, target,
+                    rule.owner, "Interaction frequency", freq, target,
                     evidence)
         elif kind == "advocacy_play" and rungs is not None:
             for account_id, r in rungs.iterrows():
                 if r["rung"] != "reference" or account_id not in accounts.index:
                     continue
                 add(account_id, kind, "Advocacy play: turn this reference account into an "
-                    "advocate", rule.get("owner", "account_manager"),
+                    "advocate", rule.owner,
                     "Share of respondents recommending unprompted", f"{r['advocate']:.0%}",
                     "50%",
                     f"{r['reference']:.0%} of {int(r['respondents'])} respondents would "
                     f"recommend us when asked, {r['advocate']:.0%} do so unprompted")
         elif kind == "chi_falling" and chi is not None:
-            n = int(rule.get("periods", 2))
+            n = rule.periods
             for account_id, hist in chi.dropna(subset=["chi"]).groupby("account_id"):
                 if account_id not in accounts.index or len(hist) < n + 1:
                     continue
@@ -154,7 +153,7 @@ def objectives(accounts: pd.DataFrame, config: dict, plan_date, lenses: pd.DataF
                 path = " → ".join(f"{v:.0f}" for v in values)
                 add(account_id, kind,
                     f"Recovery plan: bring CHI back from {values[-1]:.0f} to {values[0]:.0f}",
-                    rule.get("owner", "account_manager"), "Customer Health Index",
+                    rule.owner, "Customer Health Index",
                     f"{values[-1]:.0f}", f"{values[0]:.0f}",
                     f"CHI fell {n} periods in a row: {path} "
                     f"({tail['period'].iloc[0]} to {tail['period'].iloc[-1]})")
@@ -162,14 +161,14 @@ def objectives(accounts: pd.DataFrame, config: dict, plan_date, lenses: pd.DataF
             for account_id, c in coverage.iterrows():
                 if account_id not in accounts.index:
                     continue
-                for role in rule["roles"]:
+                for role in rule.roles:
                     if c.get(f"{role} responses", 0) > 0:
                         continue
                     k = int(c.get(f"{role} contacts", 0))
                     evidence = (f"{k} {role} contact(s) on file, none answered in the last "
                                 f"{window} months" if k else f"no {role} contact on file")
                     add(account_id, kind, f"Get feedback from a {role}",
-                        rule.get("owner", "account_manager"), f"{role.capitalize()} responses",
+                        rule.owner, f"{role.capitalize()} responses",
                         "0", "at least 1", evidence)
     out = pd.DataFrame(rows, columns=COLUMNS)
     return out.sort_values("account_id", kind="stable").reset_index(drop=True)

@@ -19,8 +19,8 @@ from .. import nps, periods
 from ..analysis import Analysis
 from ..errors import ParameterError
 from ..io.datamodel import change_direction, current_accounts, driver_columns
-from .advocacy import RUNGS, account_rungs, coverage, ladder
-from .config import load_config
+from .advocacy import account_rungs, coverage, ladder
+from .config import PlanningConfig, check_config, load_config
 from .keyweight import key_weight
 from .lenses import account_lenses, group_lenses
 from .objectives import objectives
@@ -60,8 +60,9 @@ class KeyAccountPlanner(Analysis):
 
     Parameters
     ----------
-    config : str or dict
-        Planning configuration (``params/planning.yaml``) or a checked dict.
+    config : str, dict or PlanningConfig
+        Planning configuration: the path of its YAML (``params/planning.yaml``), the
+        same settings as a dict, or a :class:`~cxkit.planning.config.PlanningConfig`.
     plan_date : str
         Date of the plan (``YYYY-MM-DD``); empty: the latest survey response.
     model : str
@@ -74,7 +75,7 @@ class KeyAccountPlanner(Analysis):
 
     Attributes
     ----------
-    config_ : dict
+    config_ : PlanningConfig
     plan_date_ : Timestamp
     window_ : tuple of Timestamp
         The planning window (start exclusive, end inclusive).
@@ -122,7 +123,8 @@ class KeyAccountPlanner(Analysis):
     def fit(self, tables: dict) -> "KeyAccountPlanner":
         """Prepare every account's plan from validated tables; returns self."""
         periods.check(self.period)
-        cfg = self.config if isinstance(self.config, dict) else load_config(self.config)
+        cfg = (check_config(self.config, "config")
+               if isinstance(self.config, (dict, PlanningConfig)) else load_config(self.config))
         self.config_ = cfg
         for name in ("accounts", "responses"):
             if name not in tables:
@@ -131,7 +133,7 @@ class KeyAccountPlanner(Analysis):
         responses = tables["responses"]
         self.plan_date_ = (pd.Timestamp(self.plan_date) if self.plan_date
                            else responses["response_date"].max().normalize())
-        start = self.plan_date_ - pd.DateOffset(months=int(cfg["window_months"]))
+        start = self.plan_date_ - pd.DateOffset(months=cfg.window_months)
         self.window_ = (start, self.plan_date_)
         self.plan_period_ = str(self.plan_date_.to_period(self.period))
         live = current_accounts(accounts, self.plan_date_)
@@ -147,10 +149,10 @@ class KeyAccountPlanner(Analysis):
         win["key_weight"] = win["account_id"].map(kw["key_weight"])
         self.answers_ = win
         self.previous_answers_ = responses[
-            (responses["response_date"] > start - pd.DateOffset(months=int(cfg["window_months"])))
+            (responses["response_date"] > start - pd.DateOffset(months=cfg.window_months))
             & (responses["response_date"] <= start)]
         self.lenses_ = account_lenses(win, self.accounts_, cfg)
-        self.rungs_ = account_rungs(win, float(cfg["advocacy"]["satisfied_from"]))
+        self.rungs_ = account_rungs(win, cfg.advocacy.satisfied_from)
         rev = tables.get("revenue")
         self.economics_ = (revenue_economics(rev, self.plan_period_, self.period)
                            .reindex(self.accounts_.index) if rev is not None else
@@ -186,7 +188,7 @@ class KeyAccountPlanner(Analysis):
         n, heard = len(self.accounts_), self.answers_["account_id"].nunique()
         o = self.objectives_
         return [f"{n:,} accounts are customers on {self.plan_date_.date()}; {heard:,} of them "
-                f"gave feedback in the last {self.config_['window_months']} months "
+                f"gave feedback in the last {self.config_.window_months} months "
                 f"({len(self.answers_):,} responses).",
                 f"{len(o):,} objectives proposed for {o['owner'].nunique():,} owners."
                 if len(o) else "No rule proposes an objective."]
@@ -497,12 +499,12 @@ class AccountPlan(_ReadsPlanner, Analysis):
             out.append(text + ".")
         if h["responses"]:
             text = (f"NPS {h['nps']:+.0f} from {h['responses']} responses of "
-                    f"{h['respondents']} people in the last {cfg['window_months']} months")
+                    f"{h['respondents']} people in the last {cfg.window_months} months")
             if not np.isnan(h["nps_previous"]):
                 text += f" ({h['nps_previous']:+.0f} the 12 months before)"
             out.append(text + f"; advocacy rung: {h['rung']}.")
         else:
-            out.append(f"No survey feedback in the last {cfg['window_months']} months.")
+            out.append(f"No survey feedback in the last {cfg.window_months} months.")
         for _, r in self.lenses().iterrows():
             if not r["act_on"]:
                 continue

@@ -188,7 +188,7 @@ class PortfolioPlan(_ReadsPlanner, Analysis):
             out.append(f"NPS {score.loc['raw', 'nps']:+.0f} raw, "
                        f"{score.loc['key-weighted', 'nps']:+.0f} weighted by key weight "
                        f"({score.loc['raw', 'n']:.0f} responses in the last "
-                       f"{self.planner_.config_['window_months']} months).")
+                       f"{self.planner_.config_.window_months} months).")
         lz = self.lenses()
         acts = lz.loc[lz["act_on"] != "", "act_on"]
         if len(acts):
@@ -199,7 +199,7 @@ class PortfolioPlan(_ReadsPlanner, Analysis):
             flips = lz[lz["act_on"] != lz["act_on_raw"]]
             moved = lz["weighting_changes"].sum() - len(flips)
             out.append(f"Key weighting changes the lower side in {len(flips)} account-lens "
-                       f"pair(s) and moves a score by {self.planner_.config_['flag_points']:.0f}"
+                       f"pair(s) and moves a score by {self.planner_.config_.flag_points:.0f}"
                        f" points or more in {moved} more: those are flagged below.")
         rungs = a["rung"].value_counts()
         heard = {r: int(rungs.get(r, 0)) for r in reversed(RUNGS)}
@@ -239,7 +239,7 @@ class PortfolioPlan(_ReadsPlanner, Analysis):
         from ..present.labels import pretty
         from .lenses import lens_table
 
-        bands = self.planner_.config_["score_bands"]
+        bands = self.planner_.config_.score_bands
         pct = ["value_pct", "value_pct_weighted", "obstacle_pct", "obstacle_pct_weighted"]
         sheets = {"Summary": self.headlines(),
                   "Accounts": self.accounts(),
@@ -248,8 +248,8 @@ class PortfolioPlan(_ReadsPlanner, Analysis):
                   "Objectives": self.objectives(),
                   "Advocacy": self.ladder(),
                   "Coverage gaps": self.coverage_gaps()}
-        band_spec = {"Lenses": (pct, bands["amber"], bands["green"]),
-                     f"Lenses by {pretty(by)}": (pct, bands["amber"], bands["green"])}
+        band_spec = {"Lenses": (pct, bands.amber, bands.green),
+                     f"Lenses by {pretty(by)}": (pct, bands.amber, bands.green)}
         if len(self.planner_.chi_):
             band_spec["Accounts"] = (["chi"], self.planner_.chi_bands_["amber"],
                                      self.planner_.chi_bands_["green"])
@@ -266,7 +266,7 @@ class PortfolioPlan(_ReadsPlanner, Analysis):
         if lenses.empty:
             from ..present.show import empty_chart
             return empty_chart(ax, "No feedback in the planning window: no lens scores.")
-        return plot_portfolio_lenses(lenses, self.planner_.config_["score_bands"], ax)
+        return plot_portfolio_lenses(lenses, self.planner_.config_.score_bands, ax)
 
 
 def plot_portfolio_lenses(lenses: pd.DataFrame, bands=(50, 75), ax=None):
@@ -279,7 +279,7 @@ def plot_portfolio_lenses(lenses: pd.DataFrame, bands=(50, 75), ax=None):
     ----------
     lenses : DataFrame
         :meth:`PortfolioPlan.lenses`.
-    bands : mapping or (amber, green)
+    bands : ScoreBands or (amber, green)
         % scores where the colours turn from red to amber and from amber to green
         (``score_bands`` of ``params/planning.yaml``).
     ax : matplotlib Axes, optional
@@ -316,7 +316,7 @@ def plot_portfolio_lenses(lenses: pd.DataFrame, bands=(50, 75), ax=None):
     names = lenses.groupby(level=0)["name"].first().reindex(accounts)
     if ax is None:
         _, ax = plt.subplots(figsize=(2.5 + 1.2 * len(cols), 1.4 + 0.3 * len(accounts)))
-    amber, green = (bands["amber"], bands["green"]) if isinstance(bands, dict) else bands
+    amber, green = (bands.amber, bands.green) if hasattr(bands, "amber") else bands
     cmap = ListedColormap(["#E8A6A0", "#F5D68A", "#A9D5A0"])
     norm = BoundaryNorm([0, amber, green, 100.0001], cmap.N)
     ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, norm=norm, aspect="auto")

@@ -21,7 +21,7 @@ def account_workbook(plan, path):
     Path
     """
     cfg = plan.planner_.config_
-    bands = cfg["score_bands"]
+    bands = cfg.score_bands
     lenses = plan.lenses()
     pct = ["value_pct", "value_pct_weighted", "obstacle_pct", "obstacle_pct_weighted"]
     drivers = plan.drivers().reset_index()
@@ -36,7 +36,7 @@ def account_workbook(plan, path):
               "Comments": plan.comments(n=50),
               "CHI": chi,
               "Answers": plan.answers_.drop(columns=["key_weight"], errors="ignore")}
-    band_spec = {"Lenses": (pct, bands["amber"], bands["green"])}
+    band_spec = {"Lenses": (pct, bands.amber, bands.green)}
     if len(chi):
         model_bands = plan.planner_.chi_bands_
         band_spec["CHI"] = (["chi"], model_bands["amber"], model_bands["green"])
