@@ -52,8 +52,10 @@ import numpy as np
 import pandas as pd
 from pydantic import field_validator
 
+from . import periods as per
 from .analysis import Analysis
 from .errors import DataError, ParameterError
+from .io.datamodel import yearly_revenue
 from .settings import Annotated, Field, Literal, Options, between
 
 MOVEMENTS = ("new", "reactivated", "expansion", "contraction", "flat", "lost", "new_lost")
@@ -61,7 +63,6 @@ _MOVE_CATEGORIES = ("", *MOVEMENTS)
 FLOW_COLUMNS = ["start", "new", "reactivated", "lost", "end", "start_revenue", "new_revenue",
                 "reactivated_revenue", "expansion", "contraction", "lost_revenue",
                 "end_revenue"]
-PERIODS_PER_YEAR = {"Q": 4, "M": 12, "Y": 1}
 NPS_ORDER = ["detractor", "passive", "promoter"]
 BAND_ORDER = ["red", "amber", "green"]
 VALUE_TIERS = ["high", "middle", "low"]
@@ -207,8 +208,6 @@ def first_departure(accounts: pd.DataFrame, lost_customers: pd.DataFrame | None 
 def _lost_period_mask(accounts: pd.DataFrame, ids: pd.Index, periods: pd.Index,
                       freq: str, lost_customers: pd.DataFrame | None = None) -> np.ndarray:
     """True in the period of each departure date (the account is gone at its end)."""
-    from . import periods as per
-
     mask = np.zeros((len(ids), len(periods)), dtype=bool)
     lost = departures(accounts, lost_customers)
     label = per.labels(lost["lost_date"], freq)
@@ -222,8 +221,6 @@ def _lost_period_mask(accounts: pd.DataFrame, ids: pd.Index, periods: pd.Index,
 def _since_mask(accounts: pd.DataFrame, ids: pd.Index, periods: pd.Index, freq: str,
                 active: np.ndarray) -> np.ndarray:
     """Customer from the period of ``customer_since`` up to its first active period."""
-    from . import periods as per
-
     mask = np.zeros_like(active)
     row = ids.get_indexer(accounts["account_id"])
     col = periods.get_indexer(per.labels(accounts["customer_since"], freq))
@@ -469,8 +466,6 @@ def reconcile(revenue: pd.DataFrame, accounts: pd.DataFrame, freq: str = "Q",
         a period before the one of ``customer_since``), ``detail``. Empty when
         everything agrees.
     """
-    from . import periods as per
-
     definitions = definitions or Definitions()
     rows = []
     if definitions.new == "customer_since":
@@ -512,8 +507,6 @@ def reconcile(revenue: pd.DataFrame, accounts: pd.DataFrame, freq: str = "Q",
 
 def _reason_for_active(revenue, lost_customers, active: set, freq: str) -> list[dict]:
     """``lost_customers`` rows of active accounts that kept paying after the departure."""
-    from . import periods as per
-
     rows = []
     lc = lost_customers[lost_customers["account_id"].isin(active)]
     if lc.empty:
@@ -664,7 +657,6 @@ def nps_categories(responses: pd.DataFrame, freq: str = "Q") -> pd.Series:
 
     Returns a Series ``category`` indexed by (``account_id``, ``period``).
     """
-    from . import periods as per
     from .nps import categories
 
     period = per.labels(responses["response_date"], freq)
@@ -811,8 +803,6 @@ def complaint_trends(complaints: pd.DataFrame, freq: str | None = "Q") -> pd.Dat
         the table has no severity): ``complaints``, ``open`` (no resolution time yet),
         ``median_resolution_days`` and ``mean_resolution_days`` (of the resolved ones).
     """
-    from . import periods as per
-
     c = complaints.assign(category=complaints["category"].astype(str).str.strip().str.lower())
     keys = ["category", "severity"]
     if freq is not None:
@@ -839,8 +829,6 @@ def lost_by_reason_trend(lost_customers: pd.DataFrame, experience=(), freq: str 
         Indexed by ``period`` (of ``lost_date``): ``experience``, ``other`` (revenue lost),
         ``experience_share``.
     """
-    from . import periods as per
-
     exp = {r.strip().lower() for r in experience}
     reasons = lost_customers["primary_reason"].astype(str).str.strip().str.lower()
     kind = np.where(reasons.isin(exp), "experience", "other")
@@ -956,16 +944,16 @@ class _AssetValues:
 def _asset_values(model, accounts: pd.DataFrame, movements: pd.DataFrame, period: str,
                   margin: float, discount_rate: float) -> _AssetValues:
     """Each account's residual lifetime value at the end of each period (accounts × periods)."""
-    ppy = PERIODS_PER_YEAR[period]
+    ppy = per.per_year(period)
     acc = movements["account_id"].cat.codes.to_numpy()
-    per = movements["period"].cat.codes.to_numpy()
+    col = movements["period"].cat.codes.to_numpy()
     ids = movements["account_id"].cat.categories
     labels = movements["period"].cat.categories
     shape = (len(ids), len(labels))
     active = np.zeros(shape, dtype=bool)
-    active[acc, per] = movements["active"].to_numpy()
+    active[acc, col] = movements["active"].to_numpy()
     rev = np.zeros(shape)
-    rev[acc, per] = np.where(movements["active"], movements["revenue"], 0.0)
+    rev[acc, col] = np.where(movements["active"], movements["revenue"], 0.0)
     # annual revenue: the mean of its active periods among the last year's, times a year
     cum_r = np.cumsum(rev, axis=1)
     cum_n = np.cumsum(active, axis=1)
@@ -1136,8 +1124,6 @@ class CustomerMath(Analysis):
 
     def fit(self, tables: dict) -> "CustomerMath":
         """Fit on the tables :func:`cxkit.io.load` returns (accounts and revenue needed)."""
-        from . import periods as per
-
         per.check(self.period)
         self.check_settings()
         d = self.definitions
@@ -1198,7 +1184,7 @@ class CustomerMath(Analysis):
                                                 self.confidence)
         self._fit_lifetime(accounts, lost)
         self._fit_grid(responses if has_resp else None)
-        self._tables = {k: tables[k] for k in ("accounts", "contacts") if k in tables}
+        self._tables = {k: tables[k] for k in ("accounts", "contacts", "revenue") if k in tables}
         return self
 
     def _fit_lifetime(self, accounts: pd.DataFrame, lost) -> None:
@@ -1280,7 +1266,7 @@ class CustomerMath(Analysis):
         m = self.clv_
         total = self.asset_["value"].sum()
         revenue = self.asset_["annual_revenue"].sum()
-        r = float(self.flows_["logo_retention"].iloc[1:].mean()) ** PERIODS_PER_YEAR[self.period]
+        r = float(self.flows_["logo_retention"].iloc[1:].mean()) ** per.per_year(self.period)
         flat = self.margin * revenue * (1 + self.discount_rate) * r / (1 + self.discount_rate - r)
         return m.headlines() + [
             f"The customer asset: {len(self.asset_):,} current customers are worth "
@@ -1321,10 +1307,8 @@ class CustomerMath(Analysis):
 
     def _annual_revenue(self) -> pd.Series:
         """Each account's revenue over the last year of the table."""
-        m = self.movements_
-        keep = sorted(m["period"].astype(str).unique())[-PERIODS_PER_YEAR[self.period]:]
-        recent = m[m["period"].astype(str).isin(keep)]
-        return recent.groupby(recent["account_id"].astype(str), observed=True)["revenue"].sum()
+        return yearly_revenue(self._tables["revenue"], str(self.flows_.index[-1]),
+                              self.period)["spend"].fillna(0.0)
 
     def detractors_to_call(self, days: int = 365) -> pd.DataFrame:
         """Current customers' detractors with no follow-up in time, for action.

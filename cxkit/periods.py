@@ -15,6 +15,7 @@ import pandas as pd
 from .errors import ParameterError
 
 FREQS = {"Q": "quarter", "M": "month", "Y": "year"}
+PER_YEAR = {"Q": 4, "M": 12, "Y": 1}
 
 
 def check(freq: str) -> str:
@@ -28,6 +29,11 @@ def check(freq: str) -> str:
 def unit(freq: str) -> str:
     """The period as a word: ``"Q"`` → ``"quarter"``."""
     return FREQS[check(freq)]
+
+
+def per_year(freq: str) -> int:
+    """Periods in a year: ``"Q"`` → 4."""
+    return PER_YEAR[check(freq)]
 
 
 def labels(dates: pd.Series, freq: str = "Q") -> pd.Series:

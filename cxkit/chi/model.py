@@ -102,17 +102,21 @@ class ChiModel:
 
 
 # --------------------------------------------------------------------------- the YAML, declared
-class _Normalise(Settings):
+class Normalise(Settings):
+    """How a KPI becomes 0–100: ``method`` and its ``min``/``max`` or ``points``."""
+
     method: str
     min: float | None = None
     max: float | None = None
     points: list[Annotated[list[float], Field(min_length=2, max_length=2)]] | None = None
 
 
-class _KpiSpec(Settings):
+class KpiSpec(Settings):
+    """A KPI as written in the YAML."""
+
     name: str
     direction: Literal["higher_is_better", "lower_is_better"]
-    normalise: _Normalise
+    normalise: Normalise
 
     @model_validator(mode="after")
     def _method(self):
@@ -150,10 +154,12 @@ class _KpiSpec(Settings):
         return Kpi(self.name, self.direction, n.method, lo, hi, points)
 
 
-class _StageSpec(Settings):
+class StageSpec(Settings):
+    """A stage as written in the YAML."""
+
     name: str
     weight: Annotated[float, Field(gt=0)]
-    kpis: list[_KpiSpec]
+    kpis: list[KpiSpec]
 
     @model_validator(mode="after")
     def _not_empty(self):
@@ -162,7 +168,9 @@ class _StageSpec(Settings):
         return self
 
 
-class _Bands(Settings):
+class Bands(Settings):
+    """Where CHI turns amber and green."""
+
     amber: float
     green: float
 
@@ -174,10 +182,12 @@ class _Bands(Settings):
         return self
 
 
-class _ModelSpec(Settings):
+class ChiModelSpec(Settings):
+    """The model file as declared; :func:`from_dict` builds a :class:`ChiModel` from it."""
+
     min_coverage: float = 0.5
-    bands: _Bands = _Bands(amber=50, green=75)
-    stages: Annotated[list[_StageSpec], Field(min_length=1)]
+    bands: Bands = Bands(amber=50, green=75)
+    stages: Annotated[list[StageSpec], Field(min_length=1)]
 
     @field_validator("min_coverage")
     @classmethod
@@ -233,7 +243,7 @@ def from_dict(raw: dict, source: str = "<model>") -> ChiModel:
     cxkit.errors.ParameterError: chi_model.yaml, stage 'support': weight must be above 0, got 0
     chi_model.yaml, stage 'support', KPI 'csat': direction must be one of higher_is_better, lower_is_better, not 'up'
     """
-    spec = _ModelSpec.parse(raw, source)
+    spec = ChiModelSpec.parse(raw, source)
     stages = tuple(Stage(s.name, s.weight, tuple(k.kpi() for k in s.kpis))
                    for s in spec.stages)
     return ChiModel(stages, spec.min_coverage,

@@ -2,6 +2,7 @@
 
 - :func:`driver_columns`: the driver-rating columns of a responses table;
 - :func:`current_accounts`: which accounts are customers at a date or in a period;
+- :func:`yearly_revenue`: each account's spend over a year and its growth on the year before;
 - :func:`kpi_wide`: long KPI observations as one row per account and period;
 - :func:`change_direction`: whether a change is up, down or flat beyond a threshold.
 
@@ -76,6 +77,55 @@ def current_accounts(accounts: pd.DataFrame, at=None, freq: str | None = None) -
     at = pd.Timestamp(at)
     return ((accounts["lost_date"].isna() | (accounts["lost_date"] > at))
             & (accounts["customer_since"] <= at))
+
+
+def yearly_revenue(revenue: pd.DataFrame, end_period: str, freq: str = "Q") -> pd.DataFrame:
+    """Each account's revenue over the year to ``end_period`` and its growth on the year before.
+
+    The one definition of an account's yearly spend: the planning portfolio, the advocacy
+    ladder and customer math's detractors-to-call all read it.
+
+    Parameters
+    ----------
+    revenue : DataFrame
+        The validated revenue table (``account_id``, ``period``, ``revenue``).
+    end_period : str
+        The last period of the year (``2025Q4``).
+    freq : str
+        Period of the revenue table: Q, M or Y.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``account_id`` (every account in ``revenue``): ``spend`` (revenue in
+        the year's periods; missing with none), ``previous`` (the year before), ``growth``
+        (``spend / previous - 1``; missing unless both years have every period and
+        ``previous`` is above 0).
+
+    Examples
+    --------
+    >>> rev = pd.DataFrame({"account_id": ["A"] * 8 + ["B"] * 3,
+    ...                     "period": [f"2024Q{q}" for q in range(1, 5)]
+    ...                     + [f"2025Q{q}" for q in range(1, 5)] + ["2025Q2", "2025Q3", "2025Q4"],
+    ...                     "revenue": [10.0] * 4 + [12.0] * 4 + [5.0] * 3})
+    >>> yearly_revenue(rev, "2025Q4", "Q")
+                spend  previous  growth
+    account_id
+    A            48.0      40.0     0.2
+    B            15.0       NaN     NaN
+    """
+    n = periods.per_year(freq)
+    end = pd.Period(end_period, freq=freq)
+    this = [str(end - i) for i in range(n)]
+    before = [str(end - n - i) for i in range(n)]
+    rev = revenue.pivot_table(index="account_id", columns="period", values="revenue",
+                              aggfunc="sum")
+    a, b = rev.reindex(columns=this), rev.reindex(columns=before)
+    out = pd.DataFrame({"spend": a.sum(axis=1, min_count=1),
+                        "previous": b.sum(axis=1, min_count=1)})
+    complete = a.notna().all(axis=1) & b.notna().all(axis=1) & (out["previous"] > 0)
+    out["growth"] = (out["spend"] / out["previous"] - 1).where(complete)
+    return out
 
 
 def kpi_wide(kpis: pd.DataFrame, names=()) -> pd.DataFrame:

@@ -1,6 +1,7 @@
 """Key-account planning: key-weighted feedback, lenses, advocacy, coverage and objectives.
 
-- :mod:`~cxkit.planning.config`: ``params/planning.yaml``, checked (:func:`load_config`);
+- :mod:`~cxkit.planning.config`: ``params/planning.yaml``, declared (:class:`PlanningConfig`)
+  and checked on load (:func:`load_config`);
 - :mod:`~cxkit.planning.keyweight`: key weight from tenure and interaction frequency,
   key-weighted means and credibility shrinkage (:func:`key_weight`, :func:`shrink`);
 - :mod:`~cxkit.planning.lenses`: value delivery against obstacles, raw and key-weighted;
@@ -13,14 +14,14 @@
 The client workbook of one account is written by :mod:`cxkit.present.workbooks`.
 """
 from .advocacy import RUNGS, account_rungs, coverage, ladder, respondent_rungs
-from .config import check_config, load_config
+from .config import PlanningConfig, check_config, load_config
 from .keyweight import key_weight, shrink, structure, weighted_mean
 from .lenses import account_lenses, group_lenses, lens_table
 from .objectives import objectives
-from .plan import AccountPlan, KeyAccountPlanner, plot_lenses, revenue_economics
+from .plan import AccountPlan, KeyAccountPlanner, plot_lenses
 from .portfolio import PortfolioPlan, plot_portfolio_lenses
 
-__all__ = ["AccountPlan", "KeyAccountPlanner", "PortfolioPlan", "RUNGS", "account_lenses",
+__all__ = ["AccountPlan", "KeyAccountPlanner", "PlanningConfig", "PortfolioPlan", "RUNGS", "account_lenses",
            "account_rungs", "check_config", "coverage", "group_lenses", "key_weight", "ladder",
            "lens_table", "load_config", "objectives", "plot_lenses", "plot_portfolio_lenses",
-           "respondent_rungs", "revenue_economics", "shrink", "structure", "weighted_mean"]
+           "respondent_rungs", "shrink", "structure", "weighted_mean"]

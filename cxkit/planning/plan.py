@@ -18,36 +18,12 @@ from scipy import stats
 from .. import nps, periods
 from ..analysis import Analysis
 from ..errors import ParameterError
-from ..io.datamodel import change_direction, current_accounts, driver_columns
+from ..io.datamodel import change_direction, current_accounts, driver_columns, yearly_revenue
 from .advocacy import account_rungs, coverage, ladder
 from .config import PlanningConfig, check_config, load_config
 from .keyweight import key_weight
 from .lenses import account_lenses, group_lenses
 from .objectives import objectives
-
-def revenue_economics(revenue: pd.DataFrame, plan_period: str, freq: str = "Q") -> pd.DataFrame:
-    """Spend over the last 12 months to the plan period and its growth on the 12 before.
-
-    Returns
-    -------
-    DataFrame
-        Indexed by ``account_id``: ``spend``, ``previous`` (the 12 months before),
-        ``growth`` (``spend / previous - 1``; missing unless both years are complete).
-    """
-    per_year = {"Q": 4, "M": 12, "Y": 1}[periods.check(freq)]
-    end = pd.Period(plan_period, freq=freq)
-    this = [str(end - i) for i in range(per_year)]
-    before = [str(end - per_year - i) for i in range(per_year)]
-    rev = revenue.pivot_table(index="account_id", columns="period", values="revenue",
-                              aggfunc="sum")
-    a = rev.reindex(columns=this)
-    b = rev.reindex(columns=before)
-    out = pd.DataFrame({"spend": a.sum(axis=1, min_count=1), "previous": b.sum(axis=1,
-                                                                              min_count=1)})
-    complete = a.notna().all(axis=1) & b.notna().all(axis=1) & (out["previous"] > 0)
-    out["growth"] = (out["spend"] / out["previous"] - 1).where(complete)
-    return out
-
 
 # the columns of KeyAccountPlanner.portfolio (and PortfolioPlan.accounts), in order
 PORTFOLIO_COLUMNS = ["name", "segment", "account_manager", "tenure_years",
@@ -90,7 +66,7 @@ class KeyAccountPlanner(Analysis):
     coverage_ : DataFrame
         Buying-influencer coverage per account.
     economics_ : DataFrame
-        Spend and growth per account (:func:`revenue_economics`).
+        Spend and growth per account (:func:`cxkit.io.datamodel.yearly_revenue`).
     chi_ : DataFrame
         ``account_id``, ``period``, ``chi``, ``band`` for the accounts (empty without
         KPIs or a model).
@@ -154,7 +130,7 @@ class KeyAccountPlanner(Analysis):
         self.lenses_ = account_lenses(win, self.accounts_, cfg)
         self.rungs_ = account_rungs(win, cfg.advocacy.satisfied_from)
         rev = tables.get("revenue")
-        self.economics_ = (revenue_economics(rev, self.plan_period_, self.period)
+        self.economics_ = (yearly_revenue(rev, self.plan_period_, self.period)
                            .reindex(self.accounts_.index) if rev is not None else
                            pd.DataFrame(index=self.accounts_.index,
                                         columns=["spend", "previous", "growth"], dtype=float))
@@ -596,5 +572,4 @@ def plot_lenses(lenses: pd.DataFrame, ax=None):
     return plain_text(ax)
 
 
-__all__ = ["AccountPlan", "KeyAccountPlanner", "PORTFOLIO_COLUMNS", "RUNGS", "plot_lenses",
-           "revenue_economics"]
+__all__ = ["AccountPlan", "KeyAccountPlanner", "PORTFOLIO_COLUMNS", "plot_lenses"]
