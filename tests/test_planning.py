@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from cxkit.errors import DataError, ParameterError
-from cxkit.planning import (AccountPlan, KeyAccountPlanner, account_lenses, account_rungs, check_config,
-                            coverage, group_lenses, key_weight, load_config, objectives, shrink,
-                            structure)
+from cxkit.planning import (AccountPlan, KeyAccountPlanner, account_lenses, account_rungs,
+                            check_config, coverage, group_lenses, key_weight, lens_table,
+                            load_config, objectives, shrink, structure)
 from cxkit.sample import generate
 
 from .conftest import converts_in_libreoffice
@@ -167,7 +167,11 @@ def test_lenses_flag_where_weighting_changes_the_lower_side(cfg):
     # new: Z = 0.24 / 4.24, pulled almost to the segment; the raw gap was 1 point,
     # the key-weighted gap is wider but the same way round; it moved by > 5 points
     assert new["obstacle_pct_weighted"] > new["obstacle_pct"] + 5
-    assert bool(new["weighting_changes"]) and "moves a score" in new["note"]
+    assert bool(new["weighting_changes"]) and new["act_on"] == new["act_on_raw"]
+    assert new["moved_points"] == pytest.approx(
+        max(abs(new["value_pct_weighted"] - new["value_pct"]),
+            abs(new["obstacle_pct_weighted"] - new["obstacle_pct"])))
+    assert "moves a score by" in lens_table(out).loc["new", "note"]
     assert not sure["weighting_changes"]
 
 
@@ -190,7 +194,8 @@ def test_group_lenses_weight_answers_by_key_weight(cfg):
     # raw: 70% data accuracy vs 80% PM expertise -> act on data accuracy;
     # weighted: 82% vs 80% -> act on PM expertise: weighting changes the conclusion
     assert out["act_on_raw"] == "data_accuracy" and out["act_on"] == "pm_expertise"
-    assert out["weighting_changes"] and out["note"] == "weighting changes the lower side"
+    assert out["weighting_changes"] and out["act_on"] != out["act_on_raw"]
+    assert lens_table(out.to_frame().T).loc["Kim", "note"] == "weighting changes the lower side"
 
 
 def test_account_rung_is_the_highest_a_majority_reached():
@@ -380,7 +385,7 @@ def test_portfolio_nps_raw_and_key_weighted_by_hand(sample_planner):
 
 
 def test_weighting_changes_list_flips_first(sample_planner):
-    from cxkit.planning import PortfolioPlan, lens_table
+    from cxkit.planning import PortfolioPlan
 
     plan = PortfolioPlan.from_planner(sample_planner, segment="key")
     changed = plan.weighting_changes()

@@ -26,7 +26,7 @@ from .keyweight import shrink, weighted_mean
 
 COLUMNS = ["lens", "value", "obstacle", "value_pct", "value_pct_weighted", "obstacle_pct",
            "obstacle_pct_weighted", "answers", "act_on", "act_on_raw", "gap_points",
-           "weighting_changes", "note"]
+           "weighting_changes", "moved_points"]
 
 
 def _check(answers: pd.DataFrame, config: PlanningConfig) -> None:
@@ -53,10 +53,7 @@ def _conclude(rows: pd.DataFrame, flag_points: float) -> pd.DataFrame:
     flip = (rows["act_on"] != rows["act_on_raw"]) & (rows["act_on"] != "")
     moved = pd.concat([(vw - vr).abs(), (ow - orw).abs()], axis=1).max(axis=1)
     rows["weighting_changes"] = flip | (moved >= flag_points)
-    rows["note"] = np.where(
-        flip, "weighting changes the lower side",
-        np.where(moved >= flag_points,
-                 [f"weighting moves a score by {m:.0f} points" for m in moved.fillna(0)], ""))
+    rows["moved_points"] = moved
     return rows[COLUMNS]
 
 
@@ -65,7 +62,8 @@ def lens_table(lenses: pd.DataFrame, raw_conclusion: bool = False) -> pd.DataFra
 
     Each side's question is followed by its raw and key-weighted % score; then the
     answers, the place to act (and, with ``raw_conclusion``, the place the raw scores
-    point to) and the note on weighting. Other columns (an account's ``name``) stay in
+    point to) and a note on what key weighting changed
+    (:func:`cxkit.present.labels.weighting_note`). Other columns (an account's ``name``) stay in
     front; the index is kept.
 
     Examples
@@ -75,7 +73,7 @@ def lens_table(lenses: pd.DataFrame, raw_conclusion: bool = False) -> pd.DataFra
     >>> lens_table(rows)[["value", "obstacle", "act_on"]].iloc[0].tolist()
     ['data accuracy', 'PM expertise', 'PM expertise']
     """
-    from ..present.labels import pretty
+    from ..present.labels import pretty, weighting_note
 
     order = ["lens", "value", "value_pct", "value_pct_weighted", "obstacle", "obstacle_pct",
              "obstacle_pct_weighted", "answers", "act_on", "act_on_raw", "note"]
@@ -83,6 +81,8 @@ def lens_table(lenses: pd.DataFrame, raw_conclusion: bool = False) -> pd.DataFra
         order.remove("act_on_raw")
     front = [c for c in lenses.columns if c not in COLUMNS]
     out = lenses[front + [c for c in order if c in lenses.columns]].copy()
+    if {"weighting_changes", "moved_points"} <= set(lenses.columns):
+        out["note"] = [weighting_note(r) for _, r in lenses.iterrows()]
     for col in ("value", "obstacle", "act_on", "act_on_raw"):
         if col in out:
             out[col] = out[col].map(lambda q: pretty(q) if isinstance(q, str) and q else "")

@@ -454,7 +454,7 @@ class AccountPlan(_ReadsPlanner, Analysis):
 
     def headlines(self) -> list[str]:
         """The plan in plain sentences."""
-        from ..present.labels import arrow, pretty
+        from ..present.labels import arrow, pretty, weighting_note
 
         h = self.header()
         cfg = self.planner_.config_
@@ -490,7 +490,7 @@ class AccountPlan(_ReadsPlanner, Analysis):
                     f"({r[f'{side}_pct_weighted']:.0f}% against {r[f'{other}_pct_weighted']:.0f}%,"
                     f" key-weighted): the place to act")
             if r["weighting_changes"]:
-                text += f"; {r['note']} (raw {r[f'{side}_pct']:.0f}% against " \
+                text += f"; {weighting_note(r)} (raw {r[f'{side}_pct']:.0f}% against " \
                         f"{r[f'{other}_pct']:.0f}%)"
             out.append(text + ".")
         if h["roles_missing"]:

@@ -19,6 +19,25 @@ _WORDS = {"pct": "%", "pm": "PM", "nps": "NPS", "ltr": "likelihood to recommend"
           "csat": "CSAT", "kpi": "KPI", "chi": "CHI", "on time": "on-time"}
 
 
+def weighting_note(lens_row) -> str:
+    """What key weighting changed on a lens row, in words ("" when nothing).
+
+    Examples
+    --------
+    >>> weighting_note({"weighting_changes": True, "act_on": "pm_expertise",
+    ...                 "act_on_raw": "data_accuracy", "moved_points": 3.2})
+    'weighting changes the lower side'
+    >>> weighting_note({"weighting_changes": True, "act_on": "pm_expertise",
+    ...                 "act_on_raw": "pm_expertise", "moved_points": 6.4})
+    'weighting moves a score by 6 points'
+    """
+    if not lens_row["weighting_changes"]:
+        return ""
+    if lens_row["act_on"] and lens_row["act_on"] != lens_row["act_on_raw"]:
+        return "weighting changes the lower side"
+    return f"weighting moves a score by {lens_row['moved_points']:.0f} points"
+
+
 def pretty(name: str) -> str:
     """A column name as words: ``on_time_shipment_pct`` → ``on-time shipment %``.
 

@@ -20,6 +20,8 @@ def account_workbook(plan, path):
     -------
     Path
     """
+    from ..planning.lenses import lens_table
+
     cfg = plan.planner_.config_
     bands = cfg.score_bands
     lenses = plan.lenses()
@@ -29,7 +31,7 @@ def account_workbook(plan, path):
     sheets = {"Summary": plan.headlines(),
               "Account": plan.header_table(),
               "Objectives": plan.objectives(),
-              "Lenses": lenses,
+              "Lenses": lens_table(lenses),
               "Drivers": drivers,
               "Advocacy": plan.advocacy().to_frame("value").rename(index=pretty),
               "Coverage": plan.coverage(),
