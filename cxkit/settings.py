@@ -30,7 +30,7 @@ cxkit.errors.ParameterError: bands.yaml: unknown setting 'colour_' (known: amber
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Callable, Literal
+from typing import Annotated, Any, Callable, ClassVar, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, \
     model_validator
@@ -48,6 +48,9 @@ class Settings(BaseModel):
     """
 
     model_config = ConfigDict(strict=True, frozen=True, extra="forbid")
+    #: keys that tag a union of models inside this one (``rule`` of an objective rule):
+    #: pydantic puts the tag in an error's place, and the message says it instead
+    tags: ClassVar[tuple[str, ...]] = ()
 
     @model_validator(mode="before")
     @classmethod
@@ -65,7 +68,7 @@ class Settings(BaseModel):
         try:
             return cls.model_validate(raw)
         except ValidationError as exc:
-            raise ParameterError(describe(exc, raw, source, cls.locate)) from None
+            raise ParameterError(describe(exc, raw, source, cls)) from None
 
     @classmethod
     def locate(cls, steps: list, raw: Any, source: str) -> tuple[str, str]:
@@ -90,7 +93,7 @@ class Options(Settings):
         try:
             super().__init__(**data)
         except ValidationError as exc:
-            raise ParameterError(describe(exc, data, "", type(self).locate)) from None
+            raise ParameterError(describe(exc, data, "", type(self))) from None
 
     @classmethod
     def locate(cls, steps: list, raw: Any, source: str) -> tuple[str, str]:
@@ -161,7 +164,7 @@ def _text(err: dict) -> str:
     return err["msg"]
 
 
-def _walk(loc: tuple, raw: Any) -> tuple[list, Any, str]:
+def _walk(loc: tuple, raw: Any, tags=()) -> tuple[list, Any, str]:
     """The steps of ``loc`` that are in ``raw`` (a tagged union's tag is not), the value
     where they end, and the tag sentence (``rule 'engagement'``) if one was skipped."""
     steps, here, tag = [], raw, ""
@@ -172,8 +175,8 @@ def _walk(loc: tuple, raw: Any) -> tuple[list, Any, str]:
         elif isinstance(here, list) and isinstance(part, int) and 0 <= part < len(here):
             steps.append(part)
             here = here[part]
-        elif isinstance(here, dict) and part in here.values():  # a tagged union's tag
-            key = next(k for k, v in here.items() if v == part)
+        elif isinstance(here, dict) and any(here.get(k) == part for k in tags):
+            key = next(k for k in tags if here.get(k) == part)  # a tagged union's tag
             tag = f"{key} {part!r} "
         else:
             steps.append(part)
@@ -181,11 +184,11 @@ def _walk(loc: tuple, raw: Any) -> tuple[list, Any, str]:
     return steps, here, tag
 
 
-def describe(exc: ValidationError, raw: Any, source: str, locate: Callable) -> str:
-    """pydantic's errors as lines of ``place: field text``."""
+def describe(exc: ValidationError, raw: Any, source: str, model: type) -> str:
+    """pydantic's errors as lines of ``place: field text`` (placed by ``model.locate``)."""
     lines = []
     for err in exc.errors():
-        steps, _, tag = _walk(err["loc"], raw)
+        steps, _, tag = _walk(err["loc"], raw, model.tags)
         if err["type"] == "missing":
             name, steps = steps[-1], steps[:-1]
             text = f"{tag}needs {name!r}"
@@ -194,7 +197,7 @@ def describe(exc: ValidationError, raw: Any, source: str, locate: Callable) -> s
             steps = steps + _words(err["ctx"]["discriminator"])[:1]
         else:
             text = _text(err)
-        place, field = locate(steps, raw, source)
+        place, field = model.locate(steps, raw, source)
         line = f"{field} {text}" if field else text
         lines.append(f"{place}: {line}" if place else line)
     return "\n".join(dict.fromkeys(lines))

@@ -98,3 +98,9 @@ def test_code_built_settings_raise_parameter_errors():
     assert BestDefinition({"chi": "green"}, "any").combine == "any"
     with pytest.raises(ParameterError, match="^best_combine must be all or any, not 'both'"):
         BestDefinition({"chi": "green"}, "both")
+
+
+def test_a_value_that_looks_like_a_tag_is_not_one():
+    # a lens called "value" missing its value question: the place is the lens, not a tag
+    with pytest.raises(ParameterError, match=r"^p.yaml: lenses\[0\]: needs 'value'$"):
+        check_config({"lenses": [{"name": "value", "obstacle": "b"}]}, "p.yaml")

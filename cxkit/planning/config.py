@@ -173,6 +173,7 @@ class PlanningConfig(Settings):
     advocacy: Advocacy = Advocacy()
     objectives: Objectives = Objectives()
     _source: str = PrivateAttr("the planning configuration")
+    tags = ("rule",)  # objectives.rules[i] is a union tagged by its rule
 
     @model_validator(mode="after")
     def _lens_names_once(self):
