@@ -36,7 +36,6 @@ def _not_blank(value: str) -> str:
     return value
 
 
-
 class KeyWeight(Settings):
     """How long and how often a customer experiences us (``key_weight``)."""
 
