@@ -164,9 +164,9 @@ def _text(err: dict) -> str:
     return err["msg"]
 
 
-def _walk(loc: tuple, raw: Any, tags=()) -> tuple[list, Any, str]:
-    """The steps of ``loc`` that are in ``raw`` (a tagged union's tag is not), the value
-    where they end, and the tag sentence (``rule 'engagement'``) if one was skipped."""
+def _walk(loc: tuple, raw: Any, tags=()) -> tuple[list, str]:
+    """The steps of ``loc`` that are in ``raw`` (a tagged union's tag is not) and the tag
+    sentence (``rule 'engagement'``) if one was skipped."""
     steps, here, tag = [], raw, ""
     for part in loc:
         if isinstance(here, dict) and part in here:
@@ -181,14 +181,14 @@ def _walk(loc: tuple, raw: Any, tags=()) -> tuple[list, Any, str]:
         else:
             steps.append(part)
             here = None
-    return steps, here, tag
+    return steps, tag
 
 
 def describe(exc: ValidationError, raw: Any, source: str, model: type) -> str:
     """pydantic's errors as lines of ``place: field text`` (placed by ``model.locate``)."""
     lines = []
     for err in exc.errors():
-        steps, _, tag = _walk(err["loc"], raw, model.tags)
+        steps, tag = _walk(err["loc"], raw, model.tags)
         if err["type"] == "missing":
             name, steps = steps[-1], steps[:-1]
             text = f"{tag}needs {name!r}"

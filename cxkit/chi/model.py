@@ -110,6 +110,10 @@ class Normalise(Settings):
     max: float | None = None
     points: list[Annotated[list[float], Field(min_length=2, max_length=2)]] | None = None
 
+    def sorted_points(self) -> tuple[tuple[float, float], ...]:
+        """The target points as (value, score) pairs, by value."""
+        return tuple(sorted((v, sc) for v, sc in self.points or []))
+
 
 class KpiSpec(Settings):
     """A KPI as written in the YAML."""
@@ -129,7 +133,7 @@ class KpiSpec(Settings):
             if n.min >= n.max:
                 raise ValueError(f"min ({n.min:g}) must be below max ({n.max:g})")
         if n.method == "targets":
-            points = sorted((v, sc) for v, sc in n.points or [])
+            points = n.sorted_points()
             if len(points) < 2:
                 raise ValueError("targets need at least two [value, score] points")
             bad = [sc for _, sc in points if not 0 <= sc <= 100]
@@ -148,8 +152,7 @@ class KpiSpec(Settings):
 
     def kpi(self) -> Kpi:
         n = self.normalise
-        points = tuple(sorted((v, sc) for v, sc in n.points or [])) \
-            if n.method == "targets" else ()
+        points = n.sorted_points() if n.method == "targets" else ()
         lo, hi = (n.min, n.max) if n.method == "scale" else (None, None)
         return Kpi(self.name, self.direction, n.method, lo, hi, points)
 

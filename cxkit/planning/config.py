@@ -144,7 +144,6 @@ class Coverage(Settings):
 
 Rule = Annotated[Union[LensLower, Engagement, AdvocacyPlay, ChiFalling, Coverage],
                  Field(discriminator="rule")]
-RULES = ("lens_lower", "engagement", "advocacy_play", "chi_falling", "coverage")
 
 
 class Objectives(Settings):
