@@ -1065,6 +1065,8 @@ class CustomerMath(Analysis):
         The health-index model (default ``params/chi_model.yaml``), for churn by CHI band
         and the value × experience grid, where the tables have KPIs.
     confidence : float
+    currency : str
+        Shown with amounts of money (``EUR``, ``$``); empty: amounts alone.
 
     Attributes
     ----------
@@ -1110,8 +1112,9 @@ class CustomerMath(Analysis):
     def __init__(self, *, period: str = "Q", definitions=None, experience_reasons=(),
                  other_reasons=(), reconciliation: str = "error", margin: float = 0.3,
                  discount_rate: float = 0.1, followup_days: int = 14, chi_model=None,
-                 confidence: float = 0.95):
+                 confidence: float = 0.95, currency: str = ""):
         self.period = period
+        self.currency = currency
         self.definitions = definitions
         self.experience_reasons = experience_reasons
         self.other_reasons = other_reasons
@@ -1261,6 +1264,8 @@ class CustomerMath(Analysis):
 
     def lifetime(self) -> list[str]:
         """Sentences on retention by tenure and the customer asset (or why there is none)."""
+        from .present.formats import money
+
         if self.clv_ is None:
             return [self.lifetime_note_]
         m = self.clv_
@@ -1270,11 +1275,12 @@ class CustomerMath(Analysis):
         flat = self.margin * revenue * (1 + self.discount_rate) * r / (1 + self.discount_rate - r)
         return m.headlines() + [
             f"The customer asset: {len(self.asset_):,} current customers are worth "
-            f"{total:,.0f} in margin over the rest of their lifetimes ({self.margin:.0%} "
+            f"{money(total, self.currency)} in margin over the rest of their lifetimes "
+            f"({self.margin:.0%} "
             f"margin, {self.discount_rate:.0%} discount a year, the year paid for not "
             "counted).",
             f"One constant retention rate ({r:.0%} a year, the mean of the window) would value "
-            f"them at {flat:,.0f} ({flat / total - 1:+.0%})." if total > 0 else ""]
+            f"them at {money(flat, self.currency)} ({flat / total - 1:+.0%})." if total > 0 else ""]
 
     def leaky_bucket(self) -> pd.DataFrame:
         """The leaky bucket in money, over the window (every period but the first).
@@ -1427,6 +1433,11 @@ class CustomerMath(Analysis):
 
     def headlines(self) -> list[str]:
         """Plain sentences: the leaky bucket by count and money, retention, why revenue left."""
+        from .present.formats import money
+
+        def m(x, signed=False):
+            return money(x, self.currency, signed)
+
         w = self.window().iloc[0]
         unit = {"Q": "quarter", "M": "month", "Y": "year"}[self.period]
         n = len(self.flows_) - 1
@@ -1435,9 +1446,9 @@ class CustomerMath(Analysis):
             f"{w['end']:,.0f} customers: {w['new']:,.0f} came in"
             + (f" and {w['reactivated']:,.0f} came back" if w["reactivated"] else "")
             + f", {w['lost']:,.0f} left.",
-            f"Revenue lost with departing customers, {w['lost_revenue']:,.0f}, and lost to "
-            f"contraction, {w['contraction']:,.0f}, against {w['new_revenue']:,.0f} from new "
-            f"customers and {w['expansion']:,.0f} of expansion over {n} {unit}"
+            f"Revenue lost with departing customers, {m(w['lost_revenue'])}, and lost to "
+            f"contraction, {m(w['contraction'])}, against {m(w['new_revenue'])} from new "
+            f"customers and {m(w['expansion'])} of expansion over {n} {unit}"
             f"{'s' if n != 1 else ''}.",
         ]
         r = self.flows_[["logo_retention", "gross_revenue_retention",
@@ -1454,18 +1465,18 @@ class CustomerMath(Analysis):
         b = self.leaky_bucket().iloc[0]
         came = b["new_revenue"] + b["reactivated_revenue"] + b["expansion"]
         out.append(f"The leaky bucket: over {n} {unit}{'s' if n != 1 else ''}, "
-                   f"{b['needed_to_stand_still']:,.0f} "
+                   f"{m(b['needed_to_stand_still'])} "
                    f"of {unit}ly revenue leaked out (lost customers and contraction), so "
-                   f"standing still took as much new revenue; {came:,.0f} came in (new, "
+                   f"standing still took as much new revenue; {m(came)} came in (new, "
                    f"returning, expansion). Had the lost customers stayed, the base would end "
-                   f"at {b['end_revenue_had_lost_stayed']:,.0f} a {unit}, not "
-                   f"{b['end_revenue']:,.0f}.")
+                   f"at {m(b['end_revenue_had_lost_stayed'])} a {unit}, not "
+                   f"{m(b['end_revenue'])}.")
         if len(self.asset_change_) > 1:
             a = self.asset_change_.iloc[1:]
-            out.append(f"The customer asset moved from {a['start_asset'].iloc[0]:,.0f} to "
-                       f"{a['end_asset'].iloc[-1]:,.0f}: new and returning customers added "
-                       f"{a['added'].sum():,.0f}, lost customers took {a['taken'].sum():,.0f}, "
-                       f"and those who stayed changed it by {a['stayed_change'].sum():+,.0f}.")
+            out.append(f"The customer asset moved from {m(a['start_asset'].iloc[0])} to "
+                       f"{m(a['end_asset'].iloc[-1])}: new and returning customers added "
+                       f"{m(a['added'].sum())}, lost customers took {m(a['taken'].sum())}, "
+                       f"and those who stayed changed it by {m(a['stayed_change'].sum(), signed=True)}.")
         if len(self.closed_loop_):
             c = self.closed_loop_
             closed = (c["status"] == "in_time").sum()
@@ -1475,7 +1486,7 @@ class CustomerMath(Analysis):
                 f"{self.followup_days} days" + ("" if self.has_followups_ else
                                                 " (no follow-up table was given)")
                 + f"; {len(todo):,} from the last year wait for a call, at accounts with "
-                f"{todo.drop_duplicates('account_id')['annual_revenue'].sum():,.0f} of annual "
+                f"{m(todo.drop_duplicates('account_id')['annual_revenue'].sum())} of annual "
                 "revenue.")
         if len(self.churn_by_band_) and self.churn_by_band_["account_periods"].sum():
             t = self.churn_by_band_
@@ -1487,14 +1498,14 @@ class CustomerMath(Analysis):
         if len(self.grid_accounts_):
             hp = self.high_value_poor_experience()
             out.append(f"{len(hp):,} high-value customers have a poor experience; together "
-                       f"{hp['lifetime_value'].sum():,.0f} of lifetime value. They are listed "
+                       f"{m(hp['lifetime_value'].sum())} of lifetime value. They are listed "
                        "first, with their account managers.")
         if len(self.credits_):
-            out.append(f"{len(self.credits_):,} account-period(s) had more credit notes than "
-                       f"invoices ({self.credits_['revenue'].sum():,.0f}); they count as "
+            out.append(f"{len(self.credits_):,} account-period{'s' if len(self.credits_) != 1 else ''} had more credit notes than "
+                       f"invoices ({m(self.credits_['revenue'].sum())}); they count as "
                        "periods without revenue and are listed.")
         if not self.reconciliation_.empty:
-            out.append(f"{len(self.reconciliation_)} contradiction(s) between the tables are "
+            out.append(f"{len(self.reconciliation_)} contradiction{'s' if len(self.reconciliation_) != 1 else ''} between the tables are "
                        "listed below; the numbers use the revenue as booked.")
         return out
 

@@ -526,11 +526,12 @@ def role_targeting(responses: pd.DataFrame, contacts: pd.DataFrame, matched: pd.
     -------
     DataFrame
         Indexed by ``role``: ``respondents``, ``ltr`` (mean likelihood to recommend) with a
-        t interval ``ltr_low``, ``ltr_high``, ``advocacy`` (share of answers willing to be
+        t interval ``ltr_low``, ``ltr_high`` kept within 0–10 (NaN below 5 answers:
+        :func:`cxkit.planning.advocacy.mean_interval`), ``advocacy`` (share of answers willing to be
         a reference or recommending unasked) with a Wilson interval ``advocacy_low``,
         ``advocacy_high``. Sorted by advocacy, then likelihood to recommend.
     """
-    from .planning.advocacy import _mean_ci
+    from .planning.advocacy import mean_interval
 
     r = responses[responses["account_id"].isin(matched)]
     role = r["contact_id"].map(contacts.set_index("contact_id")["role"].astype(object))
@@ -542,7 +543,7 @@ def role_targeting(responses: pd.DataFrame, contacts: pd.DataFrame, matched: pd.
         sel = role.eq(name).to_numpy()
         x = r.loc[sel, "ltr"].astype(float)
         n = len(x)
-        m, m_lo, m_hi = _mean_ci(x, confidence)
+        m, m_lo, m_hi = mean_interval(x, confidence, lower=0, upper=10)
         k = int(adv[sel].sum())
         lo, hi = wilson([k], [n], confidence)
         rows.append({"role": name, "respondents": n, "ltr": m, "ltr_low": m_lo,

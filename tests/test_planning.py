@@ -9,7 +9,7 @@ import pytest
 
 from cxkit.errors import DataError, ParameterError
 from cxkit.planning import (AccountPlan, KeyAccountPlanner, account_lenses, account_rungs,
-                            check_config, coverage, group_lenses, key_weight, lens_table,
+                            check_config, coverage, group_lenses, key_weight, ladder, lens_table,
                             load_config, objectives, shrink, structure)
 from cxkit.sample import generate
 
@@ -261,7 +261,7 @@ def test_each_rule_gives_an_objective_with_its_evidence(cfg):
     assert out.loc["advocacy_play", "account_id"] == "B"
     assert out.loc["chi_falling", "evidence"].startswith("CHI fell 2 periods in a row: 70 → 65 → 61")
     assert out.loc["chi_falling", "target"] == "70"
-    assert out.loc["coverage", "evidence"] == ("2 decision maker contact(s) on file, none "
+    assert out.loc["coverage", "evidence"] == ("2 decision maker contacts on file, none "
                                                "answered in the last 12 months")
     assert (out["due"] == pd.Timestamp("2026-07-15").date()).all()
 
@@ -436,3 +436,44 @@ def test_portfolio_workbook(sample_planner, tmp_path):
         assert not any("<f>" in z.read(n).decode() for n in z.namelist()
                        if n.startswith("xl/worksheets/"))
     converts_in_libreoffice(path, tmp_path)
+
+
+def test_mean_interval_is_students_t_kept_within_the_scale(root):
+    from cxkit.planning.advocacy import mean_interval
+
+    mpg = pd.read_csv(root.parent / "shared" / "reference" / "mtcars.csv")["mpg"]
+    m, lo, hi = mean_interval(mpg)
+    # R: t.test(mtcars$mpg) gives mean 20.09062, 95 percent interval 17.91768 to 22.26357
+    assert (m, lo, hi) == pytest.approx((20.09062, 17.91768, 22.26357), abs=1e-5)
+    # a mean spend cannot be negative: the interval is cut at the scale's end
+    m, lo, hi = mean_interval(pd.Series([0.0, 0, 0, 0, 1000]), lower=0)
+    assert m == 200 and lo == 0 and hi > 200
+    # below the minimum count: no interval (too few to tell), the mean stays
+    m, lo, hi = mean_interval(pd.Series([5.0, 6, 7]), min_count=5)
+    assert m == 6 and np.isnan(lo) and np.isnan(hi)
+
+
+def test_ladder_intervals_can_be_true_and_small_rungs_have_none():
+    rungs = pd.DataFrame({"rung": ["advocate"] * 2 + ["reference"] * 6},
+                         index=[f"A{i}" for i in range(8)])
+    economics = pd.DataFrame({"spend": [10.0, 3_000_000, 5, 8, 2_000_000, 7, 1, 9],
+                              "growth": [-0.9, 0.8, -0.95, 0.5, -0.99, 0.9, 0.1, -0.8]},
+                             index=rungs.index)
+    lad = ladder(rungs, economics, min_count=5)
+    assert lad.loc["advocate", "accounts"] == 2 and np.isnan(lad.loc["advocate", "spend_low"])
+    ref = lad.loc["reference"]
+    assert ref["spend_low"] >= 0 and ref["growth_low"] >= -1
+    assert ref["spend_low"] <= ref["spend"] <= ref["spend_high"]
+
+
+def test_rungs_count_people_not_responses():
+    r = pd.DataFrame({"account_id": ["A"] * 5, "contact_id": ["a", "a", "a", "b", "c"],
+                      "response_date": pd.to_datetime(["2025-01-01", "2025-02-01", "2025-03-01",
+                                                       "2025-01-01", "2025-01-01"]),
+                      "ltr": [10, 10, 3, 9, 2], "prompted_advocacy": [True, True, False, True,
+                                                                    False],
+                      "unprompted_advocacy": [False] * 5})
+    out = account_rungs(r).loc["A"]
+    assert out["respondents"] == 3 and out["responses"] == 5
+    # a's latest answer (3, not a reference) counts: 1 of 3 people is a reference
+    assert out["reference"] == pytest.approx(1 / 3) and out["rung"] == "not yet satisfied"

@@ -164,8 +164,14 @@ def test_role_targeting_by_hand():
     t = pr.role_targeting(responses, contacts, pd.Index(["A"]))
     assert t.index[0] in ("user", "influencer") and t.loc["user", "advocacy"] == 1.0
     assert t.loc["user", "ltr"] == 9.5 and t.loc["decision maker", "advocacy"] == 0.0
-    # t interval of (9, 10): mean 9.5 +- t(0.975, 1) * 0.7071 / sqrt(2) = 9.5 +- 6.353
-    assert t.loc["user", "ltr_low"] == pytest.approx(9.5 - 6.3531, abs=1e-3)
+    # two answers are too few for an interval (the t interval would be 3.15 to 15.85)
+    assert pd.isna(t.loc["user", "ltr_low"]) and pd.isna(t.loc["user", "ltr_high"])
+    five = responses.assign(contact_id="a", ltr=[9, 10, 10, 9, 10])
+    t5 = pr.role_targeting(five, contacts, pd.Index(["A"]))
+    # t interval of (9, 10, 10, 9, 10): 9.6 +- t(0.975, 4) * 0.5477 / sqrt(5) = 9.6 +- 0.680,
+    # its upper end 10.28 kept at the top of the 0-10 scale
+    assert t5.loc["user", "ltr_low"] == pytest.approx(9.6 - 0.6801, abs=1e-3)
+    assert t5.loc["user", "ltr_high"] == 10
 
 
 def test_the_analysis_on_the_sample_and_its_workbook(sample_dir, tmp_path):

@@ -292,8 +292,11 @@ class DriverAnalysis(Analysis):
             "notes": self.notes_,
         }
         if self.has_revenue_link:
-            out["revenue_effect"] = {t: {"coef": r["coef"], "ci_low": r["ci_low"],
-                                         "ci_high": r["ci_high"], "pct": r["pct"]}
+            # growth in % per unit of the predictor, with its interval; coef on the log scale
+            out["revenue_effect"] = {t: {"pct": r["pct"],
+                                         "pct_low": 100 * float(np.expm1(r["ci_low"])),
+                                         "pct_high": 100 * float(np.expm1(r["ci_high"])),
+                                         "coef": r["coef"]}
                                      for t, r in self.revenue_.effect_.iterrows()}
         if not self.links_.empty:
             out["measures"] = {f"{d} ~ {m}": {"r": r["r"], "rating_per_unit": r["rating_per_unit"],

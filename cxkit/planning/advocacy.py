@@ -33,37 +33,89 @@ def respondent_rungs(responses: pd.DataFrame, satisfied_from: float = 7) -> pd.S
 def account_rungs(responses: pd.DataFrame, satisfied_from: float = 7) -> pd.DataFrame:
     """Each account's rung on the ladder from its respondents in the window.
 
+    A respondent is a person: one who answered several times counts once, on the rung of
+    their latest answer (a response without a contact counts as its own respondent).
+
     Returns
     -------
     DataFrame
-        Indexed by ``account_id``: ``respondents``, ``satisfied``, ``reference``,
-        ``advocate`` (shares of respondents at or above each rung), ``rung`` (name).
+        Indexed by ``account_id``: ``respondents`` (people), ``responses``, ``satisfied``,
+        ``reference``, ``advocate`` (shares of respondents at or above each rung),
+        ``rung`` (name).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> r = pd.DataFrame({"account_id": ["A"] * 3, "contact_id": ["c1", "c1", "c2"],
+    ...                   "response_date": pd.to_datetime(["2025-01-01", "2025-06-01",
+    ...                                                    "2025-03-01"]),
+    ...                   "ltr": [3, 9, 8], "prompted_advocacy": [False, True, False],
+    ...                   "unprompted_advocacy": [False, False, False]})
+    >>> account_rungs(r)[["respondents", "responses", "satisfied", "reference"]]
+    ... # doctest: +NORMALIZE_WHITESPACE
+                respondents  responses  satisfied  reference
+    account_id
+    A                     2          3        1.0        0.5
     """
-    r = respondent_rungs(responses, satisfied_from)
-    account = responses["account_id"]
-    out = pd.DataFrame({"respondents": r.groupby(account).size()})
+    responses = responses.copy()
+    responses["_rung"] = respondent_rungs(responses, satisfied_from)
+    who = (responses["contact_id"].astype(object) if "contact_id" in responses
+           else pd.Series(np.nan, index=responses.index, dtype=object))
+    responses["_who"] = who.where(who.notna(), pd.Series(
+        [f"_response {i}" for i in range(len(responses))], index=responses.index))
+    order = ["response_date"] if "response_date" in responses else []
+    people = (responses.sort_values(order, kind="stable") if order else responses
+              ).drop_duplicates(["account_id", "_who"], keep="last")
+    r, account = people["_rung"], people["account_id"]
+    out = pd.DataFrame({"respondents": r.groupby(account).size(),
+                        "responses": responses.groupby("account_id").size()})
     for i, name in enumerate(RUNGS[1:], start=1):
         out[name] = (r >= i).groupby(account).mean()
     level = np.zeros(len(out), dtype=int)
     for i, name in enumerate(RUNGS[1:], start=1):
         level[out[name].to_numpy() >= 0.5] = i
     out["rung"] = pd.Categorical.from_codes(level, categories=RUNGS, ordered=True)
+    out.index.name = "account_id"
     return out
 
 
-def _mean_ci(x: pd.Series, confidence: float) -> tuple[float, float, float]:
+def mean_interval(x: pd.Series, confidence: float = 0.95, lower: float = -np.inf,
+                  upper: float = np.inf, min_count: int = 5) -> tuple[float, float, float]:
+    """A mean with its Student's t interval, kept within the values the mean can take.
+
+    The interval is the t interval (as R's ``t.test`` and Stata's ``ci means`` give it)
+    intersected with ``[lower, upper]``: a mean spend cannot be negative, a growth cannot
+    be below -100 %. The intersection covers the true mean at least as often as the t
+    interval does. With fewer than ``min_count`` values the interval is NaN: too few to
+    tell.
+
+    Returns
+    -------
+    tuple of float
+        Mean, low, high.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> x = pd.Series([9.9, 10.0, 5.1, 10.0, 9.4])
+    >>> m, lo, hi = mean_interval(x, lower=0, upper=10)
+    >>> round(m, 2), round(lo, 2), hi   # the t interval is 6.24 to 11.52: above 10
+    (8.88, 6.24, 10.0)
+    >>> mean_interval(x[:3], min_count=5)[1:]
+    (nan, nan)
+    """
     x = x.dropna()
     if len(x) == 0:
         return np.nan, np.nan, np.nan
     m = float(x.mean())
-    if len(x) < 2:
+    if len(x) < max(min_count, 2):
         return m, np.nan, np.nan
     half = stats.t.ppf((1 + confidence) / 2, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x))
-    return m, m - half, m + half
+    return m, float(max(m - half, lower)), float(min(m + half, upper))
 
 
-def ladder(rungs: pd.DataFrame, economics: pd.DataFrame, confidence: float = 0.95
-           ) -> pd.DataFrame:
+def ladder(rungs: pd.DataFrame, economics: pd.DataFrame, confidence: float = 0.95,
+           min_count: int = 5) -> pd.DataFrame:
     """Accounts per rung, with spend and revenue growth per rung and their intervals.
 
     Parameters
@@ -73,20 +125,23 @@ def ladder(rungs: pd.DataFrame, economics: pd.DataFrame, confidence: float = 0.9
     economics : DataFrame
         Indexed by ``account_id``: ``spend`` (revenue of the last 12 months) and
         ``growth`` (its change on the 12 months before, as a fraction).
+    min_count : int
+        Fewest accounts on a rung for an interval; fewer: NaN (too few to tell).
 
     Returns
     -------
     DataFrame
         Indexed by ``rung``: ``accounts``, ``share``, ``spend`` with ``spend_low`` /
-        ``spend_high``, ``growth`` with ``growth_low`` / ``growth_high`` (means with
-        t intervals over the accounts on the rung).
+        ``spend_high`` (never below 0), ``growth`` with ``growth_low`` / ``growth_high``
+        (never below -100 %): means over the accounts on the rung with t intervals
+        (:func:`mean_interval`).
     """
     data = rungs[["rung"]].join(economics[["spend", "growth"]])
     rows = {}
     for name in RUNGS:
         sub = data[data["rung"] == name]
-        s, sl, sh = _mean_ci(sub["spend"], confidence)
-        g, gl, gh = _mean_ci(sub["growth"], confidence)
+        s, sl, sh = mean_interval(sub["spend"], confidence, lower=0, min_count=min_count)
+        g, gl, gh = mean_interval(sub["growth"], confidence, lower=-1, min_count=min_count)
         rows[name] = {"accounts": len(sub), "share": len(sub) / max(len(data), 1),
                       "spend": s, "spend_low": sl, "spend_high": sh,
                       "growth": g, "growth_low": gl, "growth_high": gh}

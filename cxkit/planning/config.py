@@ -123,6 +123,7 @@ class AdvocacyPlay(Settings):
     """An objective to turn a reference account into an advocate."""
 
     rule: Literal["advocacy_play"]
+    target: Percent = 50.0  # % of respondents recommending unprompted
     owner: str = "account_manager"
 
 
@@ -131,6 +132,7 @@ class ChiFalling(Settings):
 
     rule: Literal["chi_falling"]
     periods: Annotated[int, Field(ge=1)] = 2
+    gain_points: Percent = 10.0  # target: back to before the fall, at most this far up
     owner: str = "account_manager"
 
 
@@ -157,7 +159,7 @@ class PlanningConfig(Settings):
     """The planning configuration, with every default filled in.
 
     Attributes mirror ``params/planning.yaml``: ``key_weight``, ``credibility``,
-    ``scale_max``, ``window_months``, ``flag_points``, ``score_bands``, ``lenses``,
+    ``scale_max``, ``window_months``, ``flag_points``, ``min_count``, ``score_bands``, ``lenses``,
     ``advocacy``, ``objectives``; ``source`` is the file it was read from.
     """
 
@@ -166,6 +168,7 @@ class PlanningConfig(Settings):
     scale_max: Positive = 10.0
     window_months: Annotated[int, Field(gt=0)] = 12
     flag_points: Annotated[float, Field(ge=0)] = 5.0
+    min_count: Annotated[int, Field(ge=2)] = 5
     score_bands: ScoreBands = ScoreBands()
     lenses: list[Lens] = []
     advocacy: Advocacy = Advocacy()
@@ -200,7 +203,7 @@ def check_config(raw: dict | PlanningConfig, source: str = "<planning>") -> Plan
     --------
     >>> check_config({"key_weight": {"tenure_floor": 1.5}, "colour": "red"}, "planning.yaml")
     Traceback (most recent call last):
-    cxkit.errors.ParameterError: planning.yaml: unknown setting 'colour' (known: key_weight, credibility, scale_max, window_months, flag_points, score_bands, lenses, advocacy, objectives)
+    cxkit.errors.ParameterError: planning.yaml: unknown setting 'colour' (known: key_weight, credibility, scale_max, window_months, flag_points, min_count, score_bands, lenses, advocacy, objectives)
     >>> check_config({"objectives": {"rules": [{"rule": "coverage"}]}}, "planning.yaml")
     Traceback (most recent call last):
     cxkit.errors.ParameterError: planning.yaml: objectives.rules[0]: rule 'coverage' needs 'roles'

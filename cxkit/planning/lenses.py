@@ -26,7 +26,7 @@ from .keyweight import shrink, weighted_mean
 
 COLUMNS = ["lens", "value", "obstacle", "value_pct", "value_pct_weighted", "obstacle_pct",
            "obstacle_pct_weighted", "answers", "act_on", "act_on_raw", "gap_points",
-           "weighting_changes", "moved_points"]
+           "weighting_changes", "moved_points", "credibility"]
 
 
 def _check(answers: pd.DataFrame, config: PlanningConfig) -> None:
@@ -104,7 +104,9 @@ def account_lenses(answers: pd.DataFrame, accounts: pd.DataFrame, config: Planni
     Returns
     -------
     DataFrame
-        One row per account and lens, indexed by ``account_id``: :data:`COLUMNS`.
+        One row per account and lens, indexed by ``account_id``: :data:`COLUMNS`;
+        ``credibility`` is the mean credibility Z of the two sides, how much the
+        account's own answers count against its segment's (0–1).
 
     Examples
     --------
@@ -138,7 +140,10 @@ def account_lenses(answers: pd.DataFrame, accounts: pd.DataFrame, config: Planni
             "value_pct_weighted": v["shrunk"].reindex(idx) / scale * 100,
             "obstacle_pct": o["mean"].reindex(idx) / scale * 100,
             "obstacle_pct_weighted": o["shrunk"].reindex(idx) / scale * 100,
-            "answers": pd.concat([v["n"], o["n"]], axis=1).reindex(idx).max(axis=1)}, index=idx)
+            "answers": pd.concat([v["n"], o["n"]], axis=1).reindex(idx).max(axis=1),
+            # how much the account's own answers count against its segment's (Z, 0-1)
+            "credibility": pd.concat([v["credibility"], o["credibility"]], axis=1)
+            .reindex(idx).mean(axis=1)}, index=idx)
         parts.append(rows)
     out = _conclude(pd.concat(parts), float(config.flag_points)) if parts else \
         pd.DataFrame(columns=COLUMNS)
@@ -159,7 +164,8 @@ def group_lenses(answers: pd.DataFrame, by: pd.Series, config: PlanningConfig) -
     Returns
     -------
     DataFrame
-        One row per group and lens, indexed by the group: :data:`COLUMNS`.
+        One row per group and lens, indexed by the group: :data:`COLUMNS`
+        (``credibility`` is NaN: pooled answers are not shrunk).
     """
     _check(answers, config)
     scale = float(config.scale_max)
@@ -173,7 +179,8 @@ def group_lenses(answers: pd.DataFrame, by: pd.Series, config: PlanningConfig) -
             "value_pct_weighted": weighted_mean(v, w, by) / scale * 100,
             "obstacle_pct": o.groupby(by).mean() / scale * 100,
             "obstacle_pct_weighted": weighted_mean(o, w, by) / scale * 100,
-            "answers": pd.concat([v.notna(), o.notna()], axis=1).any(axis=1).groupby(by).sum()})
+            "answers": pd.concat([v.notna(), o.notna()], axis=1).any(axis=1).groupby(by).sum(),
+            "credibility": np.nan})  # pooled, not shrunk
         parts.append(rows)
     out = _conclude(pd.concat(parts), float(config.flag_points))
     out.index.name = by.name

@@ -10,9 +10,10 @@ Rules:
   ``per_account`` objectives per account (default 1), the lowest scores first;
 - ``engagement``: an account of ``segments`` seen less often than ``target`` → move it
   to ``target`` engagement;
-- ``advocacy_play``: a reference account that is not yet an advocate → advocacy play;
+- ``advocacy_play``: a reference account that is not yet an advocate → advocacy play,
+  to ``target`` % of respondents recommending unprompted;
 - ``chi_falling``: CHI fell ``periods`` periods in a row → recovery plan back to where it
-  was before the fall;
+  was before the fall, at most ``gain_points`` above where it is (a reachable step);
 - ``coverage``: no feedback from ``roles`` in the window → get it.
 """
 from __future__ import annotations
@@ -138,7 +139,7 @@ def objectives(accounts: pd.DataFrame, config: PlanningConfig, plan_date, lenses
                 add(account_id, kind, "Advocacy play: turn this reference account into an "
                     "advocate", rule.owner,
                     "Share of respondents recommending unprompted", f"{r['advocate']:.0%}",
-                    "50%",
+                    f"{max(rule.target, 100 * r['advocate']):.0f}%",
                     f"{r['reference']:.0%} of {int(r['respondents'])} respondents would "
                     f"recommend us when asked, {r['advocate']:.0%} do so unprompted")
         elif kind == "chi_falling" and chi is not None:
@@ -151,10 +152,12 @@ def objectives(accounts: pd.DataFrame, config: PlanningConfig, plan_date, lenses
                 if not np.all(np.diff(values) < 0):
                     continue
                 path = " → ".join(f"{v:.0f}" for v in values)
+                # a reachable step: back to where it was, at most gain_points up
+                target = min(values[0], values[-1] + rule.gain_points)
                 add(account_id, kind,
-                    f"Recovery plan: bring CHI back from {values[-1]:.0f} to {values[0]:.0f}",
+                    f"Recovery plan: raise CHI from {values[-1]:.0f} to {target:.0f}",
                     rule.owner, "Customer Health Index",
-                    f"{values[-1]:.0f}", f"{values[0]:.0f}",
+                    f"{values[-1]:.0f}", f"{target:.0f}",
                     f"CHI fell {n} periods in a row: {path} "
                     f"({tail['period'].iloc[0]} to {tail['period'].iloc[-1]})")
         elif kind == "coverage" and coverage is not None:
@@ -165,8 +168,9 @@ def objectives(accounts: pd.DataFrame, config: PlanningConfig, plan_date, lenses
                     if c.get(f"{role} responses", 0) > 0:
                         continue
                     k = int(c.get(f"{role} contacts", 0))
-                    evidence = (f"{k} {role} contact(s) on file, none answered in the last "
-                                f"{window} months" if k else f"no {role} contact on file")
+                    evidence = (f"{k} {role} contact{'' if k == 1 else 's'} on file, none "
+                                f"answered in the last {window} months" if k else
+                                f"no {role} contact on file")
                     add(account_id, kind, f"Get feedback from a {role}",
                         rule.owner, f"{role.capitalize()} responses",
                         "0", "at least 1", evidence)

@@ -134,7 +134,7 @@ class KeyAccountPlanner(Analysis):
                            .reindex(self.accounts_.index) if rev is not None else
                            pd.DataFrame(index=self.accounts_.index,
                                         columns=["spend", "previous", "growth"], dtype=float))
-        self.ladder_ = ladder(self.rungs_, self.economics_)
+        self.ladder_ = ladder(self.rungs_, self.economics_, min_count=cfg.min_count)
         self.coverage_ = coverage(contacts, win, self.accounts_.index)
         self.chi_ = self._chi(tables)
         self.objectives_ = objectives(self.accounts_, cfg, self.plan_date_, lenses=self.lenses_,
@@ -275,6 +275,8 @@ class AccountPlan(_ReadsPlanner, Analysis):
         The account; empty: the key account with the most revenue.
     config, plan_date, model, period, trend_threshold
         As for :class:`KeyAccountPlanner`.
+    currency : str
+        Shown with amounts of money (``EUR``, ``$``); empty: amounts alone.
 
     Attributes
     ----------
@@ -299,8 +301,9 @@ class AccountPlan(_ReadsPlanner, Analysis):
 
     def __init__(self, *, account_id: str = "", config="params/planning.yaml",
                  plan_date: str = "", model: str = "params/chi_model.yaml", period: str = "Q",
-                 trend_threshold: float = 2.0):
+                 trend_threshold: float = 2.0, currency: str = ""):
         self.account_id = account_id
+        self.currency = currency
         self.config = config
         self.plan_date = plan_date
         self.model = model
@@ -308,9 +311,10 @@ class AccountPlan(_ReadsPlanner, Analysis):
         self.trend_threshold = trend_threshold
 
     @classmethod
-    def from_planner(cls, planner: KeyAccountPlanner, account_id: str = "") -> "AccountPlan":
+    def from_planner(cls, planner: KeyAccountPlanner, account_id: str = "",
+                     currency: str = "") -> "AccountPlan":
         """The plan of ``account_id`` read from a fitted planner (no second fit)."""
-        return cls._from(planner, account_id=account_id)
+        return cls._from(planner, account_id=account_id, currency=currency)
 
     def _read(self, planner: KeyAccountPlanner) -> "AccountPlan":
         account_id = self.account_id or planner.default_account()
@@ -355,21 +359,23 @@ class AccountPlan(_ReadsPlanner, Analysis):
 
     def header_table(self) -> pd.DataFrame:
         """:meth:`header` as a two-column table of readable items and values (text)."""
+        from ..present.formats import fmt
         from ..present.labels import arrow, pretty
+
+        kinds = {"key_weight": "ratio", "spend": "money", "growth": "growth", "chi": "score",
+                 "chi_change": "change", "nps": "nps", "nps_previous": "nps",
+                 "nps_change": "nps", "respondents": "count", "responses": "count",
+                 "objectives": "count"}
 
         def show(k, v):
             if k == "chi_trend":
                 return arrow(v)
-            if isinstance(v, float):
-                if pd.isna(v):
-                    return ""
-                if k == "growth":
-                    return f"{v:+.1%}"
-                if k == "key_weight":
-                    return f"{v:.2f}"
-                if k in ("nps", "nps_previous", "nps_change", "chi_change"):
-                    return f"{v:+.1f}"
-                return f"{v:,.1f}"
+            if k in kinds:
+                return fmt(v, kinds[k], self.currency)
+            if k == "tenure_years":
+                return f"{v:.1f}"
+            if k == "roles_missing":
+                return v or "none"
             return str(v)
 
         h = self.header()
@@ -390,14 +396,20 @@ class AccountPlan(_ReadsPlanner, Analysis):
     def drivers(self, min_difference: float = 0.5, confidence: float = 0.95) -> pd.DataFrame:
         """Driver ratings where this account differs from the rest of the portfolio.
 
+        The interval on the difference is Welch's (R's ``t.test(x, y)``), kept within the
+        differences the rating scale allows (``-scale_max`` to ``scale_max``); with fewer
+        than the configuration's ``min_count`` answers from the account it is NaN: too
+        few to tell.
+
         Returns
         -------
         DataFrame
             Indexed by ``driver``: ``account`` and ``portfolio`` (mean ratings in the
-            window), ``difference`` with a Welch interval ``ci_low`` / ``ci_high``,
+            window), ``difference`` with its interval ``ci_low`` / ``ci_high``,
             ``answers`` and ``differs`` (the interval excludes 0 and the difference is at
             least ``min_difference`` points), sorted by the size of the difference.
         """
+        cfg = self.planner_.config_
         # the planner adds role and key_weight to the responses: not drivers
         drivers = [c for c in driver_columns(self.planner_.answers_)
                    if c not in ("role", "key_weight")]
@@ -407,10 +419,9 @@ class AccountPlan(_ReadsPlanner, Analysis):
             x, y = self.answers_[d].dropna(), rest[d].dropna()
             diff = x.mean() - y.mean() if len(x) else np.nan
             lo = hi = np.nan
-            if len(x) > 1 and len(y) > 1:
-                t = stats.ttest_ind(x, y, equal_var=False)
-                ci = t.confidence_interval(confidence)
-                lo, hi = ci.low, ci.high
+            if len(x) >= max(cfg.min_count, 2) and len(y) > 1:
+                ci = stats.ttest_ind(x, y, equal_var=False).confidence_interval(confidence)
+                lo, hi = max(ci.low, -cfg.scale_max), min(ci.high, cfg.scale_max)
             rows[d] = {"account": x.mean() if len(x) else np.nan, "portfolio": y.mean(),
                        "difference": diff, "ci_low": lo, "ci_high": hi, "answers": len(x)}
         out = pd.DataFrame.from_dict(rows, orient="index")
@@ -419,12 +430,28 @@ class AccountPlan(_ReadsPlanner, Analysis):
             out["difference"].abs() >= min_difference)
         return out.reindex(out["difference"].abs().sort_values(ascending=False).index)
 
-    def advocacy(self) -> pd.Series:
-        """Shares of respondents on each rung and the account's rung."""
+    def advocacy(self) -> pd.DataFrame:
+        """How far up the advocacy ladder this account's respondents are.
+
+        Returns
+        -------
+        DataFrame
+            Indexed by ``rung`` (satisfied, reference, advocate): ``respondents`` (people
+            whose latest answer in the window reached the rung or a higher one) and
+            ``share`` (of the account's respondents, 0–1). Empty without feedback. The
+            account's own rung is ``header()["rung"]``.
+        """
+        from .advocacy import RUNGS
+
         r = self.planner_.rungs_
+        rungs = pd.Index(RUNGS[1:], name="rung")
         if self.account_id_ not in r.index:
-            return pd.Series({"respondents": 0, "rung": "no feedback"})
-        return r.loc[self.account_id_]
+            return pd.DataFrame({"respondents": pd.Series(dtype=int),
+                                 "share": pd.Series(dtype=float)}).rename_axis("rung")
+        row = r.loc[self.account_id_]
+        share = row[list(rungs)].astype(float).to_numpy()
+        return pd.DataFrame({"respondents": np.rint(share * row["respondents"]).astype(int),
+                             "share": share}, index=rungs)
 
     def coverage(self) -> pd.DataFrame:
         """Contacts and respondents per buying-influencer role."""
@@ -454,19 +481,27 @@ class AccountPlan(_ReadsPlanner, Analysis):
 
     def headlines(self) -> list[str]:
         """The plan in plain sentences."""
+        from ..present.formats import fmt, money
         from ..present.labels import arrow, pretty, weighting_note
 
         h = self.header()
         cfg = self.planner_.config_
-        out = [f"{h['name']} ({h['account_id']}), a {h['segment']} account, has been a customer "
-               f"for {h['tenure_years']:.1f} years with {h['interaction_frequency']} contact: "
-               f"key weight {h['key_weight']:.2f} of 1, so its feedback "
-               + ("counts nearly in full." if h["key_weight"] >= 0.8 else
-                  "is shrunk part of the way toward its segment's.")]
+        z = self.lenses()["credibility"].mean() if len(self.lenses()) else np.nan
+        text = (f"{h['name']} ({h['account_id']}), a {h['segment']} account, has been a "
+                f"customer for {h['tenure_years']:.1f} years with "
+                f"{h['interaction_frequency']} contact: key weight {h['key_weight']:.2f} of 1")
+        if np.isnan(z):
+            out = [text + "."]
+        elif z >= 0.95:
+            out = [text + ", so its own answers count in full in its lens scores."]
+        else:
+            out = [text + f", so in its lens scores its own answers count for {z:.0%} and its "
+                   f"segment's for {1 - z:.0%} (fewer answers or a lower key weight lean more "
+                   "on the segment)."]
         if not np.isnan(h["spend"]):
-            text = f"Revenue over the last 12 months: {h['spend']:,.0f}"
+            text = f"Revenue over the last 12 months: {money(h['spend'], self.currency)}"
             if not np.isnan(h["growth"]):
-                text += f", {h['growth']:+.0%} on the year before"
+                text += f", {fmt(h['growth'], 'growth')} on the year before"
             out.append(text + ".")
         if not np.isnan(h["chi"]):
             text = f"Health (CHI) {h['chi']:.0f} of 100"
@@ -486,9 +521,14 @@ class AccountPlan(_ReadsPlanner, Analysis):
                 continue
             side = "value" if r["act_on"] == r["value"] else "obstacle"
             other = "obstacle" if side == "value" else "value"
-            text = (f"Lens {r['lens']}: {pretty(r['act_on'])} is the lower side "
-                    f"({r[f'{side}_pct_weighted']:.0f}% against {r[f'{other}_pct_weighted']:.0f}%,"
-                    f" key-weighted): the place to act")
+            low, high = r[f"{side}_pct_weighted"], r[f"{other}_pct_weighted"]
+            if round(low) == round(high):  # level: the obstacle is what stands in the way
+                text = (f"Lens {r['lens']}: {pretty(r['value'])} and "
+                        f"{pretty(r['obstacle'])} are level ({low:.0f}%, key-weighted): act "
+                        f"on {pretty(r['act_on'])}, what stands in the way")
+            else:
+                text = (f"Lens {r['lens']}: {pretty(r['act_on'])} is the lower side "
+                        f"({low:.0f}% against {high:.0f}%, key-weighted): the place to act")
             if r["weighting_changes"]:
                 text += f"; {weighting_note(r)} (raw {r[f'{side}_pct']:.0f}% against " \
                         f"{r[f'{other}_pct']:.0f}%)"

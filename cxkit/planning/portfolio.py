@@ -27,6 +27,8 @@ class PortfolioPlan(_ReadsPlanner, Analysis):
         Which accounts; empty means any. Both empty: every customer account.
     config, plan_date, model, period, trend_threshold
         As for :class:`~cxkit.planning.KeyAccountPlanner`.
+    currency : str
+        Shown with amounts of money (``EUR``, ``$``); empty: amounts alone.
 
     Attributes
     ----------
@@ -51,8 +53,9 @@ class PortfolioPlan(_ReadsPlanner, Analysis):
     def __init__(self, *, account_manager: str = "", segment: str = "",
                  config="params/planning.yaml", plan_date: str = "",
                  model: str = "params/chi_model.yaml", period: str = "Q",
-                 trend_threshold: float = 2.0):
+                 trend_threshold: float = 2.0, currency: str = ""):
         self.account_manager = account_manager
+        self.currency = currency
         self.segment = segment
         self.config = config
         self.plan_date = plan_date
@@ -62,10 +65,11 @@ class PortfolioPlan(_ReadsPlanner, Analysis):
 
     @classmethod
     def from_planner(cls, planner: KeyAccountPlanner, account_manager: str = "",
-                     segment: str = "") -> "PortfolioPlan":
+                     segment: str = "", currency: str = "") -> "PortfolioPlan":
         """The accounts of ``account_manager`` and/or ``segment`` read from a fitted
         planner (no second fit)."""
-        return cls._from(planner, account_manager=account_manager, segment=segment)
+        return cls._from(planner, account_manager=account_manager, segment=segment,
+                         currency=currency)
 
     def _read(self, planner: KeyAccountPlanner) -> "PortfolioPlan":
         ids = planner.select(self.account_manager, self.segment)
@@ -143,10 +147,11 @@ class PortfolioPlan(_ReadsPlanner, Analysis):
         return out[["nps", "ci_low", "ci_high", "n", "n_eff"]].astype(float)
 
     def ladder(self) -> pd.DataFrame:
-        """Accounts, spend and growth per advocacy rung, over these accounts."""
+        """Accounts, spend and growth per advocacy rung, over these accounts
+        (:func:`~cxkit.planning.ladder`: no interval below ``min_count`` accounts)."""
         rungs = self.planner_.rungs_
         rungs = rungs[rungs.index.isin(self.account_ids_)]
-        return ladder(rungs, self.planner_.economics_)
+        return ladder(rungs, self.planner_.economics_, min_count=self.planner_.config_.min_count)
 
     def coverage_gaps(self) -> pd.DataFrame:
         """Accounts missing feedback from a buying-influencer role, and which roles."""
@@ -165,7 +170,11 @@ class PortfolioPlan(_ReadsPlanner, Analysis):
 
     def headlines(self) -> list[str]:
         """The portfolio in plain sentences."""
+        from ..present.formats import fmt, money
         from ..present.labels import pretty
+
+        def plural(k, word):
+            return f"{k} {word}{'' if k == 1 else 's'}"
 
         a = self.accounts()
         n = len(a)
@@ -173,16 +182,17 @@ class PortfolioPlan(_ReadsPlanner, Analysis):
         spend = a["spend"].dropna()
         if len(spend):
             prev = self.planner_.economics_["previous"].reindex(spend.index).sum()
-            text = f"Revenue over the last 12 months: {spend.sum():,.0f}"
+            text = f"Revenue over the last 12 months: {money(spend.sum(), self.currency)}"
             if prev > 0:
-                text += f", {spend.sum() / prev - 1:+.0%} on the year before"
+                text += f", {fmt(spend.sum() / prev - 1, 'growth')} on the year before"
             out.append(text + ".")
         chi = a["chi"].dropna()
         if len(chi):
             amber = self.planner_.chi_bands_["amber"]
             falling = int((a["chi_trend"] == "down").sum())
-            out.append(f"Health (CHI): median {chi.median():.0f} of 100; {int((chi < amber).sum())}"
-                       f" account(s) in the red band, {falling} falling.")
+            out.append(f"Health (CHI): median {chi.median():.0f} of 100; "
+                       f"{plural(int((chi < amber).sum()), 'account')} in the red band, "
+                       f"{falling} falling.")
         score = self.nps()
         if score.loc["raw", "n"] > 0:
             out.append(f"NPS {score.loc['raw', 'nps']:+.0f} raw, "
@@ -198,8 +208,8 @@ class PortfolioPlan(_ReadsPlanner, Analysis):
                        "feedback.")
             flips = lz[lz["act_on"] != lz["act_on_raw"]]
             moved = lz["weighting_changes"].sum() - len(flips)
-            out.append(f"Key weighting changes the lower side in {len(flips)} account-lens "
-                       f"pair(s) and moves a score by {self.planner_.config_.flag_points:.0f}"
+            out.append(f"Key weighting changes the lower side in "
+                       f"{plural(len(flips), 'account-lens pair')} and moves a score by {self.planner_.config_.flag_points:.0f}"
                        f" points or more in {moved} more: those are flagged below.")
         rungs = a["rung"].value_counts()
         heard = {r: int(rungs.get(r, 0)) for r in reversed(RUNGS)}
@@ -208,11 +218,13 @@ class PortfolioPlan(_ReadsPlanner, Analysis):
                       if rungs.get("no feedback", 0) else "") + ".")
         gaps = self.coverage_gaps()
         if len(gaps):
-            out.append(f"{len(gaps)} account(s) with no feedback from a buying-influencer role.")
+            out.append(f"{plural(len(gaps), 'account')} with no feedback from a "
+                       "buying-influencer role.")
         o = self.objectives()
         if len(o):
-            out.append(f"{len(o)} objectives for {o['owner'].nunique()} owner(s); most often: "
-                       f"{o['rule'].value_counts().index[0].replace('_', ' ')}.")
+            out.append(f"{plural(len(o), 'objective')} for "
+                       f"{plural(o['owner'].nunique(), 'owner')}; most often: "
+                       f"{pretty(o['rule'].value_counts().index[0])}.")
         return out
 
     def key_results(self) -> dict:

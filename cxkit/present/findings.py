@@ -105,9 +105,10 @@ def measure_sentences(links: pd.DataFrame, drivers) -> list[str]:
             continue
         best = rows["r"].abs().idxmax()
         r = rows.loc[best]
-        out.append(f"For {pretty(d)}, manage {pretty(best)}: accounts that rate it a point "
-                   f"higher have {r['measure_per_point']:+.2f} {pretty(best)} (r = {r['r']:.2f} "
-                   f"over {int(r['n']):,} account-periods), and each unit of {pretty(best)} "
-                   f"goes with {r['rating_per_unit']:+.3f} rating points, the other measures "
-                   "held fixed.")
+        out.append(f"For {pretty(d)}, manage {pretty(best)}: accounts that rate "
+                   f"{pretty(d)} a point higher have {r['measure_per_point']:+.2f} "
+                   f"{pretty(best)} on average (r = {r['r']:.2f} over {int(r['n']):,} "
+                   f"account-periods). Read the other way, in one regression of the rating on "
+                   f"all its measures together, each unit of {pretty(best)} goes with "
+                   f"{r['rating_per_unit']:+.3f} rating points, the other measures held fixed.")
     return out

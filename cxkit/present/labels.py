@@ -1,6 +1,8 @@
 """Labels: column names as words, band colours, trend arrows: how results look, in one place."""
 from __future__ import annotations
 
+import re
+
 # CHI bands (names and thresholds live in the model: cxkit.chi.model) as a reader sees them
 BAND_COLOURS = {"red": "#f4b6b6", "amber": "#ffe08a", "green": "#b7dfb0"}
 # a change beyond the threshold (cxkit.io.datamodel.change_direction) as an arrow
@@ -14,6 +16,14 @@ def arrow(direction: str) -> str:
     ('↓', '')
     """
     return ARROWS[direction or ""]
+
+# codes of cxkit's data model shown as words where pretty() alone reads badly
+CODE_WORDS = {"lens_lower": "lens: act on the lower side", "engagement": "engagement",
+              "advocacy_play": "advocacy play", "chi_falling": "CHI falling",
+              "coverage": "coverage of buying roles", "lost_next": "lost next period",
+              "renewed_next": "renewed next period",
+              "grew_next": "revenue grew next period", "ltr": "likelihood to recommend"}
+_CODE = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)+")
 
 _WORDS = {"pct": "%", "pm": "PM", "nps": "NPS", "ltr": "likelihood to recommend",
           "csat": "CSAT", "kpi": "KPI", "chi": "CHI", "on time": "on-time"}
@@ -44,9 +54,30 @@ def pretty(name: str) -> str:
     >>> pretty("pm_expertise"), pretty("on_time_shipment_pct")
     ('PM expertise', 'on-time shipment %')
     """
+    if name in CODE_WORDS:
+        return CODE_WORDS[name]
     words = [_WORDS.get(w, w) for w in str(name).split("_")]
     text = " ".join(words)
     for raw, nice in _WORDS.items():
         if " " in raw:
             text = text.replace(raw, nice)
     return text
+
+
+def is_code(value) -> bool:
+    """Whether ``value`` is a code of the data model (``account_manager``, ``lens_lower``):
+    lower-case words joined by underscores, shown to a reader as words.
+
+    >>> is_code("account_manager"), is_code("A00066"), is_code("Tom Brennan")
+    (True, False, False)
+    """
+    return isinstance(value, str) and _CODE.fullmatch(value) is not None
+
+
+def words(value):
+    """A cell shown to a reader: codes as words (:func:`pretty`), anything else unchanged.
+
+    >>> words("lens_lower"), words("Juniper_Works"), words(3)
+    ('lens: act on the lower side', 'Juniper_Works', 3)
+    """
+    return pretty(value) if is_code(value) else value

@@ -90,40 +90,78 @@ def empty_chart(ax, text: str):
 
 
 def table(df, percent=(), integer=(), decimals: int = 1, caption: str | None = None,
-          labels: bool = True):
-    """A DataFrame formatted for a reader: thousands separators, percentages, "—" for empty.
+          labels: bool = True, kinds: dict | None = None, currency: str = "",
+          intervals: dict | None = None):
+    """A DataFrame formatted for a reader: numbers by kind, words for codes, "—" for empty.
 
     Parameters
     ----------
     df : DataFrame
     percent : iterable of str
-        Columns holding shares (0–1), shown as percentages.
+        Columns holding shares (0–1), shown as percentages (kind ``share``).
     integer : iterable of str
-        Columns shown as whole numbers; other numeric columns get ``decimals``.
+        Columns shown as whole numbers (kind ``count``); other numeric columns get
+        ``decimals``.
     caption : str, optional
     labels : bool
-        Show column names, index names and index labels as words (:func:`pretty`).
+        Show column names, index names, index labels and codes in cells
+        (``account_manager``) as words (:func:`~cxkit.present.labels.pretty`).
+    kinds : dict, optional
+        Column → kind of number (:mod:`cxkit.present.formats`): ``money``, ``share``,
+        ``growth``, ``score``, ``change``, ``nps``, ``rating``, ``count``, ``ratio``.
+    currency : str
+        Shown with ``money`` columns.
+    intervals : dict, optional
+        Column → (low column, high column): the two bounds shown as one column
+        "<column> interval" ("-3.0 to -0.9") right after it, in the column's kind; a
+        missing bound reads "too few to tell".
+
+    A row number index (0, 1, 2, …) is not shown, flags read yes / no, and a value that
+    rounds to zero has no sign.
 
     Returns
     -------
     pandas.io.formats.style.Styler
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> html = table(pd.DataFrame({"owner_role": ["account_manager"], "heard": [True],
+    ...                            "spend": [2984804.6]}), kinds={"spend": "money"},
+    ...              currency="EUR").to_html()
+    >>> "account manager" in html and ">yes<" in html and "EUR 2,984,805" in html
+    True
+    >>> ">0<" in html  # no row number
+    False
     """
     import html
+    from functools import partial
 
     import pandas as pd
 
+    from .formats import fmt as by_kind
+    from .labels import words
+
+    kinds = dict(kinds or {})
+    kinds |= {c: "share" for c in percent} | {c: "count" for c in integer}
+    if intervals:
+        df = _merge_intervals(df, intervals, kinds, decimals, currency)
     fmt = {}
     for col in df.columns:
-        if col in percent:
-            fmt[col] = "{:.0%}".format
-        elif col in integer:
-            fmt[col] = "{:,.0f}".format
-        elif pd.api.types.is_integer_dtype(df[col]):
-            fmt[col] = "{:,}".format
-        elif pd.api.types.is_float_dtype(df[col]):
-            fmt[col] = f"{{:,.{decimals}f}}".format
-        elif pd.api.types.is_datetime64_any_dtype(df[col]):
+        values = df[col]
+        if col in kinds:
+            fmt[col] = partial(by_kind, kind=kinds[col], currency=currency)
+        elif pd.api.types.is_bool_dtype(values) or (
+                values.dtype == object and values.map(lambda v: isinstance(v, bool)).any()):
+            fmt[col] = partial(by_kind, kind="yesno")
+        elif pd.api.types.is_integer_dtype(values):
+            fmt[col] = partial(by_kind, kind="count")
+        elif pd.api.types.is_float_dtype(values):
+            fmt[col] = partial(by_kind, kind="ratio", decimals=decimals)
+        elif pd.api.types.is_datetime64_any_dtype(values):
             fmt[col] = "{:%Y-%m-%d}".format  # dates as dates, without a midnight time
+        elif labels:
+            fmt[col] = words
     shown = df
     if labels:  # relabel a copy: the caller's frame keeps its names
         shown = df.rename(columns=pretty)
@@ -136,9 +174,40 @@ def table(df, percent=(), integer=(), decimals: int = 1, caption: str | None = N
     else:
         styler = styler.format_index(escape="html", axis=0)
     styler = styler.format_index(escape="html", axis=1)
+    if _row_numbers(df.index):
+        styler = styler.hide(axis="index")
     if caption:
         styler = styler.set_caption(html.escape(caption))
     return inert(styler)
+
+
+def _merge_intervals(df, intervals, kinds, decimals, currency):
+    """Each (low, high) pair of columns as one text column after the column it bounds."""
+    from .formats import fmt as by_kind
+
+    out = df.copy()
+    for col, (lo, hi) in intervals.items():
+        kind = kinds.get(col, "ratio")
+        dec = decimals if kind == "ratio" else None
+
+        def text(a, b, kind=kind, dec=dec):
+            if a != a or b != b:  # NaN: no interval
+                return "too few to tell"
+            return f"{by_kind(a, kind, currency, dec)} to {by_kind(b, kind, currency, dec)}"
+
+        values = [text(a, b) for a, b in zip(out[lo], out[hi])]
+        out = out.drop(columns=[lo, hi])
+        out.insert(list(out.columns).index(col) + 1, f"{col} interval", values)
+    return out
+
+
+def _row_numbers(index) -> bool:
+    """An unnamed 0, 1, 2, … index: row numbers, not labels a reader needs."""
+    import pandas as pd
+
+    return (index.name is None and index.nlevels == 1 and len(index) > 0
+            and pd.api.types.is_integer_dtype(index)
+            and (index == pd.RangeIndex(len(index))).all())
 
 
 def band_table(df, band, columns, decimals: int = 0, formats: dict | None = None,
@@ -186,3 +255,38 @@ def band_table(df, band, columns, decimals: int = 0, formats: dict | None = None
     return inert(df.style.format(fmt, na_rep="—", escape="html")
                  .format_index(escape="html", axis=0).format_index(escape="html", axis=1)
                  .map(colour, subset=cols))
+
+
+class KeyNumbers:
+    """The key numbers of an analysis as a two-column table in words (HTML in a notebook,
+    aligned text elsewhere). The JSON results file keeps the raw keys and values.
+
+    Examples
+    --------
+    >>> print(key_numbers({"accounts": 249, "median_chi": 55.14, "falling": 103}))
+    accounts    249
+    median CHI  55
+    falling     103
+    """
+
+    def __init__(self, rows):
+        self.rows = list(rows)
+
+    def __repr__(self) -> str:
+        width = max((len(label) for label, _ in self.rows), default=0)
+        return "\n".join(f"{label:<{width}}  {value}" for label, value in self.rows)
+
+    def _repr_html_(self) -> str:
+        import html
+
+        body = "".join(f"<tr><th style='text-align:left'>{html.escape(label)}</th>"
+                       f"<td style='text-align:left'>{html.escape(value)}</td></tr>\n"
+                       for label, value in self.rows)
+        return f'<table class="cxkit-key-numbers {NO_MATH}">\n{body}</table>'
+
+
+def key_numbers(key: dict, currency: str = "") -> KeyNumbers:
+    """An analysis's ``key_results()`` shown in words (:func:`cxkit.present.formats.key_rows`)."""
+    from .formats import key_rows
+
+    return KeyNumbers(key_rows(key, currency))

@@ -6,7 +6,7 @@ Examples
 ...                    ["NPS is +23."], width=40))
 NPS
 ========================================
-nps                                23.46
+NPS                                  +23
 responses                          1,200
 top                                 a, b
 ----------------------------------------
@@ -15,35 +15,19 @@ Findings
 """
 from __future__ import annotations
 
-import numbers
 import textwrap
 
 import pandas as pd
 
 
-def _value(v) -> str | None:
-    if isinstance(v, bool):
-        return "yes" if v else "no"
-    if isinstance(v, numbers.Integral):
-        return f"{v:,}"
-    if isinstance(v, numbers.Real):
-        return "—" if v != v else f"{v:,.2f}"
-    if isinstance(v, str):
-        return v
-    if isinstance(v, (list, tuple)) and all(isinstance(x, (str, numbers.Number)) for x in v):
-        return ", ".join(str(x) for x in v) if v else "none"
-    return None  # nested: shown in the tables, not in the key numbers
-
-
 def summary_text(title: str, key: dict, tables: dict, headlines: list[str],
-                 width: int = 78) -> str:
-    """Title, the key numbers that are scalars or short lists, tables, findings."""
+                 width: int = 78, currency: str = "") -> str:
+    """Title, the key numbers in words (:func:`~cxkit.present.formats.key_rows`), tables,
+    findings."""
+    from .formats import key_rows
+
     lines = [title, "=" * width]
-    for name, v in key.items():
-        text = _value(v)
-        if text is None:
-            continue
-        label = str(name).replace("_", " ")
+    for label, text in key_rows(key, currency):
         room = max(width - len(label) - 1, 10)
         if len(text) > room:
             text = text[: room - 1] + "…"

@@ -10,7 +10,6 @@ native Excel charts.
 from __future__ import annotations
 
 from .excel import write_workbook
-from .labels import pretty
 
 
 def account_workbook(plan, path):
@@ -33,7 +32,7 @@ def account_workbook(plan, path):
               "Objectives": plan.objectives(),
               "Lenses": lens_table(lenses),
               "Drivers": drivers,
-              "Advocacy": plan.advocacy().to_frame("value").rename(index=pretty),
+              "Advocacy": plan.advocacy(),
               "Coverage": plan.coverage(),
               "Comments": plan.comments(n=50),
               "CHI": chi,
@@ -49,4 +48,5 @@ def account_workbook(plan, path):
                            "categories": "driver", "values": ["account", "portfolio"]}],
               "CHI": [{"type": "line", "title": "Customer Health Index", "categories": "period",
                        "values": ["chi"]}]}
-    return write_workbook(path, sheets, bands=band_spec, charts=charts)
+    return write_workbook(path, sheets, percent={"Advocacy": ["share"]}, bands=band_spec,
+                          charts=charts)
