@@ -221,18 +221,51 @@ class ChiScorecard(Analysis):
         t.columns.name = None
         return t
 
-    def watch_list(self, n: int = 15) -> pd.DataFrame:
+    def watch_list(self, n: int = 15, stages: bool = True) -> pd.DataFrame:
         """The ``n`` least healthy accounts of the latest period with their trend and stages.
+
+        Parameters
+        ----------
+        n : int
+        stages : bool
+            Include one column per stage (the workbook); without, the list fits a page:
+            the number of red stages and the weakest stage stand in for them.
 
         Returns
         -------
         DataFrame
             Indexed by ``account_id``: ``name``, ``segment``, ``account_manager``, ``chi``,
-            ``trend``, ``change`` and one column per stage; least healthy first.
+            ``trend``, ``change``, ``red_stages`` (stages below the amber band),
+            ``weakest_stage`` and ``weakest_score``, then (with ``stages``) one column
+            per stage; least healthy first.
         """
-        cols = ["name", "segment", "account_manager", "chi", "trend", "change",
-                *self.model_.stage_names]
-        return self.latest_.dropna(subset=["chi"]).head(n)[cols]
+        names = self.model_.stage_names
+        top = self.latest_.dropna(subset=["chi"]).head(n)
+        scores = top[names]
+        out = top[["name", "segment", "account_manager", "chi", "trend", "change"]].assign(
+            red_stages=(scores < self.model_.bands["amber"]).sum(axis=1),
+            weakest_stage=scores.idxmin(axis=1, skipna=True) if len(top) else
+            pd.Series(dtype=object),
+            weakest_score=scores.min(axis=1))
+        return out.join(scores) if stages else out
+
+    def change_table(self, n: int = 8) -> pd.DataFrame:
+        """The KPIs that moved the explained account's CHI most, as measured and as scored.
+
+        Returns
+        -------
+        DataFrame
+            Indexed by (``stage``, ``kpi``), largest contribution either way first:
+            ``direction`` (``higher_is_better`` or ``lower_is_better``), ``value_before``
+            and ``value_after`` (the KPI as measured, in its own unit), ``before`` and
+            ``after`` (normalised 0–100, higher is healthier) and ``contribution`` (CHI
+            points). Empty when no change is explained.
+        """
+        c = self.largest_contributions(n)
+        kpis = {k.name: k.direction for s in self.model_.stages for k in s.kpis}
+        direction = [kpis.get(k, "") for k in c.index.get_level_values(-1)] if len(c) else []
+        return c.assign(direction=direction)[["direction", "value_before", "value_after",
+                                              "before", "after", "contribution"]]
 
     def account_history(self, account_id: str = "") -> pd.DataFrame:
         """Stages × periods (and CHI) of one account: the heat map behind its scorecard.
@@ -325,6 +358,7 @@ class ChiScorecard(Analysis):
         stage_cols = ["chi", "previous", *m.stage_names]
         sheets = {"Summary": self.headlines(),
                   "Portfolio": self.latest_,
+                  "Accounts to watch": self.watch_list(25),
                   "By segment": self.bands_by("segment"),
                   "By account manager": self.bands_by("account_manager")}
         bands = {"Portfolio": (stage_cols, m.bands["amber"], m.bands["green"]),
@@ -334,7 +368,7 @@ class ChiScorecard(Analysis):
             sheets[name] = history = self.account_history()
             bands[name] = (list(history.columns), m.bands["amber"], m.bands["green"])
         if self.explain_.explained:
-            sheets["Why it changed"] = self.explain_.contributions
+            sheets["Why it changed"] = self.change_table(len(self.explain_.contributions))
         if len(self.proof_):
             sheets["Proof against outcomes"] = self.proof_
         if len(self.weights_):

@@ -68,6 +68,25 @@ CONTENT_SECURITY_POLICY = ("default-src 'none'; img-src data:; style-src 'unsafe
                            "font-src data:; base-uri 'none'; form-action 'none'")
 
 
+# Tables sized for a page: compact cells, columns as wide as their content (JupyterLab's
+# fixed table layout wraps names onto three lines), nothing cut off in print (the output
+# area scrolls sideways; paper cannot). "body" outranks JupyterLab's rules, which come later.
+REPORT_CSS = """
+body .jp-RenderedHTMLCommon table { font-size: 12px; table-layout: auto; margin-left: 0; }
+body .jp-RenderedHTMLCommon td, body .jp-RenderedHTMLCommon th { padding: 0.25em 0.45em; }
+body .jp-RenderedHTMLCommon caption { text-align: left; font-weight: bold; }
+@media print {
+  @page { margin: 14mm 12mm; }
+  .jp-OutputArea-output { overflow: visible !important; }
+  body .jp-RenderedHTMLCommon table { font-size: 8.5pt; page-break-inside: auto; }
+  .jp-RenderedHTMLCommon tr { page-break-inside: avoid; }
+  .jp-RenderedHTMLCommon thead { display: table-header-group; }
+  .jp-RenderedImage img { max-width: 100% !important; height: auto; page-break-inside: avoid; }
+  h1, h2, h3 { page-break-after: avoid; }
+}
+"""
+
+
 def _report_template():
     from jinja2 import DictLoader
 
@@ -75,6 +94,7 @@ def _report_template():
         "{%- extends 'index.html.j2' -%}\n"
         "{%- block html_head_js -%}\n"
         f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">\n'
+        f"<style>{REPORT_CSS}</style>\n"
         "{%- endblock html_head_js -%}\n"
         "{% block jupyter_widgets %}{% endblock jupyter_widgets %}\n"
         "{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}\n"

@@ -174,6 +174,7 @@ def table(df, percent=(), integer=(), decimals: int = 1, caption: str | None = N
     else:
         styler = styler.format_index(escape="html", axis=0)
     styler = styler.format_index(escape="html", axis=1)
+    styler = _keep_short_on_one_line(styler, df)
     if _row_numbers(df.index):
         styler = styler.hide(axis="index")
     if caption:
@@ -201,6 +202,16 @@ def _merge_intervals(df, intervals, kinds, decimals, currency):
     return out
 
 
+def _keep_short_on_one_line(styler, df):
+    """Cells of columns whose values are short (names, ids, numbers) on one line; long
+    text (customers' comments, evidence) still wraps. By column position, so a repeated
+    index (lens rows of one account) is fine."""
+    short = [i for i, c in enumerate(df.columns)
+             if len(df) and df[c].astype(str).str.len().max() <= 32]
+    styles = [{"selector": f"td.col{i}", "props": "white-space: nowrap"} for i in short]
+    return styler.set_table_styles(styles, overwrite=False) if styles else styler
+
+
 def _row_numbers(index) -> bool:
     """An unnamed 0, 1, 2, … index: row numbers, not labels a reader needs."""
     import pandas as pd
@@ -211,7 +222,7 @@ def _row_numbers(index) -> bool:
 
 
 def band_table(df, band, columns, decimals: int = 0, formats: dict | None = None,
-               arrows=()):
+               arrows=(), labels: bool = True):
     """A table with CHI-like columns coloured by band (red / amber / green).
 
     Parameters
@@ -223,10 +234,11 @@ def band_table(df, band, columns, decimals: int = 0, formats: dict | None = None
     columns : iterable of str
         Columns coloured by band and shown with ``decimals``.
     formats : dict, optional
-        Format strings for other columns (one ``format`` call: a second call on the
-        Styler would reset these).
+        Format strings (or kinds of :mod:`cxkit.present.formats`) for other columns.
     arrows : iterable of str
         Columns of directions (``up``, ``down``, ``flat``) shown as arrows.
+    labels : bool
+        Column and index names, and codes in cells, as words.
 
     Returns
     -------
@@ -238,23 +250,37 @@ def band_table(df, band, columns, decimals: int = 0, formats: dict | None = None
     >>> from cxkit.chi import load_model
     >>> html = band_table(pd.DataFrame({"chi": [30.4, 80.0]}), load_model().band,
     ...                   ["chi"]).to_html()
-    >>> "#f4b6b6" in html and "#b7dfb0" in html and ">30<" in html
+    >>> "#f4b6b6" in html and "#b7dfb0" in html and ">30<" in html and ">CHI<" in html
     True
     """
     import numbers
+    from functools import partial
 
-    from .labels import BAND_COLOURS, arrow
+    from .formats import KINDS, fmt as by_kind
+    from .labels import BAND_COLOURS, arrow, words
 
     def colour(v):
         name = band(v) if isinstance(v, numbers.Real) else None
         return f"background-color: {BAND_COLOURS[name]}" if name else ""
 
+    name = pretty if labels else str
     cols = [c for c in columns if c in df.columns]
-    fmt = {c: f"{{:.{decimals}f}}" for c in cols} | dict(formats or {})
+    fmt = {c: f"{{:.{decimals}f}}" for c in cols}
+    for c, f in (formats or {}).items():
+        fmt[c] = partial(by_kind, kind=f) if f in KINDS else f
     fmt |= {c: arrow for c in arrows if c in df.columns}
-    return inert(df.style.format(fmt, na_rep="—", escape="html")
-                 .format_index(escape="html", axis=0).format_index(escape="html", axis=1)
-                 .map(colour, subset=cols))
+    if labels:
+        fmt |= {c: words for c in df.columns if c not in fmt and df[c].dtype == object}
+    shown = df.rename(columns=name)
+    shown.index = shown.index.set_names([name(n) if n else n for n in df.index.names])
+    styler = (shown.style.format({name(c): f for c, f in fmt.items()}, na_rep="—",
+                                 escape="html")
+              .format_index(escape="html", axis=0).format_index(escape="html", axis=1)
+              .map(colour, subset=[name(c) for c in cols]))
+    styler = _keep_short_on_one_line(styler, df)
+    if _row_numbers(df.index):
+        styler = styler.hide(axis="index")
+    return inert(styler)
 
 
 class KeyNumbers:
