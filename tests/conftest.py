@@ -79,3 +79,11 @@ def converts_in_libreoffice(path, tmp_path):
                     str(path)], check=True, capture_output=True, timeout=180)
     pdf = tmp_path / (path.stem + ".pdf")
     assert pdf.is_file() and pdf.stat().st_size > 1000
+    return printed_pages(pdf)
+
+
+def printed_pages(pdf) -> int:
+    """Pages of a PDF LibreOffice or Chromium wrote (page objects, not the page tree)."""
+    import re
+
+    return len(re.findall(rb"/Type\s*/Page(?!s)", Path(pdf).read_bytes()))

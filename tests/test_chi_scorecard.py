@@ -111,4 +111,9 @@ def test_workbook_is_formula_free_and_opens_in_libreoffice(card, tmp_path):
     with zipfile.ZipFile(path) as z:
         assert not any("<f>" in z.read(n).decode() for n in z.namelist()
                        if n.startswith("xl/worksheets/"))
-    converts_in_libreoffice(path, tmp_path)
+        # the trend (median CHI, accounts per band) and the bands by segment
+        assert sum(n.startswith("xl/charts/") for n in z.namelist()) == 3
+    trend = card.trend()
+    assert (trend[["red", "amber", "green"]].sum(axis=1) == trend["accounts"]).all()
+    # every sheet one page wide: the whole workbook prints within a budget (was 57 pages)
+    assert converts_in_libreoffice(path, tmp_path) <= 15

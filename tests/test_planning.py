@@ -321,7 +321,7 @@ def test_client_workbook_keeps_comments_as_text(sample_dir, tmp_path):
     from xml.sax.saxutils import escape
     for text in set(tricky.loc[tricky["account_id"] == account, "comment"]):
         assert re.search(re.escape(escape(text)), strings)  # stored as a string, verbatim
-    converts_in_libreoffice(path, tmp_path)
+    assert converts_in_libreoffice(path, tmp_path) <= 12  # printed pages (was 28)
 
 
 @pytest.fixture(scope="module")
@@ -426,16 +426,36 @@ def test_portfolio_workbook(sample_planner, tmp_path):
 
     from cxkit.planning import PortfolioPlan
 
-    path = PortfolioPlan.from_planner(sample_planner, segment="key").to_excel(tmp_path / "portfolio.xlsx")
+    plan = PortfolioPlan.from_planner(sample_planner, segment="key", currency="EUR")
+    path = plan.to_excel(tmp_path / "portfolio.xlsx")
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["Summary", "Accounts", "Lenses", "Lenses by project manager",
-                             "Objectives", "Advocacy", "Coverage gaps"]
+    assert wb.sheetnames == ["Summary", "Objectives by owner", "Accounts", "Lenses",
+                             "Lenses by project manager", "Objectives", "Advocacy",
+                             "Coverage gaps"]
     assert wb["Accounts"].freeze_panes == "B2"
+    # numbers are numbers, formatted by kind; codes and flags are words
+    acc = wb["Accounts"]
+    head = {c.value: c.column for c in acc[1]}
+    spend = acc.cell(2, head["spend"])
+    assert isinstance(spend.value, float) and spend.number_format == '"EUR "#,##0'
+    assert acc.cell(2, head["growth"]).number_format == "+0%;-0%;0%"
+    assert acc.cell(2, head["NPS"]).number_format == "+0;-0;0"
+    obj = wb["Objectives"]
+    col = {c.value: c.column for c in obj[1]}["owner role"]
+    owners = [obj.cell(r, col).value for r in range(2, obj.max_row + 1)]
+    assert "account manager" in owners and "account_manager" not in owners
+    by_owner = plan.objectives_by_owner()
+    assert by_owner["objectives"].sum() == len(plan.objectives())
+    # one page wide, header row on every printed page, wide sheets landscape
+    lenses = wb["Lenses"]
+    assert lenses.sheet_properties.pageSetUpPr.fitToPage  # fit: 1 wide (the default), any tall
+    assert lenses.page_setup.fitToWidth in (None, 1) and lenses.page_setup.fitToHeight == 0
+    assert lenses.print_title_rows == "$1:$1" and lenses.page_setup.orientation == "landscape"
     with zipfile.ZipFile(path) as z:
         assert sum(n.startswith("xl/charts/") for n in z.namelist()) == 2
         assert not any("<f>" in z.read(n).decode() for n in z.namelist()
                        if n.startswith("xl/worksheets/"))
-    converts_in_libreoffice(path, tmp_path)
+    assert converts_in_libreoffice(path, tmp_path) <= 12  # printed pages (was 57)
 
 
 def test_mean_interval_is_students_t_kept_within_the_scale(root):

@@ -249,6 +249,23 @@ class ChiScorecard(Analysis):
             weakest_score=scores.min(axis=1))
         return out.join(scores) if stages else out
 
+    def trend(self) -> pd.DataFrame:
+        """The portfolio's health by period.
+
+        Returns
+        -------
+        DataFrame
+            Indexed by ``period``: ``accounts`` scored, ``median_chi`` and the accounts in
+            each band (``red``, ``amber``, ``green``).
+        """
+        s = self.scores_.dropna(subset=["chi"])
+        out = pd.crosstab(s["period"], s["band"]).reindex(columns=list(BAND_NAMES),
+                                                          fill_value=0)
+        out.insert(0, "median_chi", s.groupby("period")["chi"].median())
+        out.insert(0, "accounts", out[list(BAND_NAMES)].sum(axis=1))
+        out.columns.name = None
+        return out
+
     def change_table(self, n: int = 8) -> pd.DataFrame:
         """The KPIs that moved the explained account's CHI most, as measured and as scored.
 
@@ -357,6 +374,7 @@ class ChiScorecard(Analysis):
         m = self.model_
         stage_cols = ["chi", "previous", *m.stage_names]
         sheets = {"Summary": self.headlines(),
+                  "Trend": self.trend(),
                   "Portfolio": self.latest_,
                   "Accounts to watch": self.watch_list(25),
                   "By segment": self.bands_by("segment"),
@@ -373,7 +391,15 @@ class ChiScorecard(Analysis):
             sheets["Proof against outcomes"] = self.proof_
         if len(self.weights_):
             sheets["Suggested weights"] = self.weights_
-        return write_workbook(path, sheets, bands=bands)
+        charts = {"Trend": [{"type": "line", "title": "Median CHI by period",
+                             "categories": "period", "values": ["median_chi"]},
+                            {"type": "column", "subtype": "stacked",
+                             "title": "Accounts per band by period", "categories": "period",
+                             "values": list(BAND_NAMES)}],
+                  "By segment": [{"type": "bar", "subtype": "stacked",
+                                  "title": "Accounts per band by segment",
+                                  "categories": "segment", "values": list(BAND_NAMES)}]}
+        return write_workbook(path, sheets, bands=bands, charts=charts)
 
     def key_results(self) -> dict:
         lat = self.latest_

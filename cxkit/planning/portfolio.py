@@ -168,6 +168,21 @@ class PortfolioPlan(_ReadsPlanner, Analysis):
         return o[cols].sort_values(["owner", "due", "account_id"], kind="stable").reset_index(
             drop=True)
 
+    def objectives_by_owner(self) -> pd.DataFrame:
+        """How many objectives each owner carries, most first.
+
+        Returns
+        -------
+        DataFrame
+            Indexed by ``owner``: ``objectives``, ``accounts`` (with at least one of
+            them) and ``first_due`` (the earliest due date).
+        """
+        o = self.objectives()
+        out = o.groupby("owner").agg(objectives=("rule", "size"),
+                                     accounts=("account_id", "nunique"),
+                                     first_due=("due", "min"))
+        return out.sort_values(["objectives", "accounts"], ascending=False, kind="stable")
+
     def headlines(self) -> list[str]:
         """The portfolio in plain sentences."""
         from ..present.formats import fmt, money
@@ -254,6 +269,7 @@ class PortfolioPlan(_ReadsPlanner, Analysis):
         bands = self.planner_.config_.score_bands
         pct = ["value_pct", "value_pct_weighted", "obstacle_pct", "obstacle_pct_weighted"]
         sheets = {"Summary": self.headlines(),
+                  "Objectives by owner": self.objectives_by_owner(),
                   "Accounts": self.accounts(),
                   "Lenses": lens_table(self.lenses()),
                   f"Lenses by {pretty(by)}": lens_table(self.group_lenses(by)),
@@ -265,12 +281,12 @@ class PortfolioPlan(_ReadsPlanner, Analysis):
         if len(self.planner_.chi_):
             band_spec["Accounts"] = (["chi"], self.planner_.chi_bands_["amber"],
                                      self.planner_.chi_bands_["green"])
-        charts = {"Accounts": [{"type": "bar", "title": "Key weight per account",
-                                "categories": "name", "values": ["key_weight"]}],
+        charts = {"Objectives by owner": [{"type": "bar", "title": "Objectives per owner",
+                                           "categories": "owner", "values": ["objectives"]}],
                   "Advocacy": [{"type": "column", "title": "Accounts per advocacy rung",
                                 "categories": "rung", "values": ["accounts"]}]}
-        return write_workbook(path, sheets, percent={"Accounts": ["growth"]}, bands=band_spec,
-                              charts=charts)
+        return write_workbook(path, sheets, bands=band_spec, charts=charts,
+                              currency=self.currency)
 
     def plot_lenses(self, ax=None):
         """Heat map of every account's key-weighted lens scores (:func:`plot_portfolio_lenses`)."""

@@ -31,21 +31,32 @@ def sheet_name(text: str, taken=()) -> str:
     return name
 
 
-def write_workbook(path, sheets, percent=None, bands=None, charts=None) -> Path:
+def write_workbook(path, sheets, percent=None, bands=None, charts=None, kinds=None,
+                   currency: str = "") -> Path:
     """Write sheets of tables and sentences to an Excel workbook, atomically.
 
     pandas writes the cells (``pd.ExcelWriter`` with xlsxwriter); cxkit adds the layout.
     Every text cell is written as text: a customer's comment that starts with ``=``,
-    ``+``, ``-`` or ``@`` stays a comment, never a formula or a link. Headers are bold
-    and frozen, numbers formatted, and band columns coloured red / amber / green.
+    ``+``, ``-`` or ``@`` stays a comment, never a formula or a link. Numbers are written
+    as numbers with a number format by kind; flags read yes / no and codes of the data
+    model (``account_manager``) words. Headers are bold, frozen and repeated on every
+    printed page; each sheet prints one page wide (landscape when wide), charts whole.
+    Band columns are coloured red / amber / green.
 
     Parameters
     ----------
     path : path
     sheets : dict
-        Sheet name → DataFrame (written with its index) or list of sentences.
+        Sheet name → DataFrame (written with its index), list of sentences, or dict of
+        named values (a two-column item / value sheet, each value in its own format).
     percent : dict, optional
         Sheet name → columns holding shares (0–1), shown as percentages.
+    kinds : dict, optional
+        Sheet name → {column: kind} (:mod:`cxkit.present.formats`). Other numeric columns
+        get the kind their name says (``spend`` money, ``growth`` growth, ``nps`` signed,
+        ``chi`` and ``..._pct`` scores: :func:`~cxkit.present.formats.kind_of`).
+    currency : str
+        In the number format of money.
     bands : dict, optional
         Sheet name → (columns, amber, green): values below ``amber`` red, below ``green``
         amber, else green.
@@ -81,46 +92,151 @@ def write_workbook(path, sheets, percent=None, bands=None, charts=None) -> Path:
         fills = {band: wb.add_format({"bg_color": colour.upper()})
                  for band, colour in BAND_COLOURS.items()}
         taken: list[str] = []
+        kinds = kinds or {}
         for raw_name, content in sheets.items():
             name = sheet_name(raw_name, taken)
             taken.append(name)
+            if isinstance(content, dict):  # named values, each in its own format
+                _record_sheet(writer, name, content, head, wb, currency)
+                continue
             if not isinstance(content, pd.DataFrame):  # sentences, one per row
-                pd.DataFrame({"text": [str(line) for line in content]}).to_excel(
-                    writer, sheet_name=name, header=False, index=False)
-                writer.sheets[name].set_column(0, 0, 120, fmt["wrap"])
+                lines = [str(line) for line in content]
+                ws = wb.add_worksheet(name)
+                writer.sheets[name] = ws
+                ws.set_column(0, 0, SENTENCE_WIDTH, fmt["wrap"])
+                for i, line in enumerate(lines):  # LibreOffice does not grow wrapped rows
+                    ws.write_string(i, 0, line, fmt["wrap"])
+                    ws.set_row(i, 15 * max(1, -(-len(line) // (SENTENCE_WIDTH - 10))))
+                _print_setup(ws, rows=len(lines), cols=1, header=False)
                 continue
             has_index = any(n is not None for n in content.index.names)
             df = content.reset_index() if has_index else content.reset_index(drop=True)
-            df.columns = [pretty(" ".join(map(str, c)) if isinstance(c, tuple) else c)
+            df.columns = [" ".join(map(str, c)) if isinstance(c, tuple) else c
                           for c in df.columns]
+            by_kind = _kinds(df, set(percent.get(raw_name, ())), kinds.get(raw_name, {}))
+            df = _readable(df)
+            df.columns = [pretty(c) for c in df.columns]
             df.to_excel(writer, sheet_name=name, index=False,
                         freeze_panes=(1, 1 if has_index else 0))
             ws = writer.sheets[name]
-            _layout(ws, df, {pretty(c) for c in percent.get(raw_name, ())}, head, fmt)
+            _layout(ws, df, {pretty(c): k for c, k in by_kind.items()}, head, wb, currency)
             if len(df):  # every table can be sorted and filtered
                 ws.autofilter(0, 0, len(df), len(df.columns) - 1)
             if raw_name in bands and len(df):
                 _band_colours(ws, df, *bands[raw_name], fills)
-            for i, spec in enumerate(charts.get(raw_name, ()) if len(df) else ()):
-                ws.insert_chart(len(df) + 3 + 16 * i, 1, _chart(wb, name, df, spec),
+            specs = charts.get(raw_name, ()) if len(df) else ()
+            for i, spec in enumerate(specs):
+                ws.insert_chart(len(df) + 3 + 18 * i, 1, _chart(wb, name, df, spec),
                                 {"x_scale": 1.4, "y_scale": 1.1})
+            _print_setup(ws, rows=len(df) + 1 + 18 * len(specs), cols=len(df.columns))
     return atomic_write_bytes(path, buf.getvalue())
 
 
-def _layout(ws, df, pct_cols, head, fmt) -> None:
-    """Bold wrapped headers, column widths, and number formats by kind of column."""
+SENTENCE_WIDTH = 64  # characters per line of a sentence sheet: within a portrait page
+
+
+def _kinds(df, pct_cols, given) -> dict:
+    """The kind of number of each numeric column: given, a share, or from its name."""
     import pandas as pd
 
+    from .formats import kind_of
+
+    out = {}
+    for col in df.columns:
+        values = df[col]
+        if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+            continue
+        first = values.dropna()
+        sample = first.iloc[0].item() if len(first) and hasattr(first.iloc[0], "item") else 0.5
+        if pd.api.types.is_float_dtype(values) and float(sample).is_integer():
+            sample += 0.5  # a float column is not a count because its first value is whole
+        out[col] = (given.get(col) or ("share" if col in pct_cols else None)
+                    or kind_of(str(col), sample) or "ratio")
+    return out
+
+
+def _readable(df):
+    """Flags as yes / no and codes of the data model as words; numbers stay numbers."""
+    import pandas as pd
+
+    from .labels import words
+
+    df = df.copy()
+    for col in df.columns:
+        values = df[col]
+        if pd.api.types.is_bool_dtype(values) or (
+                values.dtype == object and values.map(lambda v: isinstance(v, bool)).any()):
+            df[col] = values.map(lambda v: v if not isinstance(v, bool) else
+                                 ("yes" if v else "no"))
+        elif values.dtype == object or pd.api.types.is_string_dtype(values):
+            df[col] = values.map(words)
+    return df
+
+
+def _layout(ws, df, kinds, head, wb, currency) -> None:
+    """Bold wrapped headers, column widths, and number formats by kind of column."""
+    from .formats import excel_format
+
+    formats = {}
     for c, col in enumerate(df.columns):
         ws.write_string(0, c, str(col), head)
         values = df.iloc[:, c]
         width = min(max(max([len(str(col))] + [len(str(v)) for v in values.head(200)]) + 2,
                         8), 60)
-        numeric = (pd.api.types.is_numeric_dtype(values)
-                   and not pd.api.types.is_bool_dtype(values))
-        style = (None if not numeric else fmt["pct"] if col in pct_cols else
-                 fmt["int"] if pd.api.types.is_integer_dtype(values) else fmt["float"])
+        style = None
+        if col in kinds:
+            code = excel_format(kinds[col], currency) or "#,##0.00"
+            if code not in formats:
+                formats[code] = wb.add_format({"num_format": code})
+            style = formats[code]
+            width = max(width, 12 if kinds[col] == "money" else 8)
+        elif width >= 40:  # long text wraps within the column
+            style = formats.setdefault("wrap", wb.add_format({"text_wrap": True,
+                                                                "valign": "top"}))
         ws.set_column(c, c, width, style)
+
+
+def _record_sheet(writer, name, record: dict, head, wb, currency) -> None:
+    """Named values as item / value rows, each number in the format of its kind."""
+    import numbers
+
+    import pandas as pd
+
+    from .formats import excel_format, kind_of
+    from .labels import words
+
+    pd.DataFrame({"item": [pretty(k) for k in record]}).to_excel(
+        writer, sheet_name=name, index=False)
+    ws = writer.sheets[name]
+    ws.write_string(0, 0, "item", head)
+    ws.write_string(0, 1, "value", head)
+    for i, (key, v) in enumerate(record.items(), start=1):
+        if isinstance(v, bool):
+            ws.write_string(i, 1, "yes" if v else "no")
+        elif isinstance(v, numbers.Real) and v == v:
+            code = excel_format(kind_of(key, v) or "ratio", currency) or "#,##0.00"
+            ws.write_number(i, 1, float(v), wb.add_format({"num_format": code,
+                                                            "align": "right"}))
+        elif v is None or (isinstance(v, numbers.Real) and v != v) or v == "":
+            ws.write_string(i, 1, "none" if key.endswith("missing") else "—")
+        else:
+            ws.write_string(i, 1, str(words(str(v))))
+    ws.set_column(0, 0, max(len(pretty(k)) for k in record) + 2 if record else 10)
+    ws.set_column(1, 1, 24)
+    _print_setup(ws, rows=len(record) + 1, cols=2)
+
+
+def _print_setup(ws, rows: int, cols: int, header: bool = True) -> None:
+    """Print one page wide (landscape beyond 8 columns), header row on every page.
+
+    The print area is the used range with its charts (no explicit area: one would cut
+    the charts drawn beside narrow tables)."""
+    ws.set_paper(9)  # A4; Letter users print the same fit-to-width pages
+    if cols > 8:
+        ws.set_landscape()
+    ws.fit_to_pages(1, 0)  # one page wide, as many pages tall as it needs
+    if header:
+        ws.repeat_rows(0)
 
 
 def _band_colours(ws, df, cols, amber, green, fills) -> None:
@@ -140,14 +256,23 @@ def _band_colours(ws, df, cols, amber, green, fills) -> None:
 
 
 def _chart(wb, name, df, spec):
-    """A native Excel chart of the sheet's table (see :func:`write_workbook`)."""
+    """A native Excel chart of the sheet's table (see :func:`write_workbook`); a series
+    named for a CHI band (red, amber, green) takes the band's colour."""
     cols = list(df.columns)
-    chart = wb.add_chart({"type": spec.get("type", "bar")})
+    kind = {"type": spec.get("type", "bar")}
+    if spec.get("subtype"):
+        kind["subtype"] = spec["subtype"]
+    chart = wb.add_chart(kind)
     cat = cols.index(pretty(spec["categories"]))
     for v in spec["values"]:
         c = cols.index(pretty(v))
-        chart.add_series({"name": [name, 0, c], "categories": [name, 1, cat, len(df), cat],
-                          "values": [name, 1, c, len(df), c]})
+        series = {"name": [name, 0, c], "categories": [name, 1, cat, len(df), cat],
+                  "values": [name, 1, c, len(df), c]}
+        if v in BAND_COLOURS:
+            series["fill"] = {"color": BAND_COLOURS[v]}
+        chart.add_series(series)
     chart.set_title({"name": spec.get("title", "")})
-    chart.set_legend({"position": "bottom"})
+    chart.set_legend({"position": "bottom"} if len(spec["values"]) > 1 else {"none": True})
+    if kind["type"] == "bar":  # first category on top, as in the table
+        chart.set_y_axis({"reverse": True})
     return chart

@@ -28,7 +28,8 @@ def account_workbook(plan, path):
     drivers = plan.drivers().reset_index()
     chi = plan.chi_history()
     sheets = {"Summary": plan.headlines(),
-              "Account": plan.header_table(),
+              "Account": {k: (str(v) if k == "customer_since" else v)
+                          for k, v in plan.header().items()},
               "Objectives": plan.objectives(),
               "Lenses": lens_table(lenses),
               "Drivers": drivers,
@@ -48,5 +49,7 @@ def account_workbook(plan, path):
                            "categories": "driver", "values": ["account", "portfolio"]}],
               "CHI": [{"type": "line", "title": "Customer Health Index", "categories": "period",
                        "values": ["chi"]}]}
+    kinds = {"Drivers": {"account": "rating", "portfolio": "rating", "difference": "change",
+                         "ci_low": "change", "ci_high": "change"}}
     return write_workbook(path, sheets, percent={"Advocacy": ["share"]}, bands=band_spec,
-                          charts=charts)
+                          charts=charts, kinds=kinds, currency=plan.currency)
