@@ -156,10 +156,11 @@ def _kinds(df, pct_cols, given) -> dict:
 
 
 def _readable(df):
-    """Flags as yes / no and codes of the data model as words; numbers stay numbers."""
+    """Flags as yes / no and columns of codes of the data model as words (a column of
+    names or comments keeps its text); numbers stay numbers."""
     import pandas as pd
 
-    from .labels import words
+    from .labels import code_column, words
 
     df = df.copy()
     for col in df.columns:
@@ -168,7 +169,7 @@ def _readable(df):
                 values.dtype == object and values.map(lambda v: isinstance(v, bool)).any()):
             df[col] = values.map(lambda v: v if not isinstance(v, bool) else
                                  ("yes" if v else "no"))
-        elif values.dtype == object or pd.api.types.is_string_dtype(values):
+        elif code_column(values):
             df[col] = values.map(words)
     return df
 

@@ -81,3 +81,15 @@ def words(value):
     ('lens: act on the lower side', 'Juniper_Works', 3)
     """
     return pretty(value) if is_code(value) else value
+
+
+def code_column(values) -> bool:
+    """Whether a column holds codes of the data model only (``owner_role``, ``rule``,
+    ``act_on``): every non-empty value is a code. A column of names or comments where one
+    value happens to look like a code is data and keeps its text.
+
+    >>> code_column(["account_manager", "project_manager", ""]), code_column(["acme_co", "Juniper"])
+    (True, False)
+    """
+    seen = [v for v in values if isinstance(v, str) and v != ""]
+    return bool(seen) and all(is_code(v) for v in seen)

@@ -140,7 +140,7 @@ def table(df, percent=(), integer=(), decimals: int = 1, caption: str | None = N
     import pandas as pd
 
     from .formats import fmt as by_kind
-    from .labels import words
+    from .labels import code_column, words
 
     kinds = dict(kinds or {})
     kinds |= {c: "share" for c in percent} | {c: "count" for c in integer}
@@ -160,7 +160,7 @@ def table(df, percent=(), integer=(), decimals: int = 1, caption: str | None = N
             fmt[col] = partial(by_kind, kind="ratio", decimals=decimals)
         elif pd.api.types.is_datetime64_any_dtype(values):
             fmt[col] = "{:%Y-%m-%d}".format  # dates as dates, without a midnight time
-        elif labels:
+        elif labels and code_column(values):
             fmt[col] = words
     shown = df
     if labels:  # relabel a copy: the caller's frame keeps its names
@@ -257,7 +257,7 @@ def band_table(df, band, columns, decimals: int = 0, formats: dict | None = None
     from functools import partial
 
     from .formats import KINDS, fmt as by_kind
-    from .labels import BAND_COLOURS, arrow, words
+    from .labels import BAND_COLOURS, arrow, code_column, words
 
     def colour(v):
         name = band(v) if isinstance(v, numbers.Real) else None
@@ -270,7 +270,7 @@ def band_table(df, band, columns, decimals: int = 0, formats: dict | None = None
         fmt[c] = partial(by_kind, kind=f) if f in KINDS else f
     fmt |= {c: arrow for c in arrows if c in df.columns}
     if labels:
-        fmt |= {c: words for c in df.columns if c not in fmt and df[c].dtype == object}
+        fmt |= {c: words for c in df.columns if c not in fmt and code_column(df[c])}
     shown = df.rename(columns=name)
     shown.index = shown.index.set_names([name(n) if n else n for n in df.index.names])
     styler = (shown.style.format({name(c): f for c, f in fmt.items()}, na_rep="—",
