@@ -85,10 +85,7 @@ def write_workbook(path, sheets, percent=None, bands=None, charts=None, kinds=No
                         engine_kwargs={"options": options}) as writer:
         wb = writer.book
         head = wb.add_format({"bold": True, "bottom": 1, "text_wrap": True, "valign": "top"})
-        fmt = {"int": wb.add_format({"num_format": "#,##0"}),
-               "float": wb.add_format({"num_format": "#,##0.0"}),
-               "pct": wb.add_format({"num_format": "0%"}),
-               "wrap": wb.add_format({"text_wrap": True, "valign": "top"})}
+        wrap = wb.add_format({"text_wrap": True, "valign": "top"})
         fills = {band: wb.add_format({"bg_color": colour.upper()})
                  for band, colour in BAND_COLOURS.items()}
         taken: list[str] = []
@@ -103,9 +100,9 @@ def write_workbook(path, sheets, percent=None, bands=None, charts=None, kinds=No
                 lines = [str(line) for line in content]
                 ws = wb.add_worksheet(name)
                 writer.sheets[name] = ws
-                ws.set_column(0, 0, SENTENCE_WIDTH, fmt["wrap"])
+                ws.set_column(0, 0, SENTENCE_WIDTH, wrap)
                 for i, line in enumerate(lines):  # LibreOffice does not grow wrapped rows
-                    ws.write_string(i, 0, line, fmt["wrap"])
+                    ws.write_string(i, 0, line, wrap)
                     ws.set_row(i, 15 * max(1, -(-len(line) // (SENTENCE_WIDTH - 10))))
                 _print_setup(ws, rows=len(lines), cols=1, header=False)
                 continue
