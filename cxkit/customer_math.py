@@ -1434,6 +1434,7 @@ class CustomerMath(Analysis):
     def headlines(self) -> list[str]:
         """Plain sentences: the leaky bucket by count and money, retention, why revenue left."""
         from .present.formats import money
+        from .present.labels import plural
 
         def m(x, signed=False):
             return money(x, self.currency, signed)
@@ -1476,7 +1477,8 @@ class CustomerMath(Analysis):
             out.append(f"The customer asset moved from {m(a['start_asset'].iloc[0])} to "
                        f"{m(a['end_asset'].iloc[-1])}: new and returning customers added "
                        f"{m(a['added'].sum())}, lost customers took {m(a['taken'].sum())}, "
-                       f"and those who stayed changed it by {m(a['stayed_change'].sum(), signed=True)}.")
+                       "and those who stayed changed it by "
+                       f"{m(a['stayed_change'].sum(), signed=True)}.")
         if len(self.closed_loop_):
             c = self.closed_loop_
             closed = (c["status"] == "in_time").sum()
@@ -1501,11 +1503,12 @@ class CustomerMath(Analysis):
                        f"{m(hp['lifetime_value'].sum())} of lifetime value. They are listed "
                        "first, with their account managers.")
         if len(self.credits_):
-            out.append(f"{len(self.credits_):,} account-period{'s' if len(self.credits_) != 1 else ''} had more credit notes than "
+            out.append(f"{plural(len(self.credits_), 'account-period')} had more credit notes than "
                        f"invoices ({m(self.credits_['revenue'].sum())}); they count as "
                        "periods without revenue and are listed.")
         if not self.reconciliation_.empty:
-            out.append(f"{len(self.reconciliation_)} contradiction{'s' if len(self.reconciliation_) != 1 else ''} between the tables are "
+            out.append(f"{plural(len(self.reconciliation_), 'contradiction')} between the "
+                       "tables are "
                        "listed below; the numbers use the revenue as booked.")
         return out
 

@@ -444,6 +444,9 @@ def test_portfolio_workbook(sample_planner, tmp_path):
     col = {c.value: c.column for c in obj[1]}["owner role"]
     owners = [obj.cell(r, col).value for r in range(2, obj.max_row + 1)]
     assert "account manager" in owners and "account_manager" not in owners
+    col = {c.value: c.column for c in obj[1]}["rule"]  # one-word codes beside longer ones
+    rules = {obj.cell(r, col).value for r in range(2, obj.max_row + 1)}
+    assert "lens: act on the lower side" in rules and "lens_lower" not in rules
     by_owner = plan.objectives_by_owner()
     assert by_owner["objectives"].sum() == len(plan.objectives())
     # one page wide, header row on every printed page, wide sheets landscape

@@ -75,7 +75,7 @@ def objectives(accounts: pd.DataFrame, config: PlanningConfig, plan_date, lenses
     >>> o[["rule", "objective", "owner_role", "owner", "due"]].to_dict("records")
     [{'rule': 'engagement', 'objective': 'Move to weekly engagement', 'owner_role': 'account_manager', 'owner': 'Dana Lee', 'due': datetime.date(2026, 6, 30)}]
     """
-    from ..present.labels import pretty  # names in the objective's words
+    from ..present.labels import plural, pretty  # names in the objective's words
 
     due = (pd.Timestamp(plan_date) + pd.DateOffset(months=config.objectives.horizon_months)).date()
     window = config.window_months
@@ -168,8 +168,8 @@ def objectives(accounts: pd.DataFrame, config: PlanningConfig, plan_date, lenses
                     if c.get(f"{role} responses", 0) > 0:
                         continue
                     k = int(c.get(f"{role} contacts", 0))
-                    evidence = (f"{k} {role} contact{'' if k == 1 else 's'} on file, none "
-                                f"answered in the last {window} months" if k else
+                    evidence = (f"{plural(k, role + ' contact')} on file, none answered in "
+                                f"the last {window} months" if k else
                                 f"no {role} contact on file")
                     add(account_id, kind, f"Get feedback from a {role}",
                         rule.owner, f"{role.capitalize()} responses",

@@ -359,24 +359,18 @@ class AccountPlan(_ReadsPlanner, Analysis):
 
     def header_table(self) -> pd.DataFrame:
         """:meth:`header` as a two-column table of readable items and values (text)."""
-        from ..present.formats import fmt
+        from ..present.formats import fmt, kind_of
         from ..present.labels import arrow, pretty
-
-        kinds = {"key_weight": "ratio", "spend": "money", "growth": "growth", "chi": "score",
-                 "chi_change": "change", "nps": "nps", "nps_previous": "nps",
-                 "nps_change": "nps", "respondents": "count", "responses": "count",
-                 "objectives": "count"}
 
         def show(k, v):
             if k == "chi_trend":
                 return arrow(v)
-            if k in kinds:
-                return fmt(v, kinds[k], self.currency)
             if k == "tenure_years":
                 return f"{v:.1f}"
             if k == "roles_missing":
                 return v or "none"
-            return str(v)
+            kind = kind_of(k, v)  # money, growth, signed NPS... by the key's name
+            return fmt(v, kind, self.currency) if kind else str(v)
 
         h = self.header()
         return pd.DataFrame({"value": [show(k, v) for k, v in h.items()]},
@@ -486,7 +480,8 @@ class AccountPlan(_ReadsPlanner, Analysis):
 
         h = self.header()
         cfg = self.planner_.config_
-        z = self.lenses()["credibility"].mean() if len(self.lenses()) else np.nan
+        lenses = self.lenses()
+        z = lenses["credibility"].mean() if len(lenses) else np.nan
         text = (f"{h['name']} ({h['account_id']}), a {h['segment']} account, has been a "
                 f"customer for {h['tenure_years']:.1f} years with "
                 f"{h['interaction_frequency']} contact: key weight {h['key_weight']:.2f} of 1")
@@ -516,7 +511,7 @@ class AccountPlan(_ReadsPlanner, Analysis):
             out.append(text + f"; advocacy rung: {h['rung']}.")
         else:
             out.append(f"No survey feedback in the last {cfg.window_months} months.")
-        for _, r in self.lenses().iterrows():
+        for _, r in lenses.iterrows():
             if not r["act_on"]:
                 continue
             side = "value" if r["act_on"] == r["value"] else "obstacle"

@@ -186,10 +186,7 @@ class PortfolioPlan(_ReadsPlanner, Analysis):
     def headlines(self) -> list[str]:
         """The portfolio in plain sentences."""
         from ..present.formats import fmt, money
-        from ..present.labels import pretty
-
-        def plural(k, word):
-            return f"{k} {word}{'' if k == 1 else 's'}"
+        from ..present.labels import plural, pretty
 
         a = self.accounts()
         n = len(a)
@@ -224,7 +221,8 @@ class PortfolioPlan(_ReadsPlanner, Analysis):
             flips = lz[lz["act_on"] != lz["act_on_raw"]]
             moved = lz["weighting_changes"].sum() - len(flips)
             out.append(f"Key weighting changes the lower side in "
-                       f"{plural(len(flips), 'account-lens pair')} and moves a score by {self.planner_.config_.flag_points:.0f}"
+                       f"{plural(len(flips), 'account-lens pair')} and moves a score by "
+                       f"{self.planner_.config_.flag_points:.0f}"
                        f" points or more in {moved} more: those are flagged below.")
         rungs = a["rung"].value_counts()
         heard = {r: int(rungs.get(r, 0)) for r in reversed(RUNGS)}

@@ -143,10 +143,8 @@ def _kinds(df, pct_cols, given) -> dict:
         values = df[col]
         if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
             continue
-        first = values.dropna()
-        sample = first.iloc[0].item() if len(first) and hasattr(first.iloc[0], "item") else 0.5
-        if pd.api.types.is_float_dtype(values) and float(sample).is_integer():
-            sample += 0.5  # a float column is not a count because its first value is whole
+        # kind_of reads the name, and the value only for whole or not: the dtype decides
+        sample = 1 if pd.api.types.is_integer_dtype(values) else 0.5
         out[col] = (given.get(col) or ("share" if col in pct_cols else None)
                     or kind_of(str(col), sample) or "ratio")
     return out
@@ -155,17 +153,14 @@ def _kinds(df, pct_cols, given) -> dict:
 def _readable(df):
     """Flags as yes / no and columns of codes of the data model as words (a column of
     names or comments keeps its text); numbers stay numbers."""
-    import pandas as pd
-
-    from .labels import code_column, words
+    from .formats import fmt
+    from .labels import code_column, flag_column, words
 
     df = df.copy()
     for col in df.columns:
         values = df[col]
-        if pd.api.types.is_bool_dtype(values) or (
-                values.dtype == object and values.map(lambda v: isinstance(v, bool)).any()):
-            df[col] = values.map(lambda v: v if not isinstance(v, bool) else
-                                 ("yes" if v else "no"))
+        if flag_column(values):
+            df[col] = values.map(lambda v: fmt(v, "yesno") if isinstance(v, bool) else v)
         elif code_column(values):
             df[col] = values.map(words)
     return df
@@ -198,23 +193,23 @@ def _record_sheet(writer, name, record: dict, head, wb, currency) -> None:
     """Named values as item / value rows, each number in the format of its kind."""
     import numbers
 
-    import pandas as pd
-
-    from .formats import excel_format, kind_of
+    from .formats import excel_format, fmt, kind_of
     from .labels import words
 
-    pd.DataFrame({"item": [pretty(k) for k in record]}).to_excel(
-        writer, sheet_name=name, index=False)
-    ws = writer.sheets[name]
+    ws = wb.add_worksheet(name)
+    writer.sheets[name] = ws
     ws.write_string(0, 0, "item", head)
     ws.write_string(0, 1, "value", head)
+    formats = {}
     for i, (key, v) in enumerate(record.items(), start=1):
+        ws.write_string(i, 0, pretty(key))
         if isinstance(v, bool):
-            ws.write_string(i, 1, "yes" if v else "no")
+            ws.write_string(i, 1, fmt(v, "yesno"))
         elif isinstance(v, numbers.Real) and v == v:
             code = excel_format(kind_of(key, v) or "ratio", currency) or "#,##0.00"
-            ws.write_number(i, 1, float(v), wb.add_format({"num_format": code,
-                                                            "align": "right"}))
+            if code not in formats:
+                formats[code] = wb.add_format({"num_format": code, "align": "right"})
+            ws.write_number(i, 1, float(v), formats[code])
         elif v is None or (isinstance(v, numbers.Real) and v != v) or v == "":
             ws.write_string(i, 1, "none" if key.endswith("missing") else "—")
         else:

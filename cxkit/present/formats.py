@@ -26,8 +26,8 @@ from __future__ import annotations
 import math
 import numbers
 
-KINDS = ("money", "share", "growth", "percent", "score", "change", "nps", "rating", "count", "ratio",
-         "yesno")
+KINDS = ("money", "share", "growth", "percent", "score", "change", "nps", "rating", "count",
+         "ratio", "yesno")
 MISSING = "—"
 
 
@@ -113,7 +113,8 @@ def excel_format(kind: str, currency: str = "") -> str | None:
     """
     prefix = currency_prefix(currency).replace('"', "")
     return {"money": f'"{prefix}"#,##0' if prefix else "#,##0",
-            "share": "0%", "growth": "+0%;-0%;0%", "percent": '+0.0"%";-0.0"%";0.0"%"', "score": "0", "change": "+0.0;-0.0;0.0",
+            "share": "0%", "growth": "+0%;-0%;0%", "percent": '+0.0"%";-0.0"%";0.0"%"',
+            "score": "0", "change": "+0.0;-0.0;0.0",
             "nps": "+0;-0;0", "rating": "0.0", "count": "#,##0", "ratio": "0.00"}.get(kind)
 
 

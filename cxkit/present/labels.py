@@ -24,6 +24,7 @@ CODE_WORDS = {"lens_lower": "lens: act on the lower side", "engagement": "engage
               "renewed_next": "renewed next period",
               "grew_next": "revenue grew next period", "ltr": "likelihood to recommend"}
 _CODE = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)+")
+_WORD = re.compile(r"[a-z][a-z0-9]*")
 
 _WORDS = {"pct": "%", "pm": "PM", "nps": "NPS", "ltr": "likelihood to recommend",
           "csat": "CSAT", "kpi": "KPI", "chi": "CHI", "on time": "on-time"}
@@ -88,8 +89,32 @@ def code_column(values) -> bool:
     ``act_on``): every non-empty value is a code. A column of names or comments where one
     value happens to look like a code is data and keeps its text.
 
+    A code may be one word (``engagement``, ``communication``) beside codes of several
+    (``lens_lower``, ``ease_of_doing_business``); a column of one-word values only is not
+    taken for codes.
+
     >>> code_column(["account_manager", "project_manager", ""]), code_column(["acme_co", "Juniper"])
+    (True, False)
+    >>> code_column(["lens_lower", "engagement"]), code_column(["adoption", "renewal"])
     (True, False)
     """
     seen = [v for v in values if isinstance(v, str) and v != ""]
-    return bool(seen) and all(is_code(v) for v in seen)
+    return (any(is_code(v) for v in seen)
+            and all(_WORD.fullmatch(v) or is_code(v) for v in seen))
+
+
+def plural(n: int, word: str) -> str:
+    """``n`` and ``word``, with an s unless there is one: ``3 accounts``, ``1 owner``.
+
+    >>> plural(3, "account"), plural(1, "owner"), plural(2, "account-lens pair")
+    ('3 accounts', '1 owner', '2 account-lens pairs')
+    """
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def flag_column(values) -> bool:
+    """Whether a column holds flags (True / False), shown to a reader as yes / no."""
+    import pandas as pd
+
+    return pd.api.types.is_bool_dtype(values) or (
+        values.dtype == object and values.map(lambda v: isinstance(v, bool)).any())

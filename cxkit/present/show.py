@@ -140,7 +140,7 @@ def table(df, percent=(), integer=(), decimals: int = 1, caption: str | None = N
     import pandas as pd
 
     from .formats import fmt as by_kind
-    from .labels import code_column, words
+    from .labels import code_column, flag_column, words
 
     kinds = dict(kinds or {})
     kinds |= {c: "share" for c in percent} | {c: "count" for c in integer}
@@ -151,8 +151,7 @@ def table(df, percent=(), integer=(), decimals: int = 1, caption: str | None = N
         values = df[col]
         if col in kinds:
             fmt[col] = partial(by_kind, kind=kinds[col], currency=currency)
-        elif pd.api.types.is_bool_dtype(values) or (
-                values.dtype == object and values.map(lambda v: isinstance(v, bool)).any()):
+        elif flag_column(values):
             fmt[col] = partial(by_kind, kind="yesno")
         elif pd.api.types.is_integer_dtype(values):
             fmt[col] = partial(by_kind, kind="count")
