@@ -78,7 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     smp = sub.add_parser("sample", help="generate the sample portfolio with known truth")
     smp.add_argument("--out", type=_here, default=None, metavar="DIR",
                      help="folder (default: data/sample/ in the project)")
-    smp.add_argument("--accounts", type=int, default=None, help="number of accounts (300)")
+    smp.add_argument("--accounts", type=int, default=None, help="number of accounts (1000)")
     smp.add_argument("--seed", type=int, default=None, help="random seed")
     smp.add_argument("--format", choices=["csv", "parquet"], default="csv")
     return p

@@ -280,10 +280,10 @@ def by_period(data: pd.DataFrame, date: str = "response_date", freq: str = "Q",
     >>> t[["nps", "n", "change", "significant"]].round(1)
              nps    n  change  significant
     period
-    2025Q1  23.4  252     NaN        False
-    2025Q2  24.8  234     1.4        False
-    2025Q3  20.9  258    -3.9        False
-    2025Q4  21.5  219     0.5        False
+    2025Q1  13.3  822     NaN        False
+    2025Q2  20.3  769     7.0         True
+    2025Q3  12.8  838    -7.5         True
+    2025Q4  16.7  813     4.0        False
     """
     period = periods.labels(data[date], freq)
     frame = data.assign(period=period)

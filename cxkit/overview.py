@@ -11,7 +11,7 @@ Examples
 >>> from cxkit.overview import Overview
 >>> ov = Overview().fit(load("data/sample", optional=["revenue"]))
 >>> ov.key_results()["accounts"]
-300
+1000
 """
 from __future__ import annotations
 

@@ -182,7 +182,7 @@ def test_unknown_kpi_is_named_at_scoring():
 def test_default_model_loads_and_names_the_sample_kpis(sample_dir):
     m = load_model()
     assert len(m.stages) == 10 and all(len(s.kpis) == 3 for s in m.stages)
-    kpis = set(pd.read_csv(sample_dir / "kpis.csv", usecols=["kpi"])["kpi"])
+    kpis = set(pd.read_csv(sample_dir / "kpis.csv.gz", usecols=["kpi"])["kpi"])
     assert set(m.kpi_names) == kpis
     weights = {s.name: s.weight for s in m.stages}
     assert min(weights["onboarding"], weights["support"]) > max(weights["awareness"],

@@ -17,7 +17,7 @@ def definitions():
 def test_sql_reproduces_the_sample_kpis(sample_dir, definitions):
     """Two independent computations: the generator's pandas and the SQL in params."""
     derived = derive_kpis(sample_dir, definitions).set_index(["account_id", "period", "kpi"])
-    kpis = pd.read_csv(sample_dir / "kpis.csv")
+    kpis = pd.read_csv(sample_dir / "kpis.csv.gz")
     expected = kpis[kpis["kpi"].isin(definitions["kpis"])].set_index(
         ["account_id", "period", "kpi"])["value"].sort_index()
     got = derived["value"].sort_index()

@@ -53,19 +53,63 @@ def test_chi_predicts_churn_better_than_nps_alone(panel):
     assert r.loc["CHI", "auc"] > r.loc["NPS", "ci_high"]
     assert r.loc["CHI", "gain_low"] > 0  # paired: CHI's AUC above NPS's on the same resamples
     assert (r["ci_low"] <= r["auc"]).all() and (r["auc"] <= r["ci_high"]).all()
-    assert res.note() == "" and res.test_from == "2025Q1" and res.baseline == "NPS"
-    # the AUC independently: a logistic fit on the earlier periods, then the Mann-Whitney U
-    # of the held-out scores (AUC = U / (events x non-events))
+    assert res.note() == "" and res.baseline == "NPS"
+    # rolling origin: the first held-out period has two periods and 20 losses before it
+    d = data.dropna(subset=["chi", "ltr", "lost_next"])
+    labels = sorted(d["period"].unique())
+    before = d[d["period"] < res.test_from]
+    assert before["period"].nunique() >= 2 and before["lost_next"].sum() >= 20
+    earlier = d[d["period"] < labels[labels.index(res.test_from) - 1]]
+    assert earlier["period"].nunique() < 2 or earlier["lost_next"].sum() < 20
+    # the AUC independently: each held-out period predicted by a logistic fit on the periods
+    # before it, then the Mann-Whitney U of all held-out predictions (AUC = U / (events x
+    # non-events))
     from scipy.stats import mannwhitneyu
     from sklearn.linear_model import LogisticRegression
-    d = data.dropna(subset=["chi", "ltr", "lost_next"])
-    train, test = d[d["period"] < "2025Q1"], d[d["period"] >= "2025Q1"]
-    fit = LogisticRegression().fit(train[["chi"]], train["lost_next"])
-    p = fit.decision_function(test[["chi"]])
-    y = test["lost_next"].to_numpy() == 1
+    from sklearn.preprocessing import StandardScaler
+    preds, ys = [], []
+    for label in labels[labels.index(res.test_from):]:
+        past, now = d[d["period"] < label], d[d["period"] == label]
+        scale = StandardScaler().fit(past[["chi"]])
+        fit = LogisticRegression().fit(scale.transform(past[["chi"]]), past["lost_next"])
+        preds.append(fit.predict_proba(scale.transform(now[["chi"]]))[:, 1])
+        ys.append(now["lost_next"].to_numpy() == 1)
+    p, y = np.concatenate(preds), np.concatenate(ys)
     u = mannwhitneyu(p[y], p[~y]).statistic
     assert r.loc["CHI", "auc"] == pytest.approx(u / (y.sum() * (~y).sum()), abs=1e-9)
     assert (res.events, res.non_events) == (int(y.sum()), int((~y).sum()))
+
+
+def test_resampled_auc_by_weights_equals_the_auc_of_the_resampled_rows():
+    # a row drawn w times weighs w: the same AUC as scikit-learn's on the drawn rows,
+    # ties included (scores rounded to one decimal)
+    from sklearn.metrics import roc_auc_score
+    from cxkit.chi.proof import _weighted_auc
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 2, 400)
+    p = np.round(rng.normal(size=400) + 0.6 * y, 1)
+    draws = [rng.integers(0, 400, 400) for _ in range(5)]
+    weights = np.stack([np.bincount(i, minlength=400) for i in draws]).astype(float)
+    got = _weighted_auc(y, p, weights)
+    assert got == pytest.approx([roc_auc_score(y[i], p[i]) for i in draws], abs=1e-12)
+
+
+def test_nps_is_the_latest_rating_of_the_last_year():
+    accounts = pd.DataFrame({"account_id": ["A"], "customer_since": pd.to_datetime(["2020-01-01"]),
+                             "lost_date": pd.to_datetime([None])})
+    quarters = ["2024Q1", "2024Q2", "2024Q3", "2024Q4", "2025Q1", "2025Q2"]
+    scores = pd.DataFrame({"account_id": "A", "period": quarters, "chi": 50.0})
+    responses = pd.DataFrame({"account_id": "A", "ltr": [4.0, 8, 9],
+                              "response_date": pd.to_datetime(["2024-02-01", "2024-02-20",
+                                                               "2024-05-01"])})
+    out = outcome_panel(scores, accounts, responses).set_index("period")
+    # Q1: the mean of its two answers; Q2: its own; Q3 to 2025Q1: Q2's, up to three quarters
+    # old; 2025Q2: more than a year old, so unknown
+    assert out["ltr"].tolist()[:5] == [6.0, 9.0, 9.0, 9.0, 9.0]
+    assert out["ltr_age"].tolist()[:5] == [0, 0, 1, 2, 3]
+    assert np.isnan(out.loc["2025Q2", "ltr"]) and np.isnan(out.loc["2025Q2", "ltr_age"])
+    same_period = outcome_panel(scores, accounts, responses, ltr_carry=0).set_index("period")
+    assert same_period["ltr"].notna().tolist() == [True, True, False, False, False, False]
 
 
 def test_suggested_weights_follow_the_true_stage_loadings():
@@ -130,6 +174,9 @@ def test_outcome_panel_renewals_and_growth_by_hand():
     out = out.set_index(["account_id", "period"])
     # B is lost in 2024Q3: its 2024Q2 row is kept with lost_next 1, no row after
     assert out.loc[("B", "2024Q2"), "lost_next"] == 1 and len(out) == 5
+    # 2024Q3 is the scores' last period: whether A is lost next is not in the data
+    assert np.isnan(out.loc[("A", "2024Q3"), "lost_next"])
+    assert out.loc[("A", "2024Q2"), "lost_next"] == 0
     # renewals decided in the next period: Q2 one won; Q3 one won and one lost; Q4 none
     # (the referral is not a renewal); B's Q2 opportunity is not a renewal
     assert out.loc[("A", "2024Q1"), "renewed_next"] == 1

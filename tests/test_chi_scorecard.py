@@ -116,4 +116,6 @@ def test_workbook_is_formula_free_and_opens_in_libreoffice(card, tmp_path):
     trend = card.trend()
     assert (trend[["red", "amber", "green"]].sum(axis=1) == trend["accounts"]).all()
     # every sheet one page wide: the whole workbook prints within a budget (was 57 pages)
-    assert converts_in_libreoffice(path, tmp_path) <= 15
+    # printed pages: the sample's 841 current accounts listed once, the rest on a page or two
+    # each (57 pages on 300 accounts before print setup)
+    assert converts_in_libreoffice(path, tmp_path) <= 18

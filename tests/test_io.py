@@ -9,6 +9,7 @@ import pytest
 from cxkit.errors import DataError
 from cxkit.io import TABLES, load, load_table, validate_folder
 from cxkit.io.tables import Problem
+from cxkit.sample.generator import DEFAULT_ACCOUNTS
 
 
 def _set(column, row, value):
@@ -177,7 +178,7 @@ def test_missing_folder_and_unknown_table(tmp_path):
 def test_committed_sample_is_valid(sample_dir):
     counts = validate_folder(sample_dir)
     assert set(counts) == set(TABLES)
-    assert counts["accounts"] == 300
+    assert counts["accounts"] == DEFAULT_ACCOUNTS
 
 
 def test_problem_formatting():

@@ -458,7 +458,9 @@ def test_portfolio_workbook(sample_planner, tmp_path):
         assert sum(n.startswith("xl/charts/") for n in z.namelist()) == 2
         assert not any("<f>" in z.read(n).decode() for n in z.namelist()
                        if n.startswith("xl/worksheets/"))
-    assert converts_in_libreoffice(path, tmp_path) <= 12  # printed pages (was 57)
+    # printed pages for 130 key accounts, 387 lens rows and 363 objectives (57 pages for 39
+    # accounts before print setup)
+    assert converts_in_libreoffice(path, tmp_path) <= 21
 
 
 def test_mean_interval_is_students_t_kept_within_the_scale(root):

@@ -58,10 +58,10 @@ def test_size_knob_scales():
 
 
 def test_sample_size_is_as_documented(data):
-    assert len(data["accounts"]) == 300
+    assert len(data["accounts"]) == sample.generator.DEFAULT_ACCOUNTS == 1000
     per_account = data["contacts"].groupby("account_id").size()
     assert per_account.min() >= 2  # several respondents per account
-    assert 2000 <= len(data["responses"]) <= 5000
+    assert 7000 <= len(data["responses"]) <= 13_000  # about 9.5 per account
 
 
 def test_truth_driver_effects_are_recovered(data, truth):
@@ -146,11 +146,11 @@ def test_awkward_comments_are_in_the_sample(data):
 def test_truth_file_names_what_it_holds(truth):
     for key in ("drivers", "revenue", "churn", "operations", "chi", "ideal_customer_profile"):
         assert "definition" in truth[key]
-    assert truth["generator"]["n_accounts"] == 300
+    assert truth["generator"]["n_accounts"] == sample.generator.DEFAULT_ACCOUNTS
 
 
 def test_derived_kpis_follow_their_definitions_on_the_committed_files(data):
-    """kpis.csv holds exactly what the definitions give on the raw tables as written."""
+    """kpis.csv.gz holds exactly what the definitions give on the raw tables as written."""
     raw = {t: data[t] for t in sources.RAW_TABLES}
     derived = sources.derive_kpis(raw).set_index(["account_id", "period", "kpi"])["value"]
     kpis = data["kpis"].set_index(["account_id", "period", "kpi"])["value"]

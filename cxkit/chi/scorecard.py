@@ -363,8 +363,9 @@ class ChiScorecard(Analysis):
                            else f" NPS alone predicts it better than CHI{gap}."
                            if g["gain_high"] < 0 else
                            f" Neither is clearly better{gap}.")
-            out.append(f"Predicting {what} on held-out periods from "
-                       f"{self.proof_test_from_}, AUC: {text}.{verdict}")
+            out.append(f"Predicting {what} ({int(p['events_test'].iloc[0]):,} in the periods "
+                       f"from {self.proof_test_from_}, each predicted from the periods before "
+                       f"it), AUC: {text}.{verdict}")
         return out
 
     def to_excel(self, path) -> Path:

@@ -101,7 +101,7 @@ def measure_links(responses: pd.DataFrame, operations: pd.DataFrame,
     >>> lk[["n", "r", "measure_per_point"]].round(2)
                                                  n     r  measure_per_point
     driver              measure
-    shipping_confidence on_time_shipment_pct  1827  0.39               1.11
+    shipping_confidence on_time_shipment_pct  6134  0.39               1.06
     """
     unknown_d = [d for d in mapping if d not in responses.columns]
     if unknown_d:

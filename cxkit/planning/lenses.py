@@ -120,9 +120,9 @@ def account_lenses(answers: pd.DataFrame, accounts: pd.DataFrame, config: Planni
     >>> lz.loc["A00001", ["lens", "value_pct", "obstacle_pct", "act_on"]].round(0)
                             lens  value_pct  obstacle_pct                  act_on
     account_id
-    A00001      Project delivery       78.0          75.0            pm_expertise
-    A00001            Fulfilment       82.0          74.0           communication
-    A00001               Service       78.0          68.0  support_responsiveness
+    A00001      Project delivery       82.0          81.0            pm_expertise
+    A00001            Fulfilment       64.0          84.0     shipping_confidence
+    A00001               Service       82.0          64.0  support_responsiveness
     """
     _check(answers, config)
     scale = float(config.scale_max)

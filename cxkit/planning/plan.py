@@ -294,7 +294,7 @@ class AccountPlan(_ReadsPlanner, Analysis):
     >>> from cxkit import io
     >>> plan = AccountPlan(account_id="A00001").fit(io.load("data/sample"))
     >>> plan.account_id_, plan.header()["segment"]
-    ('A00001', 'standard')
+    ('A00001', 'growth')
     """
 
     title = "Key-account plan"

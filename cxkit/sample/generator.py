@@ -61,7 +61,7 @@ from ..paths import atomic_write_bytes, atomic_write_text, resolve
 from . import sources as src
 
 DEFAULT_SEED = 20261123
-DEFAULT_ACCOUNTS = 300
+DEFAULT_ACCOUNTS = 1000  # enough losses for the proof against churn to be sure
 START = "2023Q1"
 N_PERIODS = 12
 
@@ -132,9 +132,14 @@ FOLLOWUP_DAYS = 14  # the deadline truth.json counts against
 FOLLOWUP_OUTCOMES = {"call held": 0.45, "issue fixed": 0.25, "escalated": 0.1, "no answer": 0.2}
 
 FIRST = ["Alex", "Sam", "Jordan", "Taylor", "Morgan", "Casey", "Robin", "Jamie", "Avery", "Riley",
-         "Dana", "Quinn", "Rita", "Omar", "Lena", "Marco", "Priya", "Kenji", "Sofia", "Tom"]
+         "Dana", "Quinn", "Rita", "Omar", "Lena", "Marco", "Priya", "Kenji", "Sofia", "Tom",
+         "Anna", "Ben", "Chloe", "David", "Elena", "Felix", "Grace", "Hugo", "Ines", "Jonas",
+         "Karin", "Luis", "Maya", "Nils", "Olga", "Pavel", "Ruth", "Stefan", "Tara", "Yusuf"]
 LAST = ["Meyer", "Okafor", "Silva", "Novak", "Larsen", "Kowalski", "Haddad", "Ito", "Brennan",
-        "Fischer", "Rossi", "Nguyen", "Patel", "Schmidt", "Dubois", "Ortega", "Walsh", "Berg"]
+        "Fischer", "Rossi", "Nguyen", "Patel", "Schmidt", "Dubois", "Ortega", "Walsh", "Berg",
+        "Andersen", "Baker", "Costa", "Dahl", "Evans", "Fontaine", "Garcia", "Horvat", "Jensen",
+        "Keller", "Lindqvist", "Moreau", "Nakamura", "O'Brien", "Petrov", "Quinlan", "Richter",
+        "Sato", "Torres", "Varga", "Weber", "Young"]
 NAME_A = ["Apex", "Blue", "Cedar", "Delta", "Echo", "Falcon", "Granite", "Harbor", "Iron", "Juniper",
           "Keystone", "Lumen", "Meridian", "North", "Orbit", "Pioneer", "Quarry", "Ridge", "Summit",
           "Titan", "Union", "Vertex", "West", "Zenith"]
@@ -208,16 +213,19 @@ def _ids(prefix: str, n: int, width: int = 5) -> np.ndarray:
 
 
 def _people(rng, n_people: int) -> np.ndarray:
-    first = rng.choice(FIRST, n_people)
-    last = rng.choice(LAST, n_people)
-    names = np.char.add(np.char.add(first, " "), last)
-    # make names unique so one person is one owner
-    seen: dict[str, int] = {}
-    out = []
-    for name in names:
-        seen[name] = seen.get(name, 0) + 1
-        out.append(name if seen[name] == 1 else f"{name} {seen[name]}")
-    return np.array(out)
+    """``n_people`` distinct "First Last" names, drawn without replacement.
+
+    Beyond the 1,600 first-and-last combinations a middle initial keeps names distinct
+    ("Alex J. Meyer"), up to 41,600 people.
+    """
+    combos = len(FIRST) * len(LAST)
+    initials = [""] if n_people <= combos else [f" {c}." for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"]
+    if n_people > combos * len(initials):
+        raise ValueError(f"at most {combos * len(initials):,} distinct names, not {n_people:,}")
+    pick = rng.choice(combos * len(initials), n_people, replace=False)
+    name, middle = np.divmod(pick, len(initials))
+    first, last = np.divmod(name, len(LAST))
+    return np.array([f"{FIRST[f]}{initials[m]} {LAST[l]}" for f, m, l in zip(first, middle, last)])
 
 
 def generate(n_accounts: int = DEFAULT_ACCOUNTS, seed: int = DEFAULT_SEED, start: str = START,
@@ -228,7 +236,7 @@ def generate(n_accounts: int = DEFAULT_ACCOUNTS, seed: int = DEFAULT_SEED, start
     Parameters
     ----------
     n_accounts : int
-        Number of accounts (300 for the bundled sample; 100,000 for benchmarks).
+        Number of accounts (1,000 for the bundled sample; 100,000 for benchmarks).
     seed : int
         Random seed: the same seed and size give the same portfolio.
     start : str
@@ -281,8 +289,9 @@ def generate(n_accounts: int = DEFAULT_ACCOUNTS, seed: int = DEFAULT_SEED, start
         joined_in,
         src.random_dates(rng, np.full(n, window0), np.full(n, p_start[-1] - np.timedelta64(1, "D"))),
         src.random_dates(rng, np.full(n, early), np.full(n, window0 - np.timedelta64(1, "D"))))
-    managers = _people(rng, max(4, n // 25))
-    pms = _people(rng, max(6, n // 15))
+    n_managers = max(4, n // 25)
+    people = _people(rng, n_managers + max(6, n // 15))  # no manager shares a PM's name
+    managers, pms = people[:n_managers], people[n_managers:]
     account_manager = rng.choice(managers, n)
     pm_index = rng.integers(0, len(pms), n)
     pm_effect = rng.normal(0, PM_EFFECT_SD, len(pms))[pm_index]
@@ -760,6 +769,9 @@ def _truth(n, seed, labels, n_p) -> dict:
     }
 
 
+GZIPPED = set(src.RAW_TABLES) | {"kpis"}  # raw exports and the 30-KPI panel, as .csv.gz
+
+
 def write(sample: SampleData, out_dir: str | os.PathLike = "data/sample",
           fmt: str = "csv", progress: bool | None = False) -> Path:
     """Write the sample's tables (CSV or Parquet) and ``truth.json`` into ``out_dir``.
@@ -773,10 +785,10 @@ def write(sample: SampleData, out_dir: str | os.PathLike = "data/sample",
     for name, df in tqdm(sample.tables.items(), desc="writing", unit="table",
                          disable=None if progress is None else not progress):
         if fmt == "csv":
-            # dates without a time are written as dates; raw event exports are gzipped
+            # dates without a time are written as dates; raw event exports and the KPI panel are gzipped
             data = df.to_csv(index=False, lineterminator="\n").encode()
             suffix = "csv"
-            if name in src.RAW_TABLES:
+            if name in GZIPPED:
                 data, suffix = gzip.compress(data, compresslevel=9, mtime=0), "csv.gz"
         else:
             buf = io.BytesIO()

@@ -4,7 +4,7 @@ The Customer Health Index reads 30 KPIs, 3 for each of 10 journey stages. In a r
 company most of them are computed from exports of operational systems; this module
 simulates those exports for each account and quarter from the stage's latent health,
 then computes the KPIs from the exported rows with the definitions in
-:data:`KPI_DEFINITIONS`. The KPIs in ``kpis.csv`` are therefore exactly what those
+:data:`KPI_DEFINITIONS`. The KPIs in ``kpis.csv.gz`` are therefore exactly what those
 definitions give on the raw tables (rounded to 3 decimals), which lets a SQL
 implementation of the definitions be tested against them.
 
