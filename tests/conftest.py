@@ -36,6 +36,19 @@ def small_dir(tmp_path_factory, small_portfolio) -> Path:
     return sample.write(small_portfolio, tmp_path_factory.mktemp("small"))
 
 
+@pytest.fixture(scope="session")
+def demo_dir(tmp_path_factory) -> Path:
+    """``cxkit demo`` run once: every notebook's report, results and workbook on the sample."""
+    import subprocess
+    import sys
+
+    out = tmp_path_factory.mktemp("demo")
+    proc = subprocess.run([sys.executable, "-m", "cxkit", "demo", "--out", str(out)],
+                          capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
 @pytest.fixture
 def data_copy(tmp_path, small_dir):
     """A writable copy of the small portfolio, and a helper to corrupt one table."""

@@ -155,12 +155,10 @@ def test_cli_unknown_notebook():
     assert proc.returncode == 1 and "notebook 'no_such_notebook' not found" in proc.stderr
 
 
-def test_demo_runs_every_notebook_on_the_sample(tmp_path):
-    proc = cxkit("demo", "--out", str(tmp_path))
-    assert proc.returncode == 0, proc.stderr
+def test_demo_runs_every_notebook_on_the_sample(demo_dir):
     for nb in NOTEBOOKS:
-        assert (tmp_path / f"{nb.stem}.html").is_file()
-        assert (tmp_path / f"{nb.stem}.json").is_file()
+        assert (demo_dir / f"{nb.stem}.html").is_file()
+        assert (demo_dir / f"{nb.stem}.json").is_file()
 
 
 def test_cli_paths_are_relative_to_the_working_folder(tmp_path, small_dir):

@@ -57,14 +57,17 @@ def _conclude(rows: pd.DataFrame, flag_points: float) -> pd.DataFrame:
     return rows[COLUMNS]
 
 
-def lens_table(lenses: pd.DataFrame, raw_conclusion: bool = False) -> pd.DataFrame:
+def lens_table(lenses: pd.DataFrame, raw_conclusion: bool = False,
+               compact: bool = False) -> pd.DataFrame:
     """Lens rows for a reader: question names as words, columns in reading order.
 
     Each side's question is followed by its raw and key-weighted % score; then the
     answers, the place to act (and, with ``raw_conclusion``, the place the raw scores
     point to) and a note on what key weighting changed
     (:func:`cxkit.present.labels.weighting_note`). Other columns (an account's ``name``) stay in
-    front; the index is kept.
+    front; the index is kept. ``compact`` shows each side as one text column, its question
+    and its raw and key-weighted scores ("product quality 97 → 81"), without the raw
+    conclusion (the note says where weighting changes it), so the table fits a printed page.
 
     Examples
     --------
@@ -72,6 +75,9 @@ def lens_table(lenses: pd.DataFrame, raw_conclusion: bool = False) -> pd.DataFra
     ...                      "obstacle": ["pm_expertise"], "act_on": ["pm_expertise"]})
     >>> lens_table(rows)[["value", "obstacle", "act_on"]].iloc[0].tolist()
     ['data accuracy', 'PM expertise', 'PM expertise']
+    >>> rows = rows.assign(value_pct=96.7, value_pct_weighted=80.9)
+    >>> lens_table(rows, compact=True)["value (raw → weighted %)"].iloc[0]
+    'data accuracy 97 → 81'
     """
     from ..present.labels import pretty, weighting_note
 
@@ -86,6 +92,15 @@ def lens_table(lenses: pd.DataFrame, raw_conclusion: bool = False) -> pd.DataFra
     for col in ("value", "obstacle", "act_on", "act_on_raw"):
         if col in out:
             out[col] = out[col].map(lambda q: pretty(q) if isinstance(q, str) and q else "")
+    if compact:
+        for side in ("value", "obstacle"):
+            raw, weighted = f"{side}_pct", f"{side}_pct_weighted"
+            if {side, raw, weighted} <= set(out.columns):
+                text = [f"{q} {a:.0f} → {b:.0f}" if a == a and b == b else f"{q} —"
+                        for q, a, b in zip(out[side], out[raw], out[weighted])]
+                out.insert(list(out.columns).index(side), f"{side} (raw → weighted %)", text)
+                out = out.drop(columns=[side, raw, weighted])
+        out = out.drop(columns=[c for c in ("act_on_raw",) if c in out.columns])
     return out
 
 

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .. import nps
+from ..errors import ParameterError
 from ..analysis import Analysis
 from .advocacy import RUNGS, ladder
 from .plan import KeyAccountPlanner, _ReadsPlanner
@@ -159,14 +160,23 @@ class PortfolioPlan(_ReadsPlanner, Analysis):
         gaps = a[a["roles_missing"].astype(str).str.len() > 0]
         return gaps[["name", "account_manager", "respondents", "roles_missing"]]
 
-    def objectives(self) -> pd.DataFrame:
-        """Every objective of these accounts, by owner and due date."""
+    def objectives(self, first: str = "owner") -> pd.DataFrame:
+        """Every objective of these accounts, by owner and due date.
+
+        Parameters
+        ----------
+        first : {"owner", "due"}
+            Sort by owner, then due date (a list per person), or by due date first (what
+            is due soonest, whoever owns it).
+        """
+        if first not in ("owner", "due"):
+            raise ParameterError(f"objectives sorted first by 'owner' or 'due', not {first!r}")
         o = self.planner_.objectives_
         o = o[o["account_id"].isin(self.account_ids_)]
         o = o.assign(name=o["account_id"].map(self.planner_.accounts_["name"]))
         cols = ["account_id", "name", *[c for c in o.columns if c not in ("account_id", "name")]]
-        return o[cols].sort_values(["owner", "due", "account_id"], kind="stable").reset_index(
-            drop=True)
+        keys = ["owner", "due"] if first == "owner" else ["due", "owner"]
+        return o[cols].sort_values([*keys, "account_id"], kind="stable").reset_index(drop=True)
 
     def objectives_by_owner(self) -> pd.DataFrame:
         """How many objectives each owner carries, most first.
@@ -286,16 +296,30 @@ class PortfolioPlan(_ReadsPlanner, Analysis):
         return write_workbook(path, sheets, bands=band_spec, charts=charts,
                               currency=self.currency)
 
-    def plot_lenses(self, ax=None):
-        """Heat map of every account's key-weighted lens scores (:func:`plot_portfolio_lenses`)."""
+    def plot_lenses(self, ax=None, top: int | None = 25):
+        """Heat map of the accounts' key-weighted lens scores (:func:`plot_portfolio_lenses`).
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+        top : int, optional
+            Show the ``top`` accounts by revenue (the order of :meth:`accounts`); the title
+            says how many there are. ``None``: every account.
+        """
         lenses = self.lenses()
         if lenses.empty:
             from ..present.show import empty_chart
             return empty_chart(ax, "No feedback in the planning window: no lens scores.")
-        return plot_portfolio_lenses(lenses, self.planner_.config_.score_bands, ax)
+        shown = list(dict.fromkeys(lenses.index))
+        note = ""
+        if top is not None and len(shown) > top:
+            note = (f"the {top} largest of {len(shown)} accounts with feedback; "
+                    "all of them in the workbook's Lenses sheet")
+            lenses = lenses.loc[lenses.index.isin(shown[:top])]
+        return plot_portfolio_lenses(lenses, self.planner_.config_.score_bands, ax, note=note)
 
 
-def plot_portfolio_lenses(lenses: pd.DataFrame, bands=(50, 75), ax=None):
+def plot_portfolio_lenses(lenses: pd.DataFrame, bands=(50, 75), ax=None, note: str = ""):
     """Heat map: accounts down, lens sides across, key-weighted % scores in the cells.
 
     The place to act (the lower side of each lens) is boxed; ``*`` marks a cell of a lens
@@ -309,6 +333,8 @@ def plot_portfolio_lenses(lenses: pd.DataFrame, bands=(50, 75), ax=None):
         % scores where the colours turn from red to amber and from amber to green
         (``score_bands`` of ``params/planning.yaml``).
     ax : matplotlib Axes, optional
+    note : str
+        A second title line, e.g. which accounts are shown.
 
     Returns
     -------
@@ -358,8 +384,8 @@ def plot_portfolio_lenses(lenses: pd.DataFrame, bands=(50, 75), ax=None):
     ax.set_xticks(range(len(cols)), [labels.get(j, "") for j in range(len(cols))], fontsize=8)
     ax.xaxis.tick_top()
     ax.set_yticks(range(len(accounts)), [f"{n} ({a})" for a, n in names.items()], fontsize=8)
-    ax.set_title("Key-weighted % scores (boxed: the place to act; *: weighting matters)",
-                 fontsize=9, pad=40)
+    title = "Key-weighted % scores (boxed: the place to act; *: weighting matters)"
+    ax.set_title(title + (f"\n{note[0].upper()}{note[1:]}" if note else ""), fontsize=9, pad=40)
     ax.grid(False)
     from ..present.show import plain_text
     return plain_text(ax)

@@ -69,9 +69,13 @@ CONTENT_SECURITY_POLICY = ("default-src 'none'; img-src data:; style-src 'unsafe
 
 
 # Tables sized for a page: compact cells, columns as wide as their content (JupyterLab's
-# fixed table layout wraps names onto three lines), nothing cut off in print (the output
-# area scrolls sideways; paper cannot). "body" outranks JupyterLab's rules, which come later.
+# fixed table layout wraps names onto three lines), outputs as wide as the text (no empty
+# prompt column, no fixed-layout box that cuts a wide table off), nothing cut off in print
+# (the output area scrolls sideways; paper cannot). "body" outranks JupyterLab's rules, which come later.
 REPORT_CSS = """
+body .jp-OutputArea-child { display: block; overflow: visible; }
+body .jp-OutputArea-child .jp-OutputPrompt { display: none; }
+body .jp-OutputArea-output { overflow-x: auto; }
 body .jp-RenderedHTMLCommon table { font-size: 12px; table-layout: auto; margin-left: 0; }
 body .jp-RenderedHTMLCommon td, body .jp-RenderedHTMLCommon th { padding: 0.25em 0.45em; }
 body .jp-RenderedHTMLCommon caption { text-align: left; font-weight: bold; }

@@ -91,7 +91,7 @@ def empty_chart(ax, text: str):
 
 def table(df, percent=(), integer=(), decimals: int = 1, caption: str | None = None,
           labels: bool = True, kinds: dict | None = None, currency: str = "",
-          intervals: dict | None = None):
+          intervals: dict | None = None, rows: int | None = None, rest: str = ""):
     """A DataFrame formatted for a reader: numbers by kind, words for codes, "—" for empty.
 
     Parameters
@@ -115,6 +115,10 @@ def table(df, percent=(), integer=(), decimals: int = 1, caption: str | None = N
         Column → (low column, high column): the two bounds shown as one column
         "<column> interval" ("-3.0 to -0.9") right after it, in the column's kind; a
         missing bound reads "too few to tell".
+    rows : int, optional
+        Show only the first ``rows`` rows; the caption then says how many there are.
+    rest : str
+        Where the reader finds all of them, e.g. "the workbook's Objectives sheet".
 
     A row number index (0, 1, 2, …) is not shown, flags read yes / no, and a value that
     rounds to zero has no sign.
@@ -133,6 +137,10 @@ def table(df, percent=(), integer=(), decimals: int = 1, caption: str | None = N
     True
     >>> ">0<" in html  # no row number
     False
+    >>> long = pd.DataFrame({"n": range(40)})
+    >>> "The first 5 of 40 rows; all of them are in the workbook." in table(
+    ...     long, rows=5, rest="the workbook").to_html()
+    True
     """
     import html
     from functools import partial
@@ -144,6 +152,11 @@ def table(df, percent=(), integer=(), decimals: int = 1, caption: str | None = N
 
     kinds = dict(kinds or {})
     kinds |= {c: "share" for c in percent} | {c: "count" for c in integer}
+    if rows is not None and len(df) > rows:
+        note = f"The first {rows:,} of {len(df):,} rows" + (
+            f"; all of them are in {rest}." if rest else ".")
+        caption = f"{caption} {note}" if caption else note
+        df = df.head(rows)
     if intervals:
         df = _merge_intervals(df, intervals, kinds, decimals, currency)
     fmt = {}
@@ -201,12 +214,16 @@ def _merge_intervals(df, intervals, kinds, decimals, currency):
     return out
 
 
+SHORT_CELL = 16  # characters: "EUR 146,314,060", "-1.4 to +0.4", a date
+
+
 def _keep_short_on_one_line(styler, df):
-    """Cells of columns whose values are short (names, ids, numbers) on one line; long
-    text (customers' comments, evidence) still wraps. By column position, so a repeated
-    index (lens rows of one account) is fine."""
+    """Cells of columns whose values are short (ids, numbers, amounts, "70 → 72") on one
+    line. Longer text (names, question names, comments) wraps only where the table would
+    not fit otherwise (the layout is automatic). By column position, so a repeated index
+    (lens rows of one account) is fine."""
     short = [i for i, c in enumerate(df.columns)
-             if len(df) and df[c].astype(str).str.len().max() <= 32]
+             if len(df) and df[c].astype(str).str.len().max() <= SHORT_CELL]
     styles = [{"selector": f"td.col{i}", "props": "white-space: nowrap"} for i in short]
     return styler.set_table_styles(styles, overwrite=False) if styles else styler
 
