@@ -275,17 +275,17 @@ def predictive_power(panel: pd.DataFrame, predictors: dict, outcome: str = "lost
         raise ParameterError("need at least 3 periods to hold later ones out")
     if test_from is None:
         test_from = _first_test_period(data, outcome, labels)
-    train, test = data[data["period"] < test_from], data[data["period"] >= test_from]
+    train = data[data["period"] < test_from]
+    # held-out rows in period order, so each period's predictions line up with its rows
+    test = data[data["period"] >= test_from].sort_values("period", kind="stable")
     for part, name in ((train, "training"), (test, "held-out")):
         if part[outcome].nunique() < 2:
             raise ParameterError(f"the {name} periods have no {outcome} events to learn from")
     rng = np.random.default_rng(random_state)
-    held = [label for label in labels if label >= test_from]
-    test = pd.concat([data[data["period"] == label] for label in held])
     y = test[outcome].to_numpy(dtype=int)
     probs = {name: [] for name in predictors}
-    for label in held:  # each period predicted from all the periods before it
-        past, now = data[data["period"] < label], data[data["period"] == label]
+    for label, now in test.groupby("period", sort=True):  # each from all the periods before it
+        past = data[data["period"] < label]
         for name, cs in predictors.items():
             scaler = StandardScaler().fit(past[cs])
             model = LogisticRegression().fit(scaler.transform(past[cs]), past[outcome])
