@@ -16,10 +16,8 @@ files and error.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import re
 import sys
 import time
 import uuid
@@ -28,9 +26,9 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from .errors import CxkitError, ParameterError
-from .params import notebook_parameters
-from .paths import atomic_write_text, project_root, resolve
-from .runner import find_notebook, run_parameters
+from .params import declared_defaults, notebook_parameters
+from .paths import MAX_STEM, digest, atomic_write_text, file_stem, project_root, resolve
+from .runner import default_out_dir, find_notebook, run_parameters
 
 ACCOUNT_PARAMETER = "account_id"
 
@@ -126,7 +124,7 @@ def select_accounts(notebook: str | os.PathLike, accounts: str | Iterable[str] =
     if ACCOUNT_PARAMETER not in declared:
         raise ParameterError(f"{path.stem} has no '{ACCOUNT_PARAMETER}' parameter, so it "
                              "cannot be run per account (try key_account_plan)")
-    values = {**_defaults(declared), **run_parameters(path, params_file, overrides, root)}
+    values = {**declared_defaults(declared), **run_parameters(path, params_file, overrides, root)}
     data_dir = resolve(values.get("data_dir") or "data/sample", root)
     columns = (values.get("columns") or {}).get("accounts")
     table = load_table(data_dir, "accounts", columns=columns,
@@ -158,56 +156,9 @@ def select_accounts(notebook: str | os.PathLike, accounts: str | Iterable[str] =
     return chosen
 
 
-def _defaults(declared: Mapping[str, dict]) -> dict:
-    """The notebook's own defaults of the parameters that say where the data is."""
-    import ast
-    out = {}
-    for name in ("data_dir", "columns", "date_format"):
-        try:
-            out[name] = ast.literal_eval(declared[name]["default"])
-        except (KeyError, ValueError, SyntaxError, TypeError):
-            pass
-    return out
-
-
 def _listing(items: list[str], limit: int = 10) -> str:
     more = f" and {len(items) - limit} more" if len(items) > limit else ""
     return ", ".join(items[:limit]) + more
-
-
-MAX_STEM = 60
-# Windows device names (with any extension), and the batch's own files
-_RESERVED = ({"con", "prn", "aux", "nul", "batch"} | {f"com{i}" for i in range(10)}
-             | {f"lpt{i}" for i in range(10)})
-
-
-def _digest(account: str, length: int = 8) -> str:
-    return hashlib.sha256(account.encode("utf-8", "surrogatepass")).hexdigest()[:length]
-
-
-def file_stem(account: str) -> str:
-    """A file name stem for an account id, safe on Windows, macOS and Linux.
-
-    Letters, digits, ``_`` and ``-`` are kept; anything else becomes ``_``; no dots, so no
-    stem can end in ``.failed`` or meet another's ``.failed.ipynb``. An id that had to be
-    changed, is longer than 60 characters, or is a reserved name (``CON``, ``NUL``,
-    ``COM1``..., or ``batch``, which is the batch's own ``batch.json``) gets ``-`` and 8
-    hex digits of its SHA-256, so the stem is distinct and the same in every batch.
-
-    Examples
-    --------
-    >>> file_stem("A0012")
-    'A0012'
-    >>> file_stem("ACME / EMEA")
-    'ACME_EMEA-bba40780'
-    >>> file_stem("CON"), file_stem("-rf"), file_stem("Q1.failed")
-    ('CON-a3dbc4b6', 'rf-686c39ac', 'Q1_failed-0b99ef56')
-    """
-    text = str(account)
-    stem = re.sub(r"[^A-Za-z0-9_-]+", "_", text).strip("_-") or "account"
-    if stem == text and len(stem) <= MAX_STEM and stem.casefold() not in _RESERVED:
-        return stem
-    return f"{stem[:MAX_STEM].rstrip('_-')}-{_digest(text)}"
 
 
 def _stems(accounts: list[str]) -> dict[str, str]:
@@ -219,9 +170,9 @@ def _stems(accounts: list[str]) -> dict[str, str]:
     for same in by_key.values():
         if len(same) > 1:  # ids differing only in case: each gets its digest
             for a in same:
-                stems[a] = f"{stems[a][:MAX_STEM]}-{_digest(a)}"
+                stems[a] = f"{stems[a][:MAX_STEM]}-{digest(a)}"
     if len({s.casefold() for s in stems.values()}) < len(stems):  # never in practice
-        stems = {a: f"{s}-{_digest(a, 16)}" for a, s in stems.items()}
+        stems = {a: f"{s}-{digest(a, 16)}" for a, s in stems.items()}
     return stems
 
 
@@ -286,7 +237,8 @@ def run_batch(notebook: str | os.PathLike, accounts: str | Iterable[str] = "all"
     overrides : mapping, optional
         Parameter values for every run (``-p NAME VALUE``); not ``account_id``.
     out_dir : path, optional
-        Output folder; default ``reports/<notebook>/`` in the project.
+        Output folder; default ``<default_out_dir>/<notebook>/`` (``reports/<notebook>/``
+        on the sample data).
     workers : int, optional
         Worker processes; default the cores this process may use. Ignored with
         ``scheduler``.
@@ -331,7 +283,12 @@ def run_batch(notebook: str | os.PathLike, accounts: str | Iterable[str] = "all"
         raise ParameterError(f"'{ACCOUNT_PARAMETER}' is set per account by the batch; "
                              "choose accounts with --accounts")
     chosen = select_accounts(path, accounts, segment, params_file, overrides, root)
-    out = resolve(out_dir, root) if out_dir is not None else root / "reports" / path.stem
+    if out_dir is None:
+        values = {**declared_defaults(notebook_parameters(path), ["data_dir"]),
+                  **run_parameters(path, params_file, overrides, root)}
+        out = default_out_dir(values, root) / path.stem
+    else:
+        out = resolve(out_dir, root)
     out.mkdir(parents=True, exist_ok=True)
     stems = _stems(chosen)
     tasks = [dict(notebook=str(path), account=a, stem=stems[a], out_dir=str(out),

@@ -4,7 +4,7 @@
     cxkit batch NOTEBOOK --accounts all|ID,ID,... [--segment SEGMENT] [-f PARAMS.yaml]
                 [-p NAME VALUE]... [--out DIR] [--workers N] [--scheduler ADDRESS]
     cxkit demo [--out DIR]
-    cxkit validate DATA_DIR [-f PARAMS.yaml]
+    cxkit validate DATA_DIR [-f PARAMS.yaml] [-p columns MAPPING] [-p date_format FORMAT]
     cxkit sample [--out DIR] [--accounts N] [--seed N] [--format csv|parquet]
 
 Problems a user can fix are printed as ``cxkit: error: ...``, one line each,
@@ -36,7 +36,8 @@ def _notebook_options(cmd: argparse.ArgumentParser, out_default: str) -> None:
     cmd.add_argument("-p", "--parameter", nargs=2, action="append", default=[],
                      metavar=("NAME", "VALUE"), help="set a parameter (value read as YAML)")
     cmd.add_argument("--out", type=_here, default=None, metavar="DIR",
-                     help=f"output folder (default: {out_default} in the project)")
+                     help=f"output folder (default: {out_default} in the project on the sample "
+                     "data; on other data, a folder in reports/ named for the data folder)")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -74,6 +75,9 @@ def _parser() -> argparse.ArgumentParser:
     val.add_argument("-f", "--file", dest="params_file", type=_here, metavar="PARAMS.yaml",
                      help="parameters file whose `columns` maps your column names and whose "
                      "`date_format` says how ambiguous dates are written")
+    val.add_argument("-p", "--parameter", nargs=2, action="append", default=[],
+                     metavar=("NAME", "VALUE"), help="columns or date_format, as for run: "
+                     "-p columns '{responses: {Q1_LTR: ltr}}'")
 
     smp = sub.add_parser("sample", help="generate the sample portfolio with known truth")
     smp.add_argument("--out", type=_here, default=None, metavar="DIR",
@@ -96,7 +100,7 @@ def _typed_parameters(notebook: str, pairs) -> dict:
 def _cmd_run(args) -> int:
     from .runner import run_notebook
     overrides = _typed_parameters(args.notebook, args.parameter)
-    result = run_notebook(args.notebook, args.params_file, overrides, args.out or "reports")
+    result = run_notebook(args.notebook, args.params_file, overrides, args.out)
     print(visible(result.summary()))
     return 0
 
@@ -112,15 +116,27 @@ def _cmd_batch(args) -> int:
 
 def _cmd_demo(args) -> int:
     from .runner import run_demo
-    for r in run_demo(args.out or "reports"):
+    for r in run_demo(args.out):
         print(r.summary())
     return 0
 
 
+VALIDATE_PARAMETERS = {"columns": "dict", "date_format": "str"}
+
+
 def _cmd_validate(args) -> int:
+    from . import preflight
     from .io import validate_folder
-    from .params import load_yaml
-    values = load_yaml(args.params_file) if args.params_file else {}
+    from .params import check_values, load_yaml, parse_values
+    declared = {n: {"type": t} for n, t in VALIDATE_PARAMETERS.items()}
+    values = {n: v for n, v in (load_yaml(args.params_file) if args.params_file else {}).items()
+              if n in VALIDATE_PARAMETERS}
+    overrides = parse_values(args.parameter, declared)
+    check_values(overrides, declared, "validate")
+    sources = {n: preflight.describe_source(args.params_file) for n in values}
+    sources.update(dict.fromkeys(overrides, "command line"))
+    values.update(overrides)
+    preflight.check({**values, "data_dir": args.data_dir}, sources)
     counts = validate_folder(args.data_dir, columns=values.get("columns") or None,
                              date_format=values.get("date_format") or None)
     print(f"{args.data_dir}: valid ("
@@ -174,8 +190,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     argv, pairs = _take_parameters(argv)
     args = _parser().parse_args(argv)
-    if pairs and args.command not in ("run", "batch"):
-        _parser().error(f"-p is for 'run' and 'batch', not '{args.command}'")
+    if pairs and args.command not in ("run", "batch", "validate"):
+        _parser().error(f"-p is for 'run', 'batch' and 'validate', not '{args.command}'")
     if hasattr(args, "parameter"):
         args.parameter = pairs
     handler = {"run": _cmd_run, "batch": _cmd_batch, "demo": _cmd_demo, "validate": _cmd_validate,

@@ -60,6 +60,7 @@ from .settings import Annotated, Field, Literal, Options, between
 
 MOVEMENTS = ("new", "reactivated", "expansion", "contraction", "flat", "lost", "new_lost")
 _MOVE_CATEGORIES = ("", *MOVEMENTS)
+RECONCILIATION = ("error", "show")  # where the tables disagree: stop, or go on and list them
 FLOW_COLUMNS = ["start", "new", "reactivated", "lost", "end", "start_revenue", "new_revenue",
                 "reactivated_revenue", "expansion", "contraction", "lost_revenue",
                 "end_revenue"]
@@ -83,7 +84,7 @@ class CustomerMathSettings(Options):
     @field_validator("reconciliation")
     @classmethod
     def _reconciliation(cls, value):
-        if value not in ("error", "show"):
+        if value not in RECONCILIATION:
             raise ValueError(f"must be error or show, not {value!r}")
         return value
 

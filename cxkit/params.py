@@ -121,8 +121,8 @@ def check(namespace: Mapping[str, Any], notebook: str = "notebook") -> dict[str,
     Raises
     ------
     ParameterError
-        If papermill injected a name the notebook does not declare, or a value is
-        not of the declared type.
+        If papermill injected a name the notebook does not declare, a value is not of
+        the declared type, or :mod:`cxkit.preflight` finds it does not fit the data.
     """
     declared = _declared(namespace)
     if not declared:
@@ -134,6 +134,9 @@ def check(namespace: Mapping[str, Any], notebook: str = "notebook") -> dict[str,
             problems.append(_unknown(name, declared, notebook))
     values = {name: namespace.get(name) for name in declared}
     problems += _type_problems(values, declared, notebook)
+    if not problems:  # the values against the data: choices, files, tables, columns
+        from . import preflight
+        problems += preflight.problems(values, dict.fromkeys(values, notebook))
     if problems:
         raise ParameterError("\n".join(problems))
     return values
@@ -173,6 +176,22 @@ def notebook_parameters(path: str | os.PathLike) -> dict[str, dict]:
         raise ParameterError(f"{path}: cannot read its parameters ({exc})") from None
     return {name: {"type": info["inferred_type_name"], "default": info["default"],
                    "help": info["help"]} for name, info in found.items()}
+
+
+def declared_defaults(declared: Mapping[str, dict], names: Iterable[str] | None = None
+                      ) -> dict[str, Any]:
+    """The defaults a notebook's ``parameters`` cell gives (those that are Python literals).
+
+    >>> declared_defaults({"data_dir": {"default": '"data/sample"'}, "x": {"default": "f()"}})
+    {'data_dir': 'data/sample'}
+    """
+    out = {}
+    for name in (declared if names is None else names):
+        try:
+            out[name] = ast.literal_eval(declared[name]["default"])
+        except (KeyError, ValueError, SyntaxError, TypeError):
+            pass
+    return out
 
 
 _NAMES = {**_PAPERMILL_TYPES, "Any": Any, "Literal": typing.Literal,

@@ -136,3 +136,40 @@ def clean_stale_temporaries(out: Path) -> list[Path]:
 def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
     """Write ``text`` (UTF-8) to ``path`` atomically."""
     return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+# --------------------------------------------------------------------------- file names
+MAX_STEM = 60
+# Windows device names (with any extension), and the batch's own files
+_RESERVED = ({"con", "prn", "aux", "nul", "batch"} | {f"com{i}" for i in range(10)}
+             | {f"lpt{i}" for i in range(10)})
+
+
+def digest(account: str, length: int = 8) -> str:
+    """The first `length` hex digits of the SHA-256 of `account` (a stable tag for a name)."""
+    return hashlib.sha256(account.encode("utf-8", "surrogatepass")).hexdigest()[:length]
+
+
+def file_stem(account: str) -> str:
+    """A file name stem for an account id, safe on Windows, macOS and Linux.
+
+    Letters, digits, ``_`` and ``-`` are kept; anything else becomes ``_``; no dots, so no
+    stem can end in ``.failed`` or meet another's ``.failed.ipynb``. An id that had to be
+    changed, is longer than 60 characters, or is a reserved name (``CON``, ``NUL``,
+    ``COM1``..., or ``batch``, which is the batch's own ``batch.json``) gets ``-`` and 8
+    hex digits of its SHA-256, so the stem is distinct and the same in every batch.
+
+    Examples
+    --------
+    >>> file_stem("A0012")
+    'A0012'
+    >>> file_stem("ACME / EMEA")
+    'ACME_EMEA-bba40780'
+    >>> file_stem("CON"), file_stem("-rf"), file_stem("Q1.failed")
+    ('CON-a3dbc4b6', 'rf-686c39ac', 'Q1_failed-0b99ef56')
+    """
+    text = str(account)
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "_", text).strip("_-") or "account"
+    if stem == text and len(stem) <= MAX_STEM and stem.casefold() not in _RESERVED:
+        return stem
+    return f"{stem[:MAX_STEM].rstrip('_-')}-{digest(text)}"

@@ -44,6 +44,7 @@ CRITERIA = {
     "lifetime_value": ("top_tercile", "top_half"),
     "nps": ("promoter", "passive"),
 }
+COMBINE = ("all", "any")  # a best customer meets all the criteria, or any of them
 # account columns that describe the relationship, not the company
 NOT_FIRMOGRAPHIC = {"account_id", "name", "customer_since", "account_manager", "project_manager",
                     "interaction_frequency", "status", "lost_date", "segment"}
@@ -86,7 +87,7 @@ class BestDefinition(Options):
                 raise ValueError(f"best: unknown criterion {k!r} (known: {', '.join(CRITERIA)})")
             if v not in CRITERIA[k]:
                 raise ValueError(f"best: {k} must be one of {', '.join(CRITERIA[k])}, not {v!r}")
-        if self.combine not in ("all", "any"):
+        if self.combine not in COMBINE:
             raise ValueError(f"best_combine must be all or any, not {self.combine!r}")
         return self
 

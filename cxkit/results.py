@@ -7,12 +7,21 @@ them in its last cell::
     results["n_accounts"] = 300
     results.save()
 
-When ``cxkit run`` executes the notebook it sets ``CXKIT_OUTPUT_PREFIX``: every file
-the notebook writes through :func:`output_path` (the JSON results, a workbook) gets that
-temporary prefix, and the runner renames them all beside the HTML report when the run
-succeeds, or removes them when it fails. Run interactively, they go to
-``reports/<notebook>.<suffix>`` under the project root. numpy and pandas values are
-converted (NaN becomes ``null``); the file is written atomically.
+Where the files a notebook writes through :func:`output_path` (the JSON results, a
+workbook) go depends on how it runs, so that one run's workbook never lands beside
+another run's report:
+
+- ``cxkit run`` / ``cxkit batch`` set ``CXKIT_OUTPUT_PREFIX``: the files get that
+  temporary prefix, and the runner renames them beside the HTML report when the run
+  succeeds, or removes them when it fails;
+- otherwise, with ``CXKIT_OUTPUT_DIR`` set (e.g. ``CXKIT_OUTPUT_DIR=out papermill
+  notebooks/x.ipynb out/x.ipynb``): ``<that folder>/<notebook><suffix>``, relative to the
+  working folder;
+- otherwise (JupyterLab, plain papermill, nbval): ``scratch/<notebook><suffix>`` under
+  the project root, never ``reports/``, where ``cxkit run`` writes.
+
+numpy and pandas values are converted (NaN becomes ``null``); the file is written
+atomically.
 """
 from __future__ import annotations
 
@@ -29,18 +38,62 @@ import pandas as pd
 from .paths import atomic_write_text, project_root
 
 ENV_VAR = "CXKIT_OUTPUT_PREFIX"
+DIR_VAR = "CXKIT_OUTPUT_DIR"
+SCRATCH = "scratch"
+
+
+def under_runner() -> bool:
+    """Whether ``cxkit run`` (or ``cxkit batch``) is running this notebook."""
+    return bool(os.environ.get(ENV_VAR))
 
 
 def output_path(notebook: str, suffix: str) -> Path:
     """Where a notebook writes an output file (``suffix`` like ``".json"``, ``".xlsx"``).
 
     Under ``cxkit run``: the run's temporary prefix plus the suffix (renamed into place
-    with the report when the run succeeds). Interactively: ``reports/<notebook><suffix>``.
+    with the report when the run succeeds). Else ``$CXKIT_OUTPUT_DIR/<notebook><suffix>``
+    if that is set, else ``scratch/<notebook><suffix>`` in the project (see the module
+    docstring).
+
+    Examples
+    --------
+    >>> import os
+    >>> if not under_runner() and DIR_VAR not in os.environ:
+    ...     assert output_path("chi_scorecard", ".xlsx") == (
+    ...         project_root() / "scratch" / "chi_scorecard.xlsx")
     """
     prefix = os.environ.get(ENV_VAR)
     if prefix:
         return Path(prefix + suffix)
-    return project_root() / "reports" / f"{notebook}{suffix}"
+    folder = os.environ.get(DIR_VAR)
+    base = Path(folder).expanduser().resolve() if folder else project_root() / SCRATCH
+    return base / f"{notebook}{suffix}"
+
+
+def where_saved(*paths: str | os.PathLike) -> list[str]:
+    """A sentence saying where a notebook wrote its files; none under ``cxkit run``.
+
+    Under ``cxkit run`` the files are renamed beside the report and the command says
+    where; anywhere else a notebook's last cell prints this, so the reader knows which
+    folder holds this run's workbook and JSON.
+
+    Examples
+    --------
+    >>> root = project_root()
+    >>> text = where_saved(root / "scratch" / "x.json", root / "scratch" / "x.xlsx")
+    >>> text if not under_runner() else ["Saved in scratch: x.json, x.xlsx."]
+    ['Saved in scratch: x.json, x.xlsx.']
+    """
+    if under_runner() or not paths:
+        return []
+    paths = [Path(p) for p in paths]
+    folder = paths[0].parent
+    try:
+        shown = folder.relative_to(project_root())
+    except ValueError:
+        shown = folder
+    names = ", ".join(p.name if p.parent == folder else str(p) for p in paths)
+    return [f"Saved in {shown}: {names}."]
 
 
 def to_jsonable(value):

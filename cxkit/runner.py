@@ -32,8 +32,9 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .errors import CxkitError, RunError
-from .params import check_values, load_yaml, notebook_parameters
-from .paths import HOST, alive, clean_stale_temporaries, project_root, resolve, temporary_tag
+from .params import check_values, declared_defaults, load_yaml, notebook_parameters
+from .paths import (HOST, alive, clean_stale_temporaries, file_stem, project_root, resolve,
+                    temporary_tag)
 from .present.html import write_html_report
 from .results import ENV_VAR
 
@@ -129,24 +130,62 @@ def run_parameters(notebook: Path, params_file: str | os.PathLike | None = None,
                    ) -> dict[str, Any]:
     """The parameters a run uses: ``params/<notebook>.yaml`` (or ``params_file``), then overrides.
 
-    Checked against the notebook's declared parameters (unknown names, types). In the
-    YAML file a parameter declared ``str`` keeps its text as written (see
-    :func:`cxkit.params.load_yaml`).
+    Checked against the notebook's declared parameters (unknown names, types), then
+    against the data by :func:`cxkit.preflight.check` (choices, files, folders, table and
+    column names, with "did you mean"), before any kernel starts; each problem names the
+    file or the command line that set the value. In the YAML file a parameter declared
+    ``str`` keeps its text as written (see :func:`cxkit.params.load_yaml`).
     """
+    from . import preflight
+
     root = root or project_root()
     declared = notebook_parameters(notebook)
-    if params_file is not None:
-        values = load_yaml(resolve(params_file, root), declared)
-    else:
-        default = root / "params" / f"{notebook.stem}.yaml"
-        values = load_yaml(default, declared) if default.is_file() else {}
+    file = resolve(params_file, root) if params_file is not None else \
+        root / "params" / f"{notebook.stem}.yaml"
+    values = load_yaml(file, declared) if params_file is not None or file.is_file() else {}
+    sources = {n: preflight.describe_source(file, root) for n in values}
+    sources.update({n: "command line" for n in overrides or {}})
     values.update(overrides or {})
     check_values(values, declared, notebook.stem)
+    defaults = declared_defaults(declared)
+    sources.update({n: preflight.describe_source(notebook, root) for n in defaults
+                    if n not in values})
+    preflight.check({**defaults, **values}, sources, root)
     return values
 
 
+SAMPLE_DATA = "data/sample"
+
+
+def default_out_dir(values: Mapping[str, Any], root: Path | None = None) -> Path:
+    """Where a run writes when no output folder is given: named for the data it reads.
+
+    ``reports/`` for the bundled sample (``data/sample``, as ``cxkit demo``), and
+    ``reports/<data folder's name>/`` for any other ``data_dir``, so a run on a client's
+    data never overwrites the demo's reports, nor the reports of another client's data.
+
+    Examples
+    --------
+    >>> root = project_root()
+    >>> default_out_dir({"data_dir": "data/sample"}) == root / "reports"
+    True
+    >>> default_out_dir({"data_dir": "/clients/Acme 2026/export"}) == root / "reports" / "export"
+    True
+    >>> default_out_dir({"data_dir": "/clients/Acme 2026"}).name
+    'Acme_2026-05cd3c97'
+    """
+    root = root or project_root()
+    reports = root / "reports"
+    data = values.get("data_dir") or SAMPLE_DATA
+    folder = resolve(data, root)
+    if folder == resolve(SAMPLE_DATA, root):
+        return reports
+    return reports / file_stem(folder.name or "data")
+
+
 def run_notebook(notebook: str | os.PathLike, params_file: str | os.PathLike | None = None,
-                 overrides: Mapping[str, Any] | None = None, out_dir: str | os.PathLike = "reports",
+                 overrides: Mapping[str, Any] | None = None,
+                 out_dir: str | os.PathLike | None = None,
                  progress: bool | None = None, name: str | None = None,
                  root: str | os.PathLike | None = None) -> RunResult:
     """Execute a notebook with papermill and write its report.
@@ -159,8 +198,10 @@ def run_notebook(notebook: str | os.PathLike, params_file: str | os.PathLike | N
         YAML parameters; default ``params/<notebook>.yaml`` if it exists.
     overrides : mapping, optional
         Parameter values that take precedence (``-p NAME VALUE``).
-    out_dir : path
-        Output folder, relative to the project root or absolute.
+    out_dir : path, optional
+        Output folder, relative to the project root or absolute; default
+        :func:`default_out_dir` (``reports/`` on the sample data, ``reports/<data folder>/``
+        on other data).
     progress : bool, optional
         Show papermill's cell progress bar; default when stderr is a terminal.
     name : str, optional
@@ -184,6 +225,9 @@ def run_notebook(notebook: str | os.PathLike, params_file: str | os.PathLike | N
     root = Path(root).resolve() if root is not None else project_root()
     path = find_notebook(notebook, root)
     values = run_parameters(path, params_file, overrides, root)
+    if out_dir is None:
+        out_dir = default_out_dir({**declared_defaults(notebook_parameters(path), ["data_dir"]),
+                                   **values}, root)
     out = resolve(out_dir, root)
     out.mkdir(parents=True, exist_ok=True)
     stem = name or path.stem
@@ -297,7 +341,8 @@ def kernel_folder() -> str:
     return tempfile.mkdtemp(prefix=f"{HOST}-{os.getpid()}-", dir=parent)
 
 
-def run_demo(out_dir: str | os.PathLike = "reports", progress: bool = True) -> list[RunResult]:
+def run_demo(out_dir: str | os.PathLike | None = None, progress: bool = True
+             ) -> list[RunResult]:
     """Run every notebook on its default parameters (the bundled sample data).
 
     Raises

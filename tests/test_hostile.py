@@ -108,6 +108,8 @@ def test_p_values_are_typed_by_the_notebook_declaration(monkeypatch, capsys):
         raise RunError("stopped by the test")
 
     monkeypatch.setattr("cxkit.runner.run_notebook", fake_run)
+    # the values only: whether the data has such an account is tests/test_preflight.py's
+    monkeypatch.setattr("cxkit.preflight.check", lambda *a, **k: None)
     code, _, err = _cli(capsys, "run", "key_account_plan", "-p", "account_id", "A00003 #2",
                         "-p", "plan_date", "2024-03-31", "-p", "comments", "00012",
                         "-p", "period", "")
@@ -127,8 +129,9 @@ def test_p_value_of_the_wrong_type_is_named(capsys):
     assert "parameter 'n_boot' must be int, got 'lots'" in _one_line_errors(err)[0]
 
 
-def test_parameter_file_keeps_text_of_str_parameters(tmp_path, root):
+def test_parameter_file_keeps_text_of_str_parameters(tmp_path, root, monkeypatch):
     from cxkit.runner import run_parameters
+    monkeypatch.setattr("cxkit.preflight.check", lambda *a, **k: None)  # no account 00123
     f = tmp_path / "p.yaml"
     f.write_text("account_id: 00123\nplan_date: 2024-03-31\ncomments: 5\n")
     values = run_parameters(root / "notebooks" / "key_account_plan.ipynb", f)

@@ -31,9 +31,29 @@ def test_results_go_where_the_runner_says(tmp_path, monkeypatch):
     assert [p.name for p in target.parent.iterdir()] == ["nb.json"]  # no temporary left
 
 
-def test_results_default_to_reports_under_root(monkeypatch, root):
+def test_outside_the_runner_results_go_to_scratch_never_reports(monkeypatch, root):
+    """JupyterLab, plain papermill: never beside a report `cxkit run` wrote in reports/."""
     monkeypatch.delenv(results.ENV_VAR, raising=False)
-    assert results.Results("x").path == root / "reports" / "x.json"
+    monkeypatch.delenv(results.DIR_VAR, raising=False)
+    assert results.Results("x").path == root / "scratch" / "x.json"
+    assert results.where_saved(root / "scratch" / "x.json", root / "scratch" / "x.xlsx") == [
+        "Saved in scratch: x.json, x.xlsx."]
+
+
+def test_output_dir_variable_puts_outputs_beside_a_papermill_run(monkeypatch, tmp_path):
+    monkeypatch.delenv(results.ENV_VAR, raising=False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(results.DIR_VAR, "out")
+    target = tmp_path / "out" / "nb.json"
+    assert results.Results("nb", n=1).save() == target and target.is_file()
+    assert results.where_saved(target) == [f"Saved in {tmp_path / 'out'}: nb.json."]
+
+
+def test_under_the_runner_the_notebook_says_nothing_of_where(monkeypatch, tmp_path):
+    monkeypatch.setenv(results.ENV_VAR, str(tmp_path / ".nb.tmp"))
+    monkeypatch.setenv(results.DIR_VAR, str(tmp_path / "elsewhere"))  # the runner's wins
+    assert results.output_path("nb", ".xlsx") == tmp_path / ".nb.tmp.xlsx"
+    assert results.where_saved(tmp_path / ".nb.tmp.xlsx") == []
 
 
 def test_project_root_from_notebooks_folder_and_env(monkeypatch, root, tmp_path):

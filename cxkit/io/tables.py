@@ -169,6 +169,18 @@ def _header(path: Path, encoding: str | None) -> list:
     return list(head.iloc[0]) if len(head) else []
 
 
+def read_header(path: str | os.PathLike) -> list[str]:
+    """A table file's column names, stripped, without reading its rows.
+
+    >>> from cxkit.io import find_table
+    >>> read_header(find_table("data/sample", "accounts"))[:3]
+    ['account_id', 'name', 'industry']
+    """
+    path = Path(path)
+    encoding = _text_encoding(path) if path.name.endswith((".csv", ".csv.gz")) else None
+    return _clean_names(_header(path, encoding))
+
+
 def _clean_names(names: list) -> list[str]:
     return ["" if (n is None or (isinstance(n, float) and pd.isna(n))) else str(n).strip()
             for n in names]
@@ -405,13 +417,15 @@ def _failures_to_problems(fc: pd.DataFrame, spec: TableSpec, raw: pd.DataFrame, 
 
 
 # --------------------------------------------------------------------------- public API
-def _missing_column_problem(missing, present, file) -> Problem:
+def _missing_column_problem(missing, present, file, table: str = "") -> Problem:
     hints = []
     for m in missing:
         close = difflib.get_close_matches(m, present, n=1, cutoff=0.6)
         if close:
             hints.append(f"'{close[0]}' could be '{m}'")
-    hint = "; ".join(hints) or "map your own column names with the `columns` parameter"
+    example = (f", e.g. -p columns '{{{table}: {{Your column: {missing[0]}}}}}'"
+               if table else "")
+    hint = "; ".join(hints) or f"map your own column names with the `columns` parameter{example}"
     if len(present) == 1 and ";" in present[0]:
         hint = "the file seems to separate values with ';': save it comma-separated"
     cols = ", ".join(f"'{m}'" for m in missing)
@@ -434,7 +448,7 @@ def validate_table(raw: pd.DataFrame, name: str, file: str = "<table>",
         return None, [Problem(file, "has no rows")]
     missing = [f.name for f in spec.fields if f.required and f.name not in raw.columns]
     if missing:
-        return None, [_missing_column_problem(missing, list(raw.columns), file)]
+        return None, [_missing_column_problem(missing, list(raw.columns), file, name)]
     df = raw.copy()
     problems = _normalise(df, spec, file, offset, date_format)
     reported = {p.column for p in problems}

@@ -1,0 +1,371 @@
+"""Check a run's parameters against the data before any kernel starts.
+
+A misspelt value used to surface only inside the notebook, seconds after its kernel
+started, in words that named neither the parameter nor where it was set ("measure
+mapping names drivers not in the responses"). :func:`check` finds what can be found
+from the parameters and the tables' headers alone, every problem at once, each line
+naming where the value came from (the parameters file, ``-p``, or the notebook), the
+parameter, what is wrong and, where a close spelling exists, "did you mean".
+
+``cxkit run`` and ``cxkit batch`` call it before starting a kernel; a notebook's
+``params.check`` calls it too, so JupyterLab and plain papermill get the same messages.
+A parameter means the same thing in every notebook that declares it (``period``,
+``data_dir``, ``columns``), so the checks are keyed by the parameter's name.
+
+Only headers and, for ``account_id``, ``segment`` and ``account_manager``, the accounts
+table are read; the full validation of every row stays with :func:`cxkit.io.load`.
+"""
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping
+
+from .errors import CxkitError, ParameterError
+from .paths import project_root, resolve
+
+#: parameters that name a file of the project (when their value is text)
+FILE_PARAMETERS = ("config", "model", "definitions", "chi_model")
+
+
+def _choices(name: str) -> tuple[str, ...] | None:
+    """The values a parameter may take, from the module that uses it (imported lazily)."""
+    if name == "period":
+        from .periods import FREQS
+        return tuple(FREQS)
+    if name == "method":
+        from .drivers.importance import METHODS
+        return tuple(METHODS)
+    if name == "missing":
+        from .drivers.prepare import MISSING
+        return MISSING
+    if name == "scheme":
+        from .nps import SCHEMES
+        return SCHEMES
+    if name == "revenue_predictor":
+        from .drivers.revenue import PREDICTORS
+        return PREDICTORS
+    if name == "reconciliation":
+        from .customer_math import RECONCILIATION
+        return RECONCILIATION
+    if name == "best_combine":
+        from .prospects import COMBINE
+        return COMBINE
+    return None
+
+
+CHOICE_PARAMETERS = ("period", "method", "missing", "scheme", "revenue_predictor",
+                     "reconciliation", "best_combine")
+
+
+def did_you_mean(value: str, options: Iterable[str]) -> str:
+    """``"; did you mean 'x'?"`` for the closest option, or ``""``.
+
+    >>> did_you_mean("shapely", ["shapley", "relative_weights"])
+    "; did you mean 'shapley'?"
+    >>> did_you_mean("xyz", ["shapley"])
+    ''
+    """
+    options = [str(o) for o in options]
+    close = difflib.get_close_matches(str(value), options, n=1, cutoff=0.6)
+    if not close:  # case or spacing: "Q1 LTR" for "q1_ltr"
+        folded = {re.sub(r"[\W_]+", "", o).casefold(): o for o in options}
+        key = re.sub(r"[\W_]+", "", str(value)).casefold()
+        close = [folded[key]] if key in folded else []
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def _listing(items: Iterable[str], limit: int = 12) -> str:
+    items = [str(i) for i in items]
+    more = f" and {len(items) - limit} more" if len(items) > limit else ""
+    return ", ".join(items[:limit]) + more
+
+
+class _Data:
+    """What the checks read of the data folder, each read once and only if needed."""
+
+    def __init__(self, folder: Path, columns: Mapping[str, Mapping[str, str]]):
+        self.folder = folder
+        self.columns = columns
+        self._headers: dict[str, list[str] | None] = {}
+        self._accounts = None
+
+    def file(self, table: str) -> Path | None:
+        from .io import find_table
+        try:
+            return find_table(self.folder, table)
+        except CxkitError:  # missing or broken: io.load says so, with every detail
+            return None
+
+    def shown(self, table: str) -> str:
+        path = self.file(table)
+        try:
+            return str(path.relative_to(project_root())) if path else table
+        except ValueError:
+            return str(path)
+
+    def raw_header(self, table: str) -> list[str] | None:
+        """The column names as the file has them (None if the table is not there)."""
+        if table not in self._headers:
+            from .io.tables import read_header
+            path = self.file(table)
+            try:
+                self._headers[table] = read_header(path) if path else None
+            except (CxkitError, OSError, ValueError):
+                self._headers[table] = None
+        return self._headers[table]
+
+    def header(self, table: str) -> list[str] | None:
+        """The column names after the ``columns`` mapping."""
+        raw = self.raw_header(table)
+        if raw is None:
+            return None
+        mapping = self.columns.get(table) or {}
+        return [mapping.get(c, c) if isinstance(mapping, Mapping) else c for c in raw]
+
+    def accounts(self):
+        if self._accounts is None:
+            from .io import read_raw
+            path = self.file("accounts")
+            try:
+                raw = read_raw(path) if path else None
+            except (CxkitError, OSError, ValueError):
+                raw = None
+            if raw is not None:
+                raw.columns = [str(c).strip() for c in raw.columns]
+                mapping = self.columns.get("accounts") or {}
+                raw = raw.rename(columns=dict(mapping)) if isinstance(mapping, Mapping) else raw
+            self._accounts = raw
+        return self._accounts
+
+
+def problems(values: Mapping[str, Any], sources: Mapping[str, str] | None = None,
+             root: Path | None = None) -> list[str]:
+    """Every problem :func:`check` finds, one sentence each (see the module docstring).
+
+    Parameters
+    ----------
+    values : mapping
+        The run's parameter values (defaults, file and overrides merged).
+    sources : mapping, optional
+        Where each value was set, e.g. ``{"method": "params/driver_analysis.yaml"}`` or
+        ``"command line"``;
+        a parameter missing here is shown without a place.
+    root : path, optional
+        Project root; default :func:`cxkit.paths.project_root`.
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> problems({"method": "shapely", "period": "Q"}, {"method": "command line"})
+    ["command line: parameter 'method' is 'shapely'; did you mean 'shapley'? (one of shapley, lmg, dominance, relative_weights, johnson)"]
+    """
+    root = root or project_root()
+    sources = sources or {}
+    out: list[str] = []
+
+    def say(name: str, text: str) -> None:
+        where = sources.get(name)
+        out.append(f"{where}: parameter '{name}' {text}" if where else f"parameter '{name}' {text}")
+
+    for name in CHOICE_PARAMETERS:
+        value = values.get(name)
+        options = _choices(name) if isinstance(value, str) else None
+        if options and value not in options:
+            say(name, f"is '{value}'{did_you_mean(value, options)} (one of {', '.join(options)})")
+    if isinstance(values.get("date_format"), str) and values["date_format"]:
+        from .io.dates import check_format
+        try:
+            check_format(values["date_format"])
+        except ParameterError as exc:
+            say("date_format", "must " + str(exc).split(" must ", 1)[-1])
+    for name in FILE_PARAMETERS:
+        value = values.get(name)
+        if isinstance(value, str) and value:
+            path = resolve(value, root)
+            if not path.is_file():
+                near = _near_files(path)
+                say(name, f"names {value}, which is not a file{near}")
+    plan_date = values.get("plan_date")
+    if isinstance(plan_date, str) and plan_date:
+        import datetime as _dt
+        try:
+            _dt.date.fromisoformat(plan_date)
+        except ValueError:
+            say("plan_date", f"is '{plan_date}', not a date written YYYY-MM-DD")
+    best = values.get("best")
+    if isinstance(best, Mapping) and best:
+        from .prospects import CRITERIA
+        for k, v in best.items():
+            if k not in CRITERIA:
+                say("best", f"names criterion '{k}'{did_you_mean(k, CRITERIA)} "
+                            f"(criteria: {', '.join(CRITERIA)})")
+            elif str(v) not in CRITERIA[k]:
+                say("best", f"sets {k} to '{v}'{did_you_mean(v, CRITERIA[k])} "
+                            f"(one of {', '.join(CRITERIA[k])})")
+    data = _data_checks(values, root, say)
+    if data is not None:
+        _driver_checks(values, data, say)
+        _account_checks(values, data, say)
+    return out
+
+
+def _near_files(path: Path) -> str:
+    folder = path.parent
+    if not folder.is_dir():
+        return f" (no folder {folder})"
+    names = [p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")]
+    hint = did_you_mean(path.name, names)
+    return hint.replace("did you mean '", f"did you mean '{folder.name}/") if hint else ""
+
+
+def _data_checks(values, root, say: Callable) -> _Data | None:
+    from .io import TABLES
+    data_dir = values.get("data_dir")
+    columns = values.get("columns") or {}
+    if not isinstance(columns, Mapping):
+        columns = {}
+    for table, mapping in columns.items():
+        if table not in TABLES:
+            say("columns", f"names table '{table}'{did_you_mean(table, TABLES)} "
+                           f"(tables: {', '.join(TABLES)})")
+        elif not isinstance(mapping, Mapping):
+            say("columns", f"maps {table} to {mapping!r}; give the renames of its columns, "
+                           f"e.g. {{{table}: {{Your Column: cxkit_column}}}}")
+    if not isinstance(data_dir, str):
+        return None
+    folder = resolve(data_dir or ".", root)
+    if not folder.is_dir():
+        parent = folder.parent
+        near = ""
+        if parent.is_dir():
+            siblings = [p.name for p in parent.iterdir() if p.is_dir()]
+            hint = did_you_mean(folder.name, siblings)
+            if hint:
+                guess = hint.split("'")[1]
+                shown = str(Path(data_dir).parent / guess) if not Path(data_dir).is_absolute() \
+                    else str(parent / guess)
+                near = f"; did you mean '{shown}'?"
+        say("data_dir", f"names {data_dir}, which is not a folder{near}")
+        return None
+    data = _Data(folder, {t: m for t, m in columns.items() if t in TABLES})
+    for table, mapping in data.columns.items():
+        if not isinstance(mapping, Mapping):
+            continue
+        raw = data.raw_header(table)
+        if raw is None:
+            continue
+        absent = [c for c in mapping if c not in raw]
+        for c in absent:
+            say("columns", f"renames '{c}' of {table}, which {data.shown(table)} does not "
+                           f"have{did_you_mean(c, raw)} (it has: {_listing(raw)})")
+    return data
+
+
+def _driver_checks(values, data: _Data, say: Callable) -> None:
+    """outcome, drivers, weights and measures against the responses' columns."""
+    names = ("outcome", "drivers", "weights", "measures", "role_weights")
+    if not any(n in values for n in names):
+        return
+    header = data.header("responses")
+    if header is None:
+        return
+    from .io import TABLES
+    from .io.schemas import ROLES
+    ratings = TABLES["responses"].extra_columns(header)
+    shown = data.shown("responses")
+    mapped = " after the column mapping" if data.columns.get("responses") else ""
+
+    def not_there(name, what, value, options, kind):
+        say(name, f"names {what} '{value}', which {shown} does not have{mapped}"
+                  f"{did_you_mean(value, options)} ({kind}: {_listing(options) or 'none'})")
+
+    outcome = values.get("outcome")
+    if isinstance(outcome, str) and outcome and outcome not in header:
+        not_there("outcome", "column", outcome, header, "its columns")
+    for d in values.get("drivers") or []:
+        if isinstance(d, str) and d not in ratings:
+            not_there("drivers", "driver", d, ratings, "rating columns")
+    weights = values.get("weights")
+    if isinstance(weights, str) and weights and weights not in header:
+        not_there("weights", "column", weights, header, "its columns")
+    measures = values.get("measures")
+    if isinstance(measures, Mapping):
+        for d in measures:
+            if d not in ratings:
+                not_there("measures", "driver", d, ratings, "rating columns")
+        ops = data.header("operations")
+        if ops is not None:
+            known = [c for c in ops if c not in ("account_id", "period")]
+            wanted = sorted({m for ms in measures.values() if isinstance(ms, list) for m in ms
+                             if isinstance(m, str)})
+            for m in wanted:
+                if m not in ops:
+                    say("measures", f"names measure '{m}', which {data.shown('operations')} "
+                                    f"does not have{did_you_mean(m, known)} "
+                                    f"(measures: {_listing(known)})")
+    role_weights = values.get("role_weights")
+    if isinstance(role_weights, Mapping):
+        for r in role_weights:
+            if r not in ROLES:
+                say("role_weights", f"names role '{r}'{did_you_mean(r, ROLES)} "
+                                    f"(roles: {', '.join(ROLES)})")
+
+
+def _a(noun: str) -> str:
+    return ("an " if noun[:1] in "aeiou" else "a ") + noun
+
+
+def _account_checks(values, data: _Data, say: Callable) -> None:
+    """account_id, segment, account_manager and lens_group against the accounts table."""
+    wanted = {n: values.get(n) for n in ("account_id", "segment", "account_manager")
+              if isinstance(values.get(n), str) and values.get(n)}
+    group = values.get("lens_group")
+    if not wanted and not (isinstance(group, str) and group):
+        return
+    if isinstance(group, str) and group:
+        header = data.header("accounts")
+        if header is not None and group not in header:
+            say("lens_group", f"names column '{group}', which {data.shown('accounts')} does "
+                              f"not have{did_you_mean(group, header)}")
+    accounts = data.accounts()
+    if accounts is None:
+        return
+    for name, value in wanted.items():
+        if name not in accounts.columns:
+            continue
+        known = accounts[name].dropna().astype(str).str.strip().unique()
+        if value not in set(known):
+            options = sorted(known)
+            listing = f" ({name.replace('_', ' ')}s: {_listing(options)})" \
+                if len(options) <= 40 else ""
+            say(name, f"is '{value}', not {_a(name.replace('_', ' '))} in "
+                      f"{data.shown('accounts')}{did_you_mean(value, options)}{listing}")
+
+
+def check(values: Mapping[str, Any], sources: Mapping[str, str] | None = None,
+          root: Path | None = None) -> None:
+    """Raise one :class:`~cxkit.errors.ParameterError` listing every problem found.
+
+    Raises
+    ------
+    ParameterError
+        One line per problem (see :func:`problems`).
+    """
+    found = problems(values, sources, root)
+    if found:
+        raise ParameterError("\n".join(found))
+
+
+def describe_source(path: os.PathLike | str, root: Path | None = None) -> str:
+    """A parameters file as the user knows it: relative to the project root if inside it."""
+    path = Path(path)
+    try:
+        return str(path.resolve().relative_to((root or project_root()).resolve()))
+    except ValueError:
+        return str(path)
