@@ -1556,14 +1556,17 @@ class CustomerMath(Analysis):
     def to_excel(self, path):
         """The client workbook: summary, flows and retention, by segment, cohorts, reasons."""
         from .present.excel import write_workbook
+        # cohort ages as headers a reader can read: "quarter 0", "year 3", not "0", "3"
+        cohorts = self.cohorts_.rename(columns=lambda k: f"{per.unit(self.period)} {k}")
         sheets = {"Summary": self.headlines() + [""] + self.definitions_.sentences(),
                   "Flows": self.flows_, "By segment": self.by_segment_,
-                  "Cohorts": self.cohorts_, "Lost by reason": self.lost_by_reason_}
+                  "Cohorts": cohorts, "Lost by reason": self.lost_by_reason_}
         if len(self.churn_by_category_):
             sheets["Churn by NPS"] = self.churn_by_category_
         if self.clv_ is not None:
             sheets["Lifetime value"] = [s for s in self.lifetime() if s]
-            sheets["Renewal cohorts"] = self.renewal_cohorts_
+            sheets["Renewal cohorts"] = self.renewal_cohorts_.rename(
+                columns=lambda k: f"year {k}")
             sheets["Customer asset"] = self.asset_
             sheets["Asset change"] = self.asset_change_
             sheets["Value x experience"] = self.grid_
@@ -1588,7 +1591,7 @@ class CustomerMath(Analysis):
             "Flows": pct, "By segment": pct, "Lost by reason": ["share"],
             "Churn by NPS": rates, "Churn by CHI band": rates,
             "Lost by year": ["experience_share"], "Closed loop": ["share_in_time"],
-            "Cohorts": list(self.cohorts_.columns)})
+            "Cohorts": list(cohorts.columns)})
 
     # ------------------------------------------------------------------ charts
     def plot_waterfall(self, measure: str = "revenue", ax=None):
@@ -1624,6 +1627,10 @@ class CustomerMath(Analysis):
                         xytext=(0, 2), textcoords="offset points")
             level = v if i == 0 else level + v
         ax.set_ylim(top=ax.get_ylim()[1] * 1.1)  # room for the labels under the title
+        ax.tick_params(axis="x", labelrotation=20)  # "reactivated expansion contraction"
+        for label in ax.get_xticklabels():
+            label.set_horizontalalignment("right")
+            label.set_rotation_mode("anchor")
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
         ax.set_ylabel("revenue" if measure == "revenue" else "customers")
         ax.set_title(f"{w['from']} to {w['to']}")

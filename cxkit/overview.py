@@ -316,7 +316,8 @@ def plot_missingness(missing: pd.DataFrame, ax=None, top: int = 12):
 
     ax = _ax(ax, (8, 0.35 * max(min(len(missing), top), 3) + 1))
     data = missing.head(top).iloc[::-1]
-    labels = data["table"] + "." + data["column"]
+    from .present.labels import pretty
+    labels = [f"{pretty(c)} ({pretty(t)})" for t, c in zip(data["table"], data["column"])]
     ax.barh(labels, data["share"], color="#c55a11")
     ax.set_xlabel("share of rows missing")
     ax.set_title("Where values are missing")

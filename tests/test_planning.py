@@ -256,11 +256,16 @@ def test_each_rule_gives_an_objective_with_its_evidence(cfg):
     assert lens["owner"] == "Pia" and lens["owner_role"] == "project_manager"
     assert "Project delivery" in lens["evidence"] and "raw 60% and 80%" in lens["evidence"]
     eng = out.loc["engagement"]
-    assert eng["account_id"] == "A" and eng["target"] == "weekly"
+    assert eng["account_id"] == "A" and (eng["current"], eng["target"]) == (12, 52)  # monthly
+    assert eng["unit"] == "contacts a year"
+    assert (lens["current"], lens["target"], lens["unit"]) == (64, 74, "%")
+    assert out.loc["advocacy_play", ["current", "target", "unit"]].tolist() == [25, 50, "%"]
+    assert out.loc["coverage", ["current", "target", "unit"]].tolist() == [0, 1, "responses"]
+    assert out[["current", "target"]].dtypes.eq(float).all()
     assert "key weight 0.60, 1.00 once weekly" in eng["evidence"]
     assert out.loc["advocacy_play", "account_id"] == "B"
     assert out.loc["chi_falling", "evidence"].startswith("CHI fell 2 periods in a row: 70 → 65 → 61")
-    assert out.loc["chi_falling", "target"] == "70"
+    assert out.loc["chi_falling", ["current", "target", "unit"]].tolist() == [61, 70, "CHI"]
     assert out.loc["coverage", "evidence"] == ("2 decision maker contacts on file, none "
                                                "answered in the last 12 months")
     assert (out["due"] == pd.Timestamp("2026-07-15").date()).all()

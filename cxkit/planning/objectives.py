@@ -25,7 +25,11 @@ from ..io.schemas import FREQUENCIES
 from .config import PlanningConfig
 
 COLUMNS = ["account_id", "rule", "objective", "owner_role", "owner", "measure", "current",
-           "target", "due", "evidence"]
+           "target", "unit", "due", "evidence"]
+#: what ``current`` and ``target`` count, per rule: % points, CHI points, answers, contacts
+UNITS = ("%", "CHI", "responses", "contacts a year")
+#: an interaction frequency as contacts a year (the engagement rule's current and target)
+CONTACTS_A_YEAR = {"weekly": 52, "monthly": 12, "quarterly": 4}
 
 
 def _owner(accounts: pd.DataFrame, account_id, column: str) -> str:
@@ -60,8 +64,9 @@ def objectives(accounts: pd.DataFrame, config: PlanningConfig, plan_date, lenses
         One row per objective: :data:`COLUMNS`. ``owner_role`` is the accounts column
         naming the owner (``account_manager``, ``project_manager``); ``objective``,
         ``measure`` and ``evidence`` are the objective in cxkit's words (like
-        ``headlines``); ``current`` and ``target`` are text with their unit, so numbers
-        and frequencies sit in one column.
+        ``headlines``); ``current`` and ``target`` are numbers (float) in ``unit``, one of
+        :data:`UNITS`: a % score (0-100), CHI points, responses from a role, or contacts
+        a year (:data:`CONTACTS_A_YEAR`: weekly 52, monthly 12, quarterly 4).
 
     Examples
     --------
@@ -81,11 +86,12 @@ def objectives(accounts: pd.DataFrame, config: PlanningConfig, plan_date, lenses
     window = config.window_months
     rows = []
 
-    def add(account_id, rule, objective, owner_role, measure, current, target, evidence):
+    def add(account_id, rule, objective, owner_role, measure, current, target, unit, evidence):
         rows.append({"account_id": account_id, "rule": rule, "objective": objective,
                      "owner_role": owner_role,
                      "owner": _owner(accounts, account_id, owner_role), "measure": measure,
-                     "current": current, "target": target, "due": due, "evidence": evidence})
+                     "current": float(current), "target": float(target), "unit": unit,
+                     "due": due, "evidence": evidence})
 
     lens_owner = {lens.name: lens.owner for lens in config.lenses}
     for rule in config.objectives.rules:
@@ -107,8 +113,8 @@ def objectives(accounts: pd.DataFrame, config: PlanningConfig, plan_date, lenses
                 add(account_id, kind,
                     f"Raise {pretty(r['act_on'])} from {cur:.0f}% to {min(100, cur + gain):.0f}%",
                     rule.owner or lens_owner.get(r["lens"], "account_manager"),
-                    f"% score: {pretty(r['act_on'])} (key-weighted)", f"{cur:.0f}%",
-                    f"{min(100, cur + gain):.0f}%",
+                    f"% score: {pretty(r['act_on'])} (key-weighted)", cur,
+                    round(min(100, cur + gain)), "%",
                     f"Lens {r['lens']}: {pretty(r[side])} {cur:.0f}% against "
                     f"{pretty(r[other])} {r[f'{other}_pct_weighted']:.0f}% (key-weighted; raw "
                     f"{r[f'{side}_pct']:.0f}% and {r[f'{other}_pct']:.0f}%), "
@@ -130,16 +136,16 @@ def objectives(accounts: pd.DataFrame, config: PlanningConfig, plan_date, lenses
                     then = k["tenure_factor"] * factors.get(target, np.nan)
                     evidence += f"; key weight {now:.2f}, {then:.2f} once {target}"
                 add(account_id, kind, f"Move to {target} engagement",
-                    rule.owner, "Interaction frequency", freq, target,
-                    evidence)
+                    rule.owner, "Interaction frequency", CONTACTS_A_YEAR[freq],
+                    CONTACTS_A_YEAR[target], "contacts a year", evidence)
         elif kind == "advocacy_play" and rungs is not None:
             for account_id, r in rungs.iterrows():
                 if r["rung"] != "reference" or account_id not in accounts.index:
                     continue
                 add(account_id, kind, "Advocacy play: turn this reference account into an "
                     "advocate", rule.owner,
-                    "Share of respondents recommending unprompted", f"{r['advocate']:.0%}",
-                    f"{max(rule.target, 100 * r['advocate']):.0f}%",
+                    "Share of respondents recommending unprompted",
+                    100 * r["advocate"], round(max(rule.target, 100 * r["advocate"])), "%",
                     f"{r['reference']:.0%} of {int(r['respondents'])} respondents would "
                     f"recommend us when asked, {r['advocate']:.0%} do so unprompted")
         elif kind == "chi_falling" and chi is not None:
@@ -157,7 +163,7 @@ def objectives(accounts: pd.DataFrame, config: PlanningConfig, plan_date, lenses
                 add(account_id, kind,
                     f"Recovery plan: raise CHI from {values[-1]:.0f} to {target:.0f}",
                     rule.owner, "Customer Health Index",
-                    f"{values[-1]:.0f}", f"{target:.0f}",
+                    values[-1], round(target), "CHI",
                     f"CHI fell {n} periods in a row: {path} "
                     f"({tail['period'].iloc[0]} to {tail['period'].iloc[-1]})")
         elif kind == "coverage" and coverage is not None:
@@ -172,7 +178,7 @@ def objectives(accounts: pd.DataFrame, config: PlanningConfig, plan_date, lenses
                                 f"the last {window} months" if k else
                                 f"no {role} contact on file")
                     add(account_id, kind, f"Get feedback from a {role}",
-                        rule.owner, f"{role.capitalize()} responses",
-                        "0", "at least 1", evidence)
+                        rule.owner, f"{role.capitalize()} responses", 0, 1, "responses",
+                        evidence)
     out = pd.DataFrame(rows, columns=COLUMNS)
     return out.sort_values("account_id", kind="stable").reset_index(drop=True)

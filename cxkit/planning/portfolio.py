@@ -293,7 +293,8 @@ class PortfolioPlan(_ReadsPlanner, Analysis):
                                            "categories": "owner", "values": ["objectives"]}],
                   "Advocacy": [{"type": "column", "title": "Accounts per advocacy rung",
                                 "categories": "rung", "values": ["accounts"]}]}
-        return write_workbook(path, sheets, bands=band_spec, charts=charts,
+        kinds = {"Objectives": {"current": "score", "target": "score"}}
+        return write_workbook(path, sheets, bands=band_spec, charts=charts, kinds=kinds,
                               currency=self.currency)
 
     def plot_lenses(self, ax=None, top: int | None = 25):

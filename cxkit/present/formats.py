@@ -105,6 +105,33 @@ def fmt(x, kind: str, currency: str = "", decimals: int | None = None) -> str:
     raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
 
 
+_FREQUENCY_OF = {52: "weekly", 12: "monthly", 4: "quarterly"}
+
+
+def in_unit(x, unit: str) -> str:
+    """A number in its unit, as an objective's current value and target are shown.
+
+    ``%`` a % score, ``CHI`` health-index points, ``responses`` a count of answers,
+    ``contacts a year`` an interaction frequency (52 reads "weekly").
+
+    >>> in_unit(63.6, "%"), in_unit(61.2, "CHI"), in_unit(1, "responses"), in_unit(0, "responses")
+    ('64%', 'CHI 61', '1 response', '0 responses')
+    >>> in_unit(4, "contacts a year"), in_unit(26, "contacts a year"), in_unit(None, "%")
+    ('quarterly', '26 contacts a year', '—')
+    """
+    if _missing(x):
+        return MISSING
+    if unit == "%":
+        return _number(x, 0) + "%"
+    if unit == "CHI":
+        return "CHI " + _number(x, 0)
+    if unit == "contacts a year" and round(x) in _FREQUENCY_OF and float(x).is_integer():
+        return _FREQUENCY_OF[round(x)]
+    if unit == "responses":
+        return f"{_number(x, 0)} response" + ("" if x == 1 else "s")
+    return f"{_number(x, 0)} {unit}".strip()
+
+
 def excel_format(kind: str, currency: str = "") -> str | None:
     """The Excel number format of ``kind`` (None: text or general).
 

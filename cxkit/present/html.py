@@ -77,11 +77,11 @@ body .jp-OutputArea-child { display: block; overflow: visible; }
 body .jp-OutputArea-child .jp-OutputPrompt { display: none; }
 body .jp-OutputArea-output { overflow-x: auto; }
 body .jp-RenderedHTMLCommon table { font-size: 12px; table-layout: auto; margin-left: 0; }
-body .jp-RenderedHTMLCommon td, body .jp-RenderedHTMLCommon th { padding: 0.25em 0.45em; }
+body .jp-RenderedHTMLCommon td, body .jp-RenderedHTMLCommon th { padding: 0.25em 0.35em; }
 body .jp-RenderedHTMLCommon caption { text-align: left; font-weight: bold; }
 @media print {
   @page { margin: 14mm 12mm; }
-  .jp-OutputArea-output { overflow: visible !important; }
+  .jp-OutputArea, .jp-OutputArea-output { overflow: visible !important; }
   body .jp-RenderedHTMLCommon table { font-size: 8.5pt; page-break-inside: auto; }
   .jp-RenderedHTMLCommon tr { page-break-inside: avoid; }
   .jp-RenderedHTMLCommon thead { display: table-header-group; }

@@ -110,7 +110,8 @@ def table(df, percent=(), integer=(), decimals: int = 1, caption: str | None = N
         Column → kind of number (:mod:`cxkit.present.formats`): ``money``, ``share``,
         ``growth``, ``score``, ``change``, ``nps``, ``rating``, ``count``, ``ratio``.
     currency : str
-        Shown with ``money`` columns.
+        The unit of ``money`` columns, said once in their header ("spend (EUR)") so the
+        cells hold the amounts alone and the table stays narrow.
     intervals : dict, optional
         Column → (low column, high column): the two bounds shown as one column
         "<column> interval" ("-3.0 to -0.9") right after it, in the column's kind; a
@@ -133,7 +134,9 @@ def table(df, percent=(), integer=(), decimals: int = 1, caption: str | None = N
     >>> html = table(pd.DataFrame({"owner_role": ["account_manager"], "heard": [True],
     ...                            "spend": [2984804.6]}), kinds={"spend": "money"},
     ...              currency="EUR").to_html()
-    >>> "account manager" in html and ">yes<" in html and "EUR 2,984,805" in html
+    >>> "account manager" in html and ">yes<" in html and "spend (EUR)" in html
+    True
+    >>> ">2,984,805<" in html
     True
     >>> ">0<" in html  # no row number
     False
@@ -147,23 +150,29 @@ def table(df, percent=(), integer=(), decimals: int = 1, caption: str | None = N
 
     import pandas as pd
 
+    from .formats import currency_prefix
     from .formats import fmt as by_kind
     from .labels import code_column, flag_column, words
 
     kinds = dict(kinds or {})
     kinds |= {c: "share" for c in percent} | {c: "count" for c in integer}
+    unit = currency_prefix(currency).strip()
+    in_header = {c: f"{c} ({unit})" for c, k in kinds.items() if k == "money" and unit}
+    if intervals:
+        in_header |= {f"{c} interval": f"{c} interval ({unit})" for c in intervals
+                      if c in in_header}
     if rows is not None and len(df) > rows:
         note = f"The first {rows:,} of {len(df):,} rows" + (
             f"; all of them are in {rest}." if rest else ".")
         caption = f"{caption} {note}" if caption else note
         df = df.head(rows)
     if intervals:
-        df = _merge_intervals(df, intervals, kinds, decimals, currency)
+        df = _merge_intervals(df, intervals, kinds, decimals, "")
     fmt = {}
     for col in df.columns:
         values = df[col]
-        if col in kinds:
-            fmt[col] = partial(by_kind, kind=kinds[col], currency=currency)
+        if col in kinds:  # amounts alone: the currency is in the header
+            fmt[col] = partial(by_kind, kind=kinds[col], currency="" if unit else currency)
         elif flag_column(values):
             fmt[col] = partial(by_kind, kind="yesno")
         elif pd.api.types.is_integer_dtype(values):
@@ -179,6 +188,10 @@ def table(df, percent=(), integer=(), decimals: int = 1, caption: str | None = N
         shown = df.rename(columns=pretty)
         shown.index = shown.index.set_names([pretty(n) if n else n for n in df.index.names])
         fmt = {pretty(c): f for c, f in fmt.items()}
+        in_header = {pretty(c): f"{pretty(c)} ({unit})" for c in in_header}
+    if in_header:
+        shown = shown.rename(columns=in_header)
+        fmt = {in_header.get(c, c): f for c, f in fmt.items()}
     # text in cells (names, customers' comments) is data: escaped, never HTML
     styler = shown.style.format(fmt, na_rep="—", escape="html")
     if labels:
@@ -235,6 +248,28 @@ def _row_numbers(index) -> bool:
     return (index.name is None and index.nlevels == 1 and len(index) > 0
             and pd.api.types.is_integer_dtype(index)
             and (index == pd.RangeIndex(len(index))).all())
+
+
+def objectives(df, **kw):
+    """Objectives as a table: ``current`` and ``target`` in their ``unit`` ("64%", "weekly").
+
+    ``df`` has the columns of :func:`cxkit.planning.objectives` (any subset holding
+    ``current``, ``target`` and ``unit``); ``kw`` go to :func:`table`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> o = pd.DataFrame({"objective": ["Move to weekly engagement"], "current": [4.0],
+    ...                   "target": [52.0], "unit": ["contacts a year"]})
+    >>> objectives(o).data[["current", "target"]].iloc[0].tolist()
+    ['quarterly', 'weekly']
+    """
+    from .formats import in_unit
+
+    out = df.copy()
+    for c in ("current", "target"):
+        out[c] = [in_unit(x, u) for x, u in zip(df[c], df["unit"])]
+    return table(out.drop(columns="unit"), **kw)
 
 
 def band_table(df, band, columns, decimals: int = 0, formats: dict | None = None,

@@ -50,6 +50,7 @@ def account_workbook(plan, path):
               "CHI": [{"type": "line", "title": "Customer Health Index", "categories": "period",
                        "values": ["chi"]}]}
     kinds = {"Drivers": {"account": "rating", "portfolio": "rating", "difference": "change",
-                         "ci_low": "change", "ci_high": "change"}}
+                         "ci_low": "change", "ci_high": "change"},
+             "Objectives": {"current": "score", "target": "score"}}
     return write_workbook(path, sheets, percent={"Advocacy": ["share"]}, bands=band_spec,
                           charts=charts, kinds=kinds, currency=plan.currency)
