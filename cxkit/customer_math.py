@@ -1434,7 +1434,7 @@ class CustomerMath(Analysis):
 
     def headlines(self) -> list[str]:
         """Plain sentences: the leaky bucket by count and money, retention, why revenue left."""
-        from .present.formats import money
+        from .present.formats import fmt, money
         from .present.labels import plural
 
         def m(x, signed=False):
@@ -1455,9 +1455,9 @@ class CustomerMath(Analysis):
         ]
         r = self.flows_[["logo_retention", "gross_revenue_retention",
                          "net_revenue_retention"]].iloc[1:].mean()
-        out.append(f"Per {unit}, on average, {r['logo_retention']:.1%} of customers stay, and "
-                   f"{r['gross_revenue_retention']:.1%} of their revenue "
-                   f"({r['net_revenue_retention']:.1%} with expansion).")
+        out.append(f"Per {unit}, on average, {fmt(r['logo_retention'], 'rate')} of customers "
+                   f"stay, and {fmt(r['gross_revenue_retention'], 'rate')} of their revenue "
+                   f"({fmt(r['net_revenue_retention'], 'rate')} with expansion).")
         if len(self.lost_by_reason_):
             exp = self.lost_by_reason_.loc[self.lost_by_reason_["kind"] == "experience",
                                            "revenue_lost"].sum()
@@ -1493,11 +1493,13 @@ class CustomerMath(Analysis):
                 "revenue.")
         if len(self.churn_by_band_) and self.churn_by_band_["account_periods"].sum():
             t = self.churn_by_band_
+
+            def rate(band):
+                low, high = fmt(t.loc[band, "ci_low"], "rate"), fmt(t.loc[band, "ci_high"], "rate")
+                return f"{fmt(t.loc[band, 'churn_rate'], 'rate')} ({low}–{high})"
+
             out.append(f"Accounts in the CHI red band were lost in the next {unit} at "
-                       f"{t.loc['red', 'churn_rate']:.1%} ({t.loc['red', 'ci_low']:.1%}–"
-                       f"{t.loc['red', 'ci_high']:.1%}), green ones at "
-                       f"{t.loc['green', 'churn_rate']:.1%} ({t.loc['green', 'ci_low']:.1%}–"
-                       f"{t.loc['green', 'ci_high']:.1%}).")
+                       f"{rate('red')}, green ones at {rate('green')}.")
         if len(self.grid_accounts_):
             hp = self.high_value_poor_experience()
             out.append(f"{len(hp):,} high-value customers have a poor experience; together "
@@ -1585,13 +1587,15 @@ class CustomerMath(Analysis):
             sheets["Credit notes"] = self.credits_
         if not self.reconciliation_.empty:
             sheets["Contradictions"] = self.reconciliation_
-        pct = ["logo_retention", "gross_revenue_retention", "net_revenue_retention"]
-        rates = ["churn_rate", "ci_low", "ci_high"]
+        # retention and churn per period with one decimal (97.8%, 1.7%), shares whole
+        retention = dict.fromkeys(["logo_retention", "gross_revenue_retention",
+                                   "net_revenue_retention"], "rate")
+        churn = dict.fromkeys(["churn_rate", "ci_low", "ci_high"], "rate")
         return write_workbook(path, sheets, percent={
-            "Flows": pct, "By segment": pct, "Lost by reason": ["share"],
-            "Churn by NPS": rates, "Churn by CHI band": rates,
-            "Lost by year": ["experience_share"], "Closed loop": ["share_in_time"],
-            "Cohorts": list(cohorts.columns)})
+            "Lost by reason": ["share"], "Lost by year": ["experience_share"],
+            "Closed loop": ["share_in_time"], "Cohorts": list(cohorts.columns)},
+            kinds={"Flows": retention, "By segment": retention, "Churn by NPS": churn,
+                   "Churn by CHI band": churn})
 
     # ------------------------------------------------------------------ charts
     def plot_waterfall(self, measure: str = "revenue", ax=None):

@@ -5,6 +5,7 @@ kind       what it holds                report               workbook number for
 =========  ===========================  ===================  =====================
 money      an amount of the currency    ``EUR 4,997,108``    ``"EUR "#,##0``
 share      a share, 0 to 1              ``80%``              ``0%``
+rate       retention or churn a period  ``97.8%``            ``0.0%``
 growth     a change as a share          ``+20%``             ``+0%;-0%;0%``
 percent    a change already in %        ``+1.9%``            ``+0.0"%"``
 score      a 0–100 score (CHI, lens %)  ``69``               ``0``
@@ -19,15 +20,16 @@ yesno      a flag                       ``yes`` / ``no``     text
 No ``-0``: a value that rounds to zero is shown without a sign. A missing value is "—".
 The currency is a parameter of every notebook that shows money: a code (``EUR``) is
 written before the amount with a space, a symbol (``$``, ``€``) without one; empty shows
-the amount alone.
+the amount alone. In a report table the currency is said once, in the column's header
+("spend (EUR)"), and the cells hold the amounts alone.
 """
 from __future__ import annotations
 
 import math
 import numbers
 
-KINDS = ("money", "share", "growth", "percent", "score", "change", "nps", "rating", "count",
-         "ratio", "yesno")
+KINDS = ("money", "share", "rate", "growth", "percent", "score", "change", "nps", "rating",
+         "count", "ratio", "yesno")
 MISSING = "—"
 
 
@@ -77,6 +79,8 @@ def fmt(x, kind: str, currency: str = "", decimals: int | None = None) -> str:
     ('69', '-8.7', '7.2', '1,338')
     >>> fmt(True, "yesno"), fmt(float("nan"), "share"), fmt(0.583, "ratio")
     ('yes', '—', '0.58')
+    >>> fmt(0.9784, "rate"), fmt(0.0171, "rate")
+    ('97.8%', '1.7%')
     """
     if kind == "yesno":
         return MISSING if x is None else "yes" if x else "no"
@@ -86,6 +90,8 @@ def fmt(x, kind: str, currency: str = "", decimals: int | None = None) -> str:
         return money(x, currency)
     if kind == "share":
         return _number(100 * x, 0 if decimals is None else decimals) + "%"
+    if kind == "rate":  # retention and churn per period: 97.8% and 1.7% differ from 98%, 2%
+        return _number(100 * x, 1 if decimals is None else decimals) + "%"
     if kind == "growth":
         return _number(100 * x, 0 if decimals is None else decimals, signed=True) + "%"
     if kind == "percent":
@@ -140,7 +146,7 @@ def excel_format(kind: str, currency: str = "") -> str | None:
     """
     prefix = currency_prefix(currency).replace('"', "")
     return {"money": f'"{prefix}"#,##0' if prefix else "#,##0",
-            "share": "0%", "growth": "+0%;-0%;0%", "percent": '+0.0"%";-0.0"%";0.0"%"',
+            "share": "0%", "rate": "0.0%", "growth": "+0%;-0%;0%", "percent": '+0.0"%";-0.0"%";0.0"%"',
             "score": "0", "change": "+0.0;-0.0;0.0",
             "nps": "+0;-0;0", "rating": "0.0", "count": "#,##0", "ratio": "0.00"}.get(kind)
 
@@ -162,6 +168,8 @@ def kind_of(name: str, value, parent: str = "") -> str | None:
     ('money', 'nps', 'score')
     >>> kind_of("ci_low", 18.9, parent="nps"), kind_of("objectives", 3), kind_of("growth", .2)
     ('nps', 'count', 'growth')
+    >>> kind_of("logo_retention", 0.978), kind_of("ci_high", 0.045, parent="churn_rate")
+    ('rate', 'rate')
     """
     import re
 
@@ -186,6 +194,8 @@ def kind_of(name: str, value, parent: str = "") -> str | None:
         return "change" if "change" in words else "score"
     if "pct" in words:
         return "score"
+    if ("churn" in words or "retention" in words) and not whole:
+        return "rate"
     shares = any(w in _SHARE or w.endswith("share") for w in words) or lower in _SHARE
     if shares and not whole:
         return "share"

@@ -108,7 +108,7 @@ def table(df, percent=(), integer=(), decimals: int = 1, caption: str | None = N
         (``account_manager``) as words (:func:`~cxkit.present.labels.pretty`).
     kinds : dict, optional
         Column → kind of number (:mod:`cxkit.present.formats`): ``money``, ``share``,
-        ``growth``, ``score``, ``change``, ``nps``, ``rating``, ``count``, ``ratio``.
+        ``rate``, ``growth``, ``score``, ``change``, ``nps``, ``rating``, ``count``, ``ratio``.
     currency : str
         The unit of ``money`` columns, said once in their header ("spend (EUR)") so the
         cells hold the amounts alone and the table stays narrow.
