@@ -1558,13 +1558,14 @@ class CustomerMath(Analysis):
     def to_excel(self, path):
         """The client workbook: summary, flows and retention, by segment, cohorts, reasons."""
         from .present.excel import write_workbook
+        interval = {"ci_low": "churn_rate_low", "ci_high": "churn_rate_high"}  # 95% bounds
         # cohort ages as headers a reader can read: "quarter 0", "year 3", not "0", "3"
         cohorts = self.cohorts_.rename(columns=lambda k: f"{per.unit(self.period)} {k}")
         sheets = {"Summary": self.headlines() + [""] + self.definitions_.sentences(),
                   "Flows": self.flows_, "By segment": self.by_segment_,
                   "Cohorts": cohorts, "Lost by reason": self.lost_by_reason_}
         if len(self.churn_by_category_):
-            sheets["Churn by NPS"] = self.churn_by_category_
+            sheets["Churn by NPS"] = self.churn_by_category_.rename(columns=interval)
         if self.clv_ is not None:
             sheets["Lifetime value"] = [s for s in self.lifetime() if s]
             sheets["Renewal cohorts"] = self.renewal_cohorts_.rename(
@@ -1577,7 +1578,7 @@ class CustomerMath(Analysis):
         if len(self.lost_trend_):
             sheets["Lost by year"] = self.lost_trend_
         if len(self.churn_by_band_):
-            sheets["Churn by CHI band"] = self.churn_by_band_
+            sheets["Churn by CHI band"] = self.churn_by_band_.rename(columns=interval)
         if len(self.closed_loop_):
             sheets["Detractors to call"] = self.detractors_to_call()
             sheets["Closed loop"] = self.followups_by_year()
@@ -1590,7 +1591,7 @@ class CustomerMath(Analysis):
         # retention and churn per period with one decimal (97.8%, 1.7%), shares whole
         retention = dict.fromkeys(["logo_retention", "gross_revenue_retention",
                                    "net_revenue_retention"], "rate")
-        churn = dict.fromkeys(["churn_rate", "ci_low", "ci_high"], "rate")
+        churn = dict.fromkeys(["churn_rate", *interval.values()], "rate")
         return write_workbook(path, sheets, percent={
             "Lost by reason": ["share"], "Lost by year": ["experience_share"],
             "Closed loop": ["share_in_time"], "Cohorts": list(cohorts.columns)},

@@ -91,7 +91,8 @@ def empty_chart(ax, text: str):
 
 def table(df, percent=(), integer=(), decimals: int = 1, caption: str | None = None,
           labels: bool = True, kinds: dict | None = None, currency: str = "",
-          intervals: dict | None = None, rows: int | None = None, rest: str = ""):
+          intervals: dict | None = None, rows: int | None = None, rest: str = "",
+          empty: str | None = None):
     """A DataFrame formatted for a reader: numbers by kind, words for codes, "—" for empty.
 
     Parameters
@@ -120,6 +121,9 @@ def table(df, percent=(), integer=(), decimals: int = 1, caption: str | None = N
         Show only the first ``rows`` rows; the caption then says how many there are.
     rest : str
         Where the reader finds all of them, e.g. "the workbook's Objectives sheet".
+    empty : str, optional
+        The sentence shown instead of a table with no rows (an HTML paragraph), e.g.
+        "No written comments in the planning window."; default an empty table.
 
     A row number index (0, 1, 2, …) is not shown, flags read yes / no, and a value that
     rounds to zero has no sign.
@@ -127,6 +131,7 @@ def table(df, percent=(), integer=(), decimals: int = 1, caption: str | None = N
     Returns
     -------
     pandas.io.formats.style.Styler
+        (an ``IPython.display.HTML`` paragraph when ``empty`` is given and there are no rows)
 
     Examples
     --------
@@ -140,6 +145,8 @@ def table(df, percent=(), integer=(), decimals: int = 1, caption: str | None = N
     True
     >>> ">0<" in html  # no row number
     False
+    >>> table(pd.DataFrame({"comment": []}), empty="No comments.").data
+    '<p class="tex2jax_ignore mathjax_ignore">No comments.</p>'
     >>> long = pd.DataFrame({"n": range(40)})
     >>> "The first 5 of 40 rows; all of them are in the workbook." in table(
     ...     long, rows=5, rest="the workbook").to_html()
@@ -154,6 +161,9 @@ def table(df, percent=(), integer=(), decimals: int = 1, caption: str | None = N
     from .formats import fmt as by_kind
     from .labels import code_column, flag_column, words
 
+    if empty is not None and len(df) == 0:
+        from IPython.display import HTML
+        return HTML(f'<p class="{NO_MATH}">{html.escape(empty)}</p>')
     kinds = dict(kinds or {})
     kinds |= {c: "share" for c in percent} | {c: "count" for c in integer}
     unit = currency_prefix(currency).strip()
@@ -233,11 +243,23 @@ SHORT_CELL = 16  # characters: "EUR 146,314,060", "-1.4 to +0.4", a date
 def _keep_short_on_one_line(styler, df):
     """Cells of columns whose values are short (ids, numbers, amounts, "70 → 72") on one
     line. Longer text (names, question names, comments) wraps only where the table would
-    not fit otherwise (the layout is automatic). By column position, so a repeated index
-    (lens rows of one account) is fine."""
-    short = [i for i, c in enumerate(df.columns)
-             if len(df) and df[c].astype(str).str.len().max() <= SHORT_CELL]
+    not fit otherwise (the layout is automatic), and reads from the left, as text does
+    (JupyterLab aligns every cell right). By column position, so a repeated index (lens
+    rows of one account) is fine."""
+    import pandas as pd
+
+    short, text = [], []
+    for i, c in enumerate(df.columns):
+        if not len(df):
+            continue
+        longest = df[c].astype(str).str.len().max()
+        if longest <= SHORT_CELL:
+            short.append(i)
+        elif not pd.api.types.is_numeric_dtype(df[c]):
+            text.append(i)
     styles = [{"selector": f"td.col{i}", "props": "white-space: nowrap"} for i in short]
+    styles += [{"selector": f"td.col{i}, th.col_heading.col{i}", "props": "text-align: left"}
+               for i in text]
     return styler.set_table_styles(styles, overwrite=False) if styles else styler
 
 
