@@ -22,7 +22,8 @@ CODE_WORDS = {"lens_lower": "lens: act on the lower side", "engagement": "engage
               "advocacy_play": "advocacy play", "chi_falling": "CHI falling",
               "coverage": "coverage of buying roles", "lost_next": "lost next period",
               "renewed_next": "renewed next period",
-              "grew_next": "revenue grew next period", "ltr": "likelihood to recommend"}
+              "grew_next": "revenue grew next period", "ltr": "likelihood to recommend",
+              "ci_low": "interval low", "ci_high": "interval high"}
 _CODE = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)+")
 _WORD = re.compile(r"[a-z][a-z0-9]*")
 
