@@ -60,21 +60,32 @@ CHOICE_PARAMETERS = ("period", "method", "missing", "scheme", "revenue_predictor
                      "reconciliation", "best_combine")
 
 
+def closest(value: str, options: Iterable[str]) -> str | None:
+    """The option closest to ``value`` in spelling, or in case and spacing; else None.
+
+    >>> closest("shapely", ["shapley", "relative_weights"]), closest("Q1_LTR", ["Q1 LTR"])
+    ('shapley', 'Q1 LTR')
+    >>> closest("xyz", ["shapley"]) is None
+    True
+    """
+    options = [str(o) for o in options]
+    close = difflib.get_close_matches(str(value), options, n=1, cutoff=0.6)
+    if close:
+        return close[0]
+    folded = {re.sub(r"[\W_]+", "", o).casefold(): o for o in options}
+    return folded.get(re.sub(r"[\W_]+", "", str(value)).casefold())
+
+
 def did_you_mean(value: str, options: Iterable[str]) -> str:
-    """``"; did you mean 'x'?"`` for the closest option, or ``""``.
+    """``"; did you mean 'x'?"`` for the :func:`closest` option, or ``""``.
 
     >>> did_you_mean("shapely", ["shapley", "relative_weights"])
     "; did you mean 'shapley'?"
     >>> did_you_mean("xyz", ["shapley"])
     ''
     """
-    options = [str(o) for o in options]
-    close = difflib.get_close_matches(str(value), options, n=1, cutoff=0.6)
-    if not close:  # case or spacing: "Q1 LTR" for "q1_ltr"
-        folded = {re.sub(r"[\W_]+", "", o).casefold(): o for o in options}
-        key = re.sub(r"[\W_]+", "", str(value)).casefold()
-        close = [folded[key]] if key in folded else []
-    return f"; did you mean '{close[0]}'?" if close else ""
+    near = closest(value, options)
+    return f"; did you mean '{near}'?" if near is not None else ""
 
 
 def _listing(items: Iterable[str], limit: int = 12) -> str:
@@ -189,8 +200,7 @@ def problems(values: Mapping[str, Any], sources: Mapping[str, str] | None = None
         if isinstance(value, str) and value:
             path = resolve(value, root)
             if not path.is_file():
-                near = _near_files(path)
-                say(name, f"names {value}, which is not a file{near}")
+                say(name, f"names {value}, which is not a file{_near_file(value, path)}")
     plan_date = values.get("plan_date")
     if isinstance(plan_date, str) and plan_date:
         import datetime as _dt
@@ -215,13 +225,15 @@ def problems(values: Mapping[str, Any], sources: Mapping[str, str] | None = None
     return out
 
 
-def _near_files(path: Path) -> str:
+def _near_file(value: str, path: Path) -> str:
+    """"; did you mean 'params/chi_model.yaml'?" for a file of the same folder, written as
+    the user wrote the folder."""
     folder = path.parent
     if not folder.is_dir():
         return f" (no folder {folder})"
     names = [p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")]
-    hint = did_you_mean(path.name, names)
-    return hint.replace("did you mean '", f"did you mean '{folder.name}/") if hint else ""
+    near = closest(path.name, names)
+    return f"; did you mean '{Path(value).parent / near}'?" if near is not None else ""
 
 
 def _data_checks(values, root, say: Callable) -> _Data | None:
@@ -244,13 +256,9 @@ def _data_checks(values, root, say: Callable) -> _Data | None:
         parent = folder.parent
         near = ""
         if parent.is_dir():
-            siblings = [p.name for p in parent.iterdir() if p.is_dir()]
-            hint = did_you_mean(folder.name, siblings)
-            if hint:
-                guess = hint.split("'")[1]
-                shown = str(Path(data_dir).parent / guess) if not Path(data_dir).is_absolute() \
-                    else str(parent / guess)
-                near = f"; did you mean '{shown}'?"
+            guess = closest(folder.name, [p.name for p in parent.iterdir() if p.is_dir()])
+            if guess is not None:  # written as the user wrote the folder
+                near = f"; did you mean '{Path(data_dir).parent / guess}'?"
         say("data_dir", f"names {data_dir}, which is not a folder{near}")
         return None
     data = _Data(folder, {t: m for t, m in columns.items() if t in TABLES})

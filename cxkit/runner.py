@@ -162,7 +162,8 @@ def default_out_dir(values: Mapping[str, Any], root: Path | None = None) -> Path
 
     ``reports/`` for the bundled sample (``data/sample``, as ``cxkit demo``), and
     ``reports/<data folder's name>/`` for any other ``data_dir``, so a run on a client's
-    data never overwrites the demo's reports, nor the reports of another client's data.
+    data never overwrites the demo's reports. Two data folders of the same name (two
+    clients' ``export``) share a folder: give ``--out`` to keep them apart.
 
     Examples
     --------
