@@ -155,3 +155,12 @@ def test_run_without_out_on_other_data_writes_beside_not_over_the_demo(tmp_path,
     result = run_notebook("data_overview", overrides={"data_dir": str(data)}, root=project)
     assert result.html == project / "reports" / "acme_2026" / "data_overview.html"
     assert result.html.is_file() and not (project / "reports" / "data_overview.html").exists()
+
+
+
+def test_a_data_folder_with_a_quote_in_its_name_is_suggested_whole(tmp_path):
+    there = tmp_path / "O'Brien exports"
+    there.mkdir()
+    typed = tmp_path / "O'Brien export"
+    assert preflight.problems({"data_dir": str(typed)}) == [
+        f"parameter 'data_dir' names {typed}, which is not a folder; did you mean '{there}'?"]
