@@ -23,11 +23,12 @@ CODE_WORDS = {"lens_lower": "lens: act on the lower side", "engagement": "engage
               "coverage": "coverage of buying roles", "lost_next": "lost next period",
               "renewed_next": "renewed next period",
               "grew_next": "revenue grew next period", "ltr": "likelihood to recommend",
-              "ci_low": "interval low", "ci_high": "interval high"}
+              "ci_low": "interval low", "ci_high": "interval high",
+              "n_test": "held-out account-periods", "events_test": "held-out events"}
 _CODE = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)+")
 _WORD = re.compile(r"[a-z][a-z0-9]*")
 
-_WORDS = {"pct": "%", "pm": "PM", "nps": "NPS", "ltr": "likelihood to recommend",
+_WORDS = {"pct": "%", "pm": "PM", "nps": "NPS", "auc": "AUC", "ltr": "likelihood to recommend",
           "csat": "CSAT", "kpi": "KPI", "chi": "CHI", "on time": "on-time"}
 
 
