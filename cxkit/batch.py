@@ -13,24 +13,35 @@ as ``<account>.html``, ``.ipynb``, ``.json`` and whatever else the notebook writ
 kept as ``<account>.failed.ipynb`` and its one-line error goes into the summary.
 ``batch.json`` in the same folder lists every account with its status, seconds,
 files and error.
+
+Stopping a batch (Ctrl-C, or SIGTERM to ``cxkit batch``) starts no queued account, ends
+the running kernels, removes their temporary files and writes ``batch.json`` with the
+accounts done, failed and not run (``"status": "interrupted"``); ``--resume`` then runs
+only the accounts not done, in the same folder. A lock file (``.cxkit-batch.lock``)
+keeps two batches from writing into one folder at once.
 """
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import os
+import signal
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from .errors import CxkitError, ParameterError
 from .params import declared_defaults, notebook_parameters
-from .paths import MAX_STEM, digest, atomic_write_text, file_stem, project_root, resolve
+from .paths import (HOST, MAX_STEM, alive, atomic_write_text, clean_stale_temporaries, digest,
+                    file_stem, project_root, resolve)
 from .runner import default_out_dir, find_notebook, run_parameters
 
 ACCOUNT_PARAMETER = "account_id"
+LOCK = ".cxkit-batch.lock"
 
 
 @dataclass
@@ -50,6 +61,10 @@ class BatchResult:
         Wall time of the batch.
     workers : int or str
         Local worker processes, or the scheduler's address.
+    not_run : list of str
+        Accounts a stopped batch did not run (empty when it ran to the end).
+    interrupted : bool
+        Whether the batch was stopped (Ctrl-C, SIGTERM) before every account ran.
     """
 
     notebook: str
@@ -57,6 +72,8 @@ class BatchResult:
     runs: list = field(default_factory=list)
     seconds: float = 0.0
     workers: Any = 1
+    not_run: list = field(default_factory=list)
+    interrupted: bool = False
 
     @property
     def failed(self) -> dict[str, str]:
@@ -65,16 +82,21 @@ class BatchResult:
 
     @property
     def ok(self) -> bool:
-        return not self.failed
+        return not self.failed and not self.interrupted
 
     def summary(self) -> str:
         """A few lines for the terminal: counts, time, folder, each failed account."""
-        n, bad = len(self.runs), self.failed
+        bad = self.failed
+        n = len(self.runs) + len(self.not_run)
         where = (f"{self.workers} worker{'s' if self.workers != 1 else ''}"
                  if isinstance(self.workers, int)
                  else f"scheduler {self.workers}")
-        lines = [f"{self.notebook}: {n - len(bad)} of {n} reports written to {self.out_dir} "
-                 f"in {self.seconds:.1f} s ({where})"]
+        lines = [f"{self.notebook}: {len(self.runs) - len(bad)} of {n} reports written to "
+                 f"{self.out_dir} in {self.seconds:.1f} s ({where})"]
+        if self.interrupted:
+            lines[0] = "interrupted: " + lines[0]
+            lines.append(f"{len(self.not_run)} not run; `cxkit batch ... --resume` with the "
+                         "same options runs the accounts not done")
         if bad:
             lines.append(f"{len(bad)} failed:")
             lines += [f"  {account}: {error}" for account, error in bad.items()]
@@ -82,8 +104,88 @@ class BatchResult:
 
     def to_dict(self) -> dict:
         return {"notebook": self.notebook, "out_dir": str(self.out_dir),
+                "status": "interrupted" if self.interrupted else "complete",
                 "seconds": round(self.seconds, 3), "workers": self.workers,
-                "n_reports": len(self.runs), "n_failed": len(self.failed), "runs": self.runs}
+                "n_reports": len(self.runs), "n_failed": len(self.failed),
+                "n_not_run": len(self.not_run), "runs": self.runs, "not_run": self.not_run}
+
+
+class BatchInterrupted(KeyboardInterrupt):
+    """A batch stopped before every account ran; ``result`` says what was done.
+
+    Its ``batch.json`` is written (``"status": "interrupted"``) before this is raised.
+    """
+
+    def __init__(self, result: BatchResult):
+        super().__init__(result.summary())
+        self.result = result
+
+
+@contextmanager
+def folder_lock(out: Path):
+    """Hold ``out/.cxkit-batch.lock`` while a batch writes there; refuse a second batch.
+
+    A lock left by a batch of this machine whose process no longer exists (killed) is
+    taken over; one of a running batch, or of another machine, is not.
+
+    Raises
+    ------
+    CxkitError
+        If another batch holds the folder.
+    """
+    path = out / LOCK
+    mine = json.dumps({"host": HOST, "pid": os.getpid(),
+                       "started": _dt.datetime.now().isoformat(timespec="seconds")})
+    for attempt in range(2):
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            try:
+                other = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                other = {}
+            pid = other.get("pid")
+            if attempt == 0 and other.get("host") == HOST and isinstance(pid, int) \
+                    and not alive(pid):
+                path.unlink(missing_ok=True)  # left by a batch that was killed
+                continue
+            raise CxkitError(f"{out}: another batch is writing here (process {pid or '?'}"
+                             f"{'' if other.get('host') == HOST else ' of another machine'}, "
+                             f"since {other.get('started', '?')}); wait for it to end or "
+                             "choose another --out") from None
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(mine)
+        break
+    try:
+        yield path
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def done_before(out: Path, notebook: str) -> dict[str, dict]:
+    """The accounts an earlier batch in ``out`` finished, whose files are all still there.
+
+    Read from ``out/batch.json``; failed and not-run accounts are not done. Empty if there
+    is no ``batch.json``.
+
+    Raises
+    ------
+    CxkitError
+        If ``batch.json`` is of another notebook or cannot be read.
+    """
+    path = out / "batch.json"
+    if not path.is_file():
+        return {}
+    try:
+        earlier = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise CxkitError(f"{path}: cannot be read to resume ({exc}); "
+                         "run the batch again without --resume") from None
+    if earlier.get("notebook") != notebook:
+        raise CxkitError(f"{path} is a batch of {earlier.get('notebook')!r}, not {notebook!r}: "
+                         "--resume continues the same notebook in the same folder")
+    return {r["account"]: r for r in earlier.get("runs", [])
+            if r.get("ok") and r.get("files") and all(Path(f).is_file() for f in r["files"])}
 
 
 def select_accounts(notebook: str | os.PathLike, accounts: str | Iterable[str] = "all",
@@ -221,7 +323,7 @@ def run_batch(notebook: str | os.PathLike, accounts: str | Iterable[str] = "all"
               overrides: Mapping[str, Any] | None = None,
               out_dir: str | os.PathLike | None = None, workers: int | None = None,
               scheduler: str | None = None, progress: bool | None = None,
-              root: str | os.PathLike | None = None) -> BatchResult:
+              root: str | os.PathLike | None = None, resume: bool = False) -> BatchResult:
     """Run a per-account notebook for many accounts, in parallel.
 
     Parameters
@@ -246,6 +348,10 @@ def run_batch(notebook: str | os.PathLike, accounts: str | Iterable[str] = "all"
         Address of a dask.distributed scheduler (``tcp://host:8786``) to run on instead.
     progress : bool, optional
         Show a progress bar; default when stderr is a terminal.
+    resume : bool
+        Run only the accounts an earlier batch in the same folder did not finish (its
+        ``batch.json``: failed, not run, or with a file missing); the others keep their
+        reports and their entries.
 
     Returns
     -------
@@ -257,6 +363,9 @@ def run_batch(notebook: str | os.PathLike, accounts: str | Iterable[str] = "all"
     ------
     ParameterError
         Before anything runs: unknown notebook, parameter or account.
+    BatchInterrupted
+        On Ctrl-C (or SIGTERM under ``cxkit batch``): no queued account is started, the
+        running kernels are ended, and ``batch.json`` says what was done and not run.
     CxkitError
         If the scheduler cannot be reached, or dask is not installed.
 
@@ -264,8 +373,7 @@ def run_batch(notebook: str | os.PathLike, accounts: str | Iterable[str] = "all"
     -----
     Local workers are fresh (spawned) Python processes that import the calling script
     again: in a script, call ``run_batch`` under ``if __name__ == "__main__":``. In a
-    notebook or from ``cxkit batch`` nothing is needed. An interrupted batch (Ctrl-C)
-    keeps the reports already written but writes no ``batch.json``.
+    notebook or from ``cxkit batch`` nothing is needed.
 
     Examples
     --------
@@ -274,8 +382,6 @@ def run_batch(notebook: str | os.PathLike, accounts: str | Iterable[str] = "all"
     >>> print(result.summary())  # doctest: +SKIP
     key_account_plan: 2 of 2 reports written to .../reports/key_account_plan in 9.1 s (2 workers)
     """
-    from tqdm.auto import tqdm
-
     root = Path(root).resolve() if root is not None else project_root()
     path = find_notebook(notebook, root)
     overrides = dict(overrides or {})
@@ -290,35 +396,60 @@ def run_batch(notebook: str | os.PathLike, accounts: str | Iterable[str] = "all"
     else:
         out = resolve(out_dir, root)
     out.mkdir(parents=True, exist_ok=True)
+    with folder_lock(out):
+        return _run_locked(path, chosen, out, root, params_file, overrides, workers, scheduler,
+                           progress, resume)
+
+
+def _run_locked(path, chosen, out, root, params_file, overrides, workers, scheduler, progress,
+                resume) -> BatchResult:
+    from tqdm.auto import tqdm
+
+    earlier = done_before(out, path.stem) if resume else {}
+    todo = [a for a in chosen if a not in earlier]
     stems = _stems(chosen)
     tasks = [dict(notebook=str(path), account=a, stem=stems[a], out_dir=str(out),
                   root=str(root), params_file=None if params_file is None else str(params_file),
-                  overrides=overrides) for a in chosen]
+                  overrides=overrides) for a in todo]
     if scheduler:
         runner, where = _on_dask(scheduler), scheduler
     else:
         n = workers if workers is not None else _cores()
         if n < 1:
             raise ParameterError(f"--workers must be at least 1, not {n}")
-        n = min(n, len(tasks))
+        n = max(1, min(n, len(tasks)))
         runner, where = _on_processes(n), n
     if progress is None:
         progress = sys.stderr.isatty()
     started = time.perf_counter()
-    outcomes: dict[str, dict] = {}
-    bar = tqdm(total=len(tasks), desc=f"cxkit batch {path.stem}", unit="report",
-               disable=not progress)
+    outcomes: dict[str, dict] = dict(earlier)
+    interrupted = False
+    bar = tqdm(total=len(chosen), initial=len(earlier), desc=f"cxkit batch {path.stem}",
+               unit="report", disable=not progress)
+    running = runner(tasks) if tasks else iter(())
     try:
-        for outcome in runner(tasks):
+        for outcome in running:
             outcomes[outcome["account"]] = outcome
             bar.update(1)
             n_failed = sum(not o["ok"] for o in outcomes.values())
             bar.set_postfix_str(f"{n_failed} failed" if n_failed else outcome["account"])
+    except KeyboardInterrupt:
+        interrupted = True
     finally:
+        if hasattr(running, "close"):
+            running.close()  # a stopped runner cancels its queue and ends its workers
         bar.close()
-    result = BatchResult(path.stem, out, [outcomes[a] for a in chosen],
-                         time.perf_counter() - started, where)
+    if interrupted:  # the stopped runs' temporaries and kernel folders: their processes are gone
+        from .runner import clean_kernel_folders
+        clean_stale_temporaries(out)
+        clean_kernel_folders()
+    result = BatchResult(path.stem, out, [outcomes[a] for a in chosen if a in outcomes],
+                         time.perf_counter() - started, where,
+                         not_run=[a for a in chosen if a not in outcomes],
+                         interrupted=interrupted)
     atomic_write_text(out / "batch.json", json.dumps(result.to_dict(), indent=2))
+    if interrupted:
+        raise BatchInterrupted(result)
     return result
 
 
@@ -329,21 +460,44 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
+def _worker_started() -> None:
+    """A worker process leaves Ctrl-C to the batch, and ends its kernels on SIGTERM."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _worker_stopped)
+
+
+def _worker_stopped(signum, frame) -> None:
+    from .runner import kill_running_kernels
+    kill_running_kernels()
+    os._exit(128 + signum)
+
+
 def _on_processes(workers: int) -> Callable[[list], Iterator[dict]]:
-    """Run tasks in ``workers`` fresh (spawned) processes; yield outcomes as they finish."""
+    """Run tasks in ``workers`` fresh (spawned) processes; yield outcomes as they finish.
+
+    Stopped (the consumer raises, e.g. KeyboardInterrupt), it cancels the queued tasks
+    and ends the workers, whose kernels end with them (:func:`_worker_stopped`).
+    """
     def run(tasks: list) -> Iterator[dict]:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
         context = multiprocessing.get_context("spawn")  # no inherited threads or kernels
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                                 initializer=_worker_started) as pool:
             futures = {pool.submit(run_account, **t): t["account"] for t in tasks}
             try:
                 for future in as_completed(futures):
                     yield _result_of(future, futures[future])
             except BaseException:
-                for f in futures:
-                    f.cancel()
+                # the pool's own processes: the executor has no public way to stop a
+                # running task, and waiting for it would run a report nobody wants now
+                processes = list(getattr(pool, "_processes", {}).values())
+                pool.shutdown(wait=False, cancel_futures=True)
+                for p in processes:
+                    p.terminate()
+                for p in processes:
+                    p.join(timeout=30)
                 raise
     return run
 
@@ -363,12 +517,16 @@ def _on_dask(address: str) -> Callable[[list], Iterator[dict]]:
             raise CxkitError(f"cannot reach the dask scheduler at {address}: "
                              f"{_one_line(str(exc))}") from None
         batch = uuid.uuid4().hex[:8]
+        futures: dict = {}
         try:
             futures = {client.submit(run_account, **t, pure=False,
                                      key=f"cxkit-{batch}-{t['stem']}"): t["account"]
                        for t in tasks}
             for future in as_completed(futures, loop=client.loop):
                 yield _result_of(future, futures[future])
+        except BaseException:
+            client.cancel(list(futures), force=True)
+            raise
         finally:
             client.close()
     return run

@@ -2,7 +2,7 @@
 
     cxkit run NOTEBOOK [-f PARAMS.yaml] [-p NAME VALUE]... [--out DIR]
     cxkit batch NOTEBOOK --accounts all|ID,ID,... [--segment SEGMENT] [-f PARAMS.yaml]
-                [-p NAME VALUE]... [--out DIR] [--workers N] [--scheduler ADDRESS]
+                [-p NAME VALUE]... [--out DIR] [--workers N] [--scheduler ADDRESS] [--resume]
     cxkit demo [--out DIR]
     cxkit validate DATA_DIR [-f PARAMS.yaml] [-p columns MAPPING] [-p date_format FORMAT]
     cxkit sample [--out DIR] [--accounts N] [--seed N] [--format csv|parquet]
@@ -65,6 +65,9 @@ def _parser() -> argparse.ArgumentParser:
     bat.add_argument("--scheduler", default=None, metavar="ADDRESS",
                      help="run on a dask.distributed scheduler, e.g. tcp://host:8786 "
                      "(pip install \"cxkit[dask]\")")
+    bat.add_argument("--resume", action="store_true",
+                     help="run only the accounts an earlier (stopped) batch in the same "
+                     "output folder did not finish")
 
     demo = sub.add_parser("demo", help="run every notebook on the bundled sample data")
     demo.add_argument("--out", type=_here, default=None, metavar="DIR",
@@ -105,11 +108,18 @@ def _cmd_run(args) -> int:
     return 0
 
 
+def _stop(signum, frame):
+    raise KeyboardInterrupt  # SIGTERM stops a batch as Ctrl-C does
+
+
 def _cmd_batch(args) -> int:
+    import signal
+
     from .batch import run_batch
     overrides = _typed_parameters(args.notebook, args.parameter)
+    signal.signal(signal.SIGTERM, _stop)
     result = run_batch(args.notebook, args.accounts, args.segment, args.params_file, overrides,
-                       args.out, args.workers, args.scheduler)
+                       args.out, args.workers, args.scheduler, resume=args.resume)
     print(visible(result.summary()), file=sys.stdout if result.ok else sys.stderr)
     return 0 if result.ok else 1
 
@@ -205,8 +215,9 @@ def main(argv: list[str] | None = None) -> int:
         for line in lines:
             print(visible(f"cxkit: error: {line}"), file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print("cxkit: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:  # a stopped batch says what it did and did not run
+        for line in (str(exc).splitlines() or ["interrupted"]):
+            print(visible(f"cxkit: {line}"), file=sys.stderr)
         return 130
     except OSError as exc:  # a full disk, a folder we may not write to: name the path
         if args.debug:

@@ -44,6 +44,24 @@ from .results import ENV_VAR
 # Cell errors still surface in the run's error, a kernel that dies too.
 KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
 
+#: process groups of the kernels this process started and has not shut down yet, so a
+#: batch worker told to stop can end them at once (a kernel runs in a session of its own:
+#: Ctrl-C in the terminal does not reach it; ipykernel also ends itself, within a second
+#: or so, once its parent is gone, but another kernel need not)
+RUNNING_KERNELS: set[int] = set()
+
+
+def kill_running_kernels() -> None:
+    """End every kernel this process started and has not shut down (on a batch's stop)."""
+    import signal
+
+    for group in list(RUNNING_KERNELS):
+        try:
+            os.killpg(group, signal.SIGKILL)
+        except OSError:  # already gone
+            pass
+        RUNNING_KERNELS.discard(group)
+
 
 def kernel_manager_class(env: Mapping[str, str], cwd: str | os.PathLike,
                          runtime_dir: str | os.PathLike | None = None) -> type:
@@ -81,7 +99,17 @@ def kernel_manager_class(env: Mapping[str, str], cwd: str | os.PathLike,
         async def start_kernel(self, **kw):
             kw["env"] = {**os.environ, **kw.get("env", {}), **extra_env}
             kw["cwd"] = str(cwd)
-            return await super().start_kernel(**kw)
+            started = await super().start_kernel(**kw)
+            self._group = getattr(self.provisioner, "pgid", None)
+            if self._group and hasattr(os, "killpg"):
+                RUNNING_KERNELS.add(self._group)
+            return started
+
+        async def shutdown_kernel(self, now: bool = False, restart: bool = False):
+            try:
+                return await super().shutdown_kernel(now=now, restart=restart)
+            finally:
+                RUNNING_KERNELS.discard(getattr(self, "_group", None))
 
     return RunKernelManager
 
@@ -330,16 +358,25 @@ def kernel_folder() -> str:
     """A private folder for one run's kernel (connection file, IPC sockets).
 
     It lives in ``<tmp>/cxkit-runs-<uid>/<host>-<pid>-<random>``; the run removes it when
-    it ends, and a later run removes those of processes that were killed.
+    it ends, and a later run (or a stopped batch) removes those of processes that were
+    killed (:func:`clean_kernel_folders`).
     """
     parent = _kernels_parent()
     parent.mkdir(mode=0o700, exist_ok=True)
+    clean_kernel_folders()
+    return tempfile.mkdtemp(prefix=f"{HOST}-{os.getpid()}-", dir=parent)
+
+
+def clean_kernel_folders() -> None:
+    """Remove the kernel folders of this machine's processes that no longer exist."""
+    parent = _kernels_parent()
+    if not parent.is_dir():
+        return
     for p in parent.iterdir():
         host, _, rest = p.name.partition("-")
         pid = rest.split("-", 1)[0]
         if host == HOST and pid.isdigit() and not alive(int(pid)):
             shutil.rmtree(p, ignore_errors=True)
-    return tempfile.mkdtemp(prefix=f"{HOST}-{os.getpid()}-", dir=parent)
 
 
 def run_demo(out_dir: str | os.PathLike | None = None, progress: bool = True

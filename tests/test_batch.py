@@ -27,7 +27,7 @@ def probe(tmp_path_factory, small_dir):
     """A small per-account notebook: records which worker ran it, can fail on demand.
 
     With ``rendezvous`` (a folder) each run leaves its mark there (a file named for the
-    account, holding the worker's process id) and waits, up to 60 s,
+    account, holding the process ids of its worker and its kernel) and waits, up to 60 s,
     until another run has left one too: ``peer`` says whether one did, so a test can
     tell that two runs were under way at once without relying on timings.
     """
@@ -36,7 +36,8 @@ def probe(tmp_path_factory, small_dir):
         f'data_dir: str = "{small_dir}"  # data\n'
         'account_id: str = ""  # account\n'
         'fail: str = ""  # the account for which this notebook fails\n'
-        'rendezvous: str = ""  # folder where runs meet')
+        'rendezvous: str = ""  # folder where runs meet\n'
+        'pause: float = 0.0  # seconds each run waits, so a test can stop a batch midway')
     params.metadata["tags"] = ["parameters"]
     body = nbformat.v4.new_code_cell(
         "import os, time\n"
@@ -44,11 +45,12 @@ def probe(tmp_path_factory, small_dir):
         "peer = False\n"
         "if rendezvous:\n"
         "    with open(os.path.join(rendezvous, account_id), 'w') as mark:\n"
-        "        mark.write(str(os.getppid()))  # the worker process that ran it\n"
+        "        mark.write(f'{os.getppid()} {os.getpid()}')  # its worker and kernel\n"
         "    deadline = time.time() + 60\n"
         "    while not peer and time.time() < deadline:\n"
         "        peer = len(os.listdir(rendezvous)) >= 2\n"
         "        time.sleep(0.05)\n"
+        "time.sleep(pause)\n"
         f"if account_id == fail:\n    raise ValueError('{FAILING}: no plan for ' + account_id)\n"
         "results.Results('probe', account=account_id, worker=os.getppid(), peer=peer).save()")
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Probe"), params, body])
@@ -148,7 +150,7 @@ def test_cli_batch_in_parallel_a_failure_does_not_stop_the_others(probe, current
     runs = _check_outputs(out, accounts, failing)
     # two worker processes shared the work (the failing account's counts: which worker
     # runs the last accounts depends on timing)
-    assert len({p.read_text() for p in meet.iterdir()}) == 2
+    assert len({p.read_text().split()[0] for p in meet.iterdir()}) == 2
     assert all(r["peer"] for r in runs)  # and ran at the same time
 
 
@@ -211,3 +213,105 @@ def test_batch_unreachable_scheduler_is_a_clear_error(probe, current):
     assert proc.returncode == 1
     assert proc.stderr.startswith("cxkit: error: cannot reach the dask scheduler at "
                                   "tcp://127.0.0.1:9"), proc.stderr
+
+
+# --------------------------------------------------------------------------- stopping
+def _gone(pid: int, seconds: float = 15) -> bool:
+    """Whether process ``pid`` has ended (waits a little: a stopping process is not instant)."""
+    import os
+    import time
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def _start_and_stop(probe, accounts, out, meet, how):
+    """Start a batch of 2 workers whose runs take 4 s, stop it while its second pair of
+    runs is under way (SIGINT to its process group, as Ctrl-C; or SIGTERM to it alone)."""
+    import os
+    import signal
+    import time
+    proc = subprocess.Popen([sys.executable, "-m", "cxkit", "batch", str(probe), "--accounts",
+                             ",".join(accounts), "--workers", "2", "-p", "rendezvous", str(meet),
+                             "-p", "pause", "4", "--out", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and not (len(list(out.glob("*.html"))) >= 2
+                                           and len(list(meet.iterdir())) >= 4):
+        time.sleep(0.1)
+    assert len(list(meet.iterdir())) >= 4, "the batch did not get under way"
+    if how == "SIGINT":
+        os.killpg(proc.pid, signal.SIGINT)
+    else:
+        os.kill(proc.pid, signal.SIGTERM)
+    stdout, stderr = proc.communicate(timeout=120)
+    return proc.returncode, stderr
+
+
+@pytest.mark.parametrize("how", ["SIGINT", "SIGTERM"])
+def test_a_stopped_batch_ends_its_kernels_says_what_it_did_and_resumes(probe, current,
+                                                                       tmp_path, how):
+    accounts = current[:6]
+    out, meet = tmp_path / "out", tmp_path / "meet"
+    meet.mkdir()
+    code, stderr = _start_and_stop(probe, accounts, out, meet, how)
+    assert code == 130 and "Traceback" not in stderr, stderr
+    assert "cxkit: interrupted:" in stderr and "--resume" in stderr
+    # no worker and no kernel is left running, and nothing half-written is left behind
+    started = [p.read_text().split() for p in meet.iterdir()]
+    from cxkit.paths import HOST
+    from cxkit.runner import _kernels_parent
+    for worker, kernel in started:
+        assert _gone(int(worker)) and _gone(int(kernel)), (worker, kernel)
+        assert not list(_kernels_parent().glob(f"{HOST}-{worker}-*"))  # kernel folders
+    assert not list(out.glob(".*tmp*")) and not (out / ".cxkit-batch.lock").exists()
+    summary = json.loads((out / "batch.json").read_text())
+    assert summary["status"] == "interrupted"
+    done = [r["account"] for r in summary["runs"] if r["ok"]]
+    assert 2 <= len(done) < len(accounts)
+    assert summary["not_run"] == [a for a in accounts if a not in done]
+    assert {f"{a}.html" for a in done} == {p.name for p in out.glob("*.html")}
+    # --resume runs only the accounts not done, in the same folder
+    kept = {a: (out / f"{a}.html").stat().st_mtime_ns for a in done}
+    again = cxkit("batch", str(probe), "--accounts", ",".join(accounts), "--workers", "2",
+                  "-p", "rendezvous", str(meet), "--out", str(out), "--resume")
+    assert again.returncode == 0, again.stderr
+    summary = json.loads((out / "batch.json").read_text())
+    assert summary["status"] == "complete" and summary["not_run"] == []
+    assert [r["account"] for r in summary["runs"]] == accounts
+    assert all(r["ok"] for r in summary["runs"])
+    assert {a: (out / f"{a}.html").stat().st_mtime_ns for a in done} == kept
+
+
+def test_a_second_batch_in_the_same_folder_is_refused(probe, current, tmp_path):
+    import os
+    out = tmp_path / "out"
+    out.mkdir()
+    lock = out / ".cxkit-batch.lock"
+    from cxkit.paths import HOST
+    lock.write_text(json.dumps({"host": HOST, "pid": os.getpid(), "started": "earlier"}))
+    proc = cxkit("batch", str(probe), "--accounts", current[0], "--out", str(out))
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "another batch is writing here" in proc.stderr and str(os.getpid()) in proc.stderr
+    assert lock.exists() and not (out / "batch.json").exists()  # the holder's lock is kept
+    # a lock left by a killed batch (its process is gone) is taken over
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True).stdout.strip()
+    lock.write_text(json.dumps({"host": HOST, "pid": int(dead), "started": "earlier"}))
+    proc = cxkit("batch", str(probe), "--accounts", current[0], "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert not lock.exists() and (out / "batch.json").exists()
+
+
+def test_resume_refuses_a_folder_of_another_notebook(probe, current, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "batch.json").write_text(json.dumps({"notebook": "key_account_plan", "runs": []}))
+    proc = cxkit("batch", str(probe), "--accounts", current[0], "--out", str(out), "--resume")
+    assert proc.returncode == 1 and "is a batch of 'key_account_plan', not 'probe'" in proc.stderr
