@@ -246,6 +246,8 @@ def _start_and_stop(probe, accounts, out, meet, how):
                                            and len(list(meet.iterdir())) >= 4):
         time.sleep(0.1)
     assert len(list(meet.iterdir())) >= 4, "the batch did not get under way"
+    # under way, batch.json says so (a batch killed outright leaves no earlier batch's file)
+    assert json.loads((out / "batch.json").read_text())["status"] == "running"
     if how == "SIGINT":
         os.killpg(proc.pid, signal.SIGINT)
     else:
