@@ -474,7 +474,7 @@ def _worker_started() -> None:
     """A worker process leaves Ctrl-C to the batch, ends its kernels on SIGTERM, and keeps
     the kernel client's internal logs off the batch's terminal: tornado logs a traceback
     ("Uncaught exception in zmqstream callback") when a message arrives as a kernel shuts
-    down, seen once in some hundred runs; each account's own error is in its outcome."""
+    down (seen once in the test suite); each account's own error is in its outcome."""
     import logging
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
