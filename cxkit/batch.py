@@ -37,6 +37,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from .errors import CxkitError, ParameterError
 from .params import declared_defaults, notebook_parameters
+from .preflight import listing
 from .paths import (HOST, MAX_STEM, alive, atomic_write_text, clean_stale_temporaries, digest,
                     file_stem, project_root, resolve)
 from .runner import default_out_dir, find_notebook, run_parameters
@@ -254,20 +255,16 @@ def select_accounts(notebook: str | os.PathLike, accounts: str | Iterable[str] =
         unknown = [a for a in chosen if a not in set(known)]
         if unknown:
             raise ParameterError(f"accounts not in {data_dir / 'accounts'}: "
-                                 + _listing(unknown))
+                                 + listing(unknown, limit=10))
         if segment is not None:
             outside = [a for a in chosen if a not in in_segment]
             if outside:
-                raise ParameterError(f"accounts not in segment '{segment}': " + _listing(outside))
+                raise ParameterError(f"accounts not in segment '{segment}': "
+                                     + listing(outside, limit=10))
     if not chosen:
         raise ParameterError(f"no accounts selected in {data_dir}"
                              + (f" (segment '{segment}')" if segment else ""))
     return chosen
-
-
-def _listing(items: list[str], limit: int = 10) -> str:
-    more = f" and {len(items) - limit} more" if len(items) > limit else ""
-    return ", ".join(items[:limit]) + more
 
 
 def _stems(accounts: list[str]) -> dict[str, str]:
@@ -471,15 +468,9 @@ def _cores() -> int:
 
 
 def _worker_started() -> None:
-    """A worker process leaves Ctrl-C to the batch, ends its kernels on SIGTERM, and keeps
-    the kernel client's internal logs off the batch's terminal: tornado logs a traceback
-    ("Uncaught exception in zmqstream callback") when a message arrives as a kernel shuts
-    down (seen once in the test suite); each account's own error is in its outcome."""
-    import logging
-
+    """A worker process leaves Ctrl-C to the batch, and ends its kernels on SIGTERM."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _worker_stopped)
-    logging.getLogger("tornado").setLevel(logging.CRITICAL)
 
 
 def _worker_stopped(signum, frame) -> None:

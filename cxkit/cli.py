@@ -138,12 +138,13 @@ def _cmd_validate(args) -> int:
     from . import preflight
     from .io import validate_folder
     from .params import check_values, load_yaml, parse_values
+    from .paths import from_root
     declared = {n: {"type": t} for n, t in VALIDATE_PARAMETERS.items()}
     values = {n: v for n, v in (load_yaml(args.params_file) if args.params_file else {}).items()
               if n in VALIDATE_PARAMETERS}
     overrides = parse_values(args.parameter, declared)
     check_values(overrides, declared, "validate")
-    sources = {n: preflight.describe_source(args.params_file) for n in values}
+    sources = {n: from_root(args.params_file) for n in values}
     sources.update(dict.fromkeys(overrides, "command line"))
     values.update(overrides)
     preflight.check({**values, "data_dir": args.data_dir}, sources)

@@ -69,6 +69,22 @@ def resolve(path: str | os.PathLike, root: str | os.PathLike | None = None) -> P
     return (Path(root) if root is not None else project_root()) / p
 
 
+def from_root(path: str | os.PathLike, root: str | os.PathLike | None = None) -> str:
+    """A path as the user knows it: relative to the project root if inside it, else whole.
+
+    Examples
+    --------
+    >>> from cxkit.paths import from_root, project_root
+    >>> from_root(project_root() / "params" / "planning.yaml"), from_root("/elsewhere/x.csv")
+    ('params/planning.yaml', '/elsewhere/x.csv')
+    """
+    path = Path(path)
+    try:
+        return str(path.resolve().relative_to(Path(root or project_root()).resolve()))
+    except ValueError:
+        return str(path)
+
+
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically: a temporary file, then a rename.
 

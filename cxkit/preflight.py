@@ -18,13 +18,12 @@ table are read; the full validation of every row stays with :func:`cxkit.io.load
 from __future__ import annotations
 
 import difflib
-import os
 import re
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 from .errors import CxkitError, ParameterError
-from .paths import project_root, resolve
+from .paths import from_root, project_root, resolve
 
 #: parameters that name a file of the project (when their value is text)
 FILE_PARAMETERS = ("config", "model", "definitions", "chi_model")
@@ -88,7 +87,12 @@ def did_you_mean(value: str, options: Iterable[str]) -> str:
     return f"; did you mean '{near}'?" if near is not None else ""
 
 
-def _listing(items: Iterable[str], limit: int = 12) -> str:
+def listing(items: Iterable[str], limit: int = 12) -> str:
+    """The first ``limit`` items, joined, and how many more: ``"a, b and 3 more"``.
+
+    >>> listing(["a", "b", "c"], limit=2)
+    'a, b and 1 more'
+    """
     items = [str(i) for i in items]
     more = f" and {len(items) - limit} more" if len(items) > limit else ""
     return ", ".join(items[:limit]) + more
@@ -100,22 +104,22 @@ class _Data:
     def __init__(self, folder: Path, columns: Mapping[str, Mapping[str, str]]):
         self.folder = folder
         self.columns = columns
+        self._files: dict[str, Path | None] = {}
         self._headers: dict[str, list[str] | None] = {}
         self._accounts = None
 
     def file(self, table: str) -> Path | None:
-        from .io import find_table
-        try:
-            return find_table(self.folder, table)
-        except CxkitError:  # missing or broken: io.load says so, with every detail
-            return None
+        if table not in self._files:
+            from .io import find_table
+            try:
+                self._files[table] = find_table(self.folder, table)
+            except CxkitError:  # missing or broken: io.load says so, with every detail
+                self._files[table] = None
+        return self._files[table]
 
     def shown(self, table: str) -> str:
         path = self.file(table)
-        try:
-            return str(path.relative_to(project_root())) if path else table
-        except ValueError:
-            return str(path)
+        return from_root(path) if path else table
 
     def raw_header(self, table: str) -> list[str] | None:
         """The column names as the file has them (None if the table is not there)."""
@@ -144,8 +148,7 @@ class _Data:
                 raw = read_raw(path) if path else None
             except (CxkitError, OSError, ValueError):
                 raw = None
-            if raw is not None:
-                raw.columns = [str(c).strip() for c in raw.columns]
+            if raw is not None:  # read_raw strips the column names
                 mapping = self.columns.get("accounts") or {}
                 raw = raw.rename(columns=dict(mapping)) if isinstance(mapping, Mapping) else raw
             self._accounts = raw
@@ -271,7 +274,7 @@ def _data_checks(values, root, say: Callable) -> _Data | None:
         absent = [c for c in mapping if c not in raw]
         for c in absent:
             say("columns", f"renames '{c}' of {table}, which {data.shown(table)} does not "
-                           f"have{did_you_mean(c, raw)} (it has: {_listing(raw)})")
+                           f"have{did_you_mean(c, raw)} (it has: {listing(raw)})")
     return data
 
 
@@ -291,7 +294,7 @@ def _driver_checks(values, data: _Data, say: Callable) -> None:
 
     def not_there(name, what, value, options, kind):
         say(name, f"names {what} '{value}', which {shown} does not have{mapped}"
-                  f"{did_you_mean(value, options)} ({kind}: {_listing(options) or 'none'})")
+                  f"{did_you_mean(value, options)} ({kind}: {listing(options) or 'none'})")
 
     outcome = values.get("outcome")
     if isinstance(outcome, str) and outcome and outcome not in header:
@@ -316,7 +319,7 @@ def _driver_checks(values, data: _Data, say: Callable) -> None:
                 if m not in ops:
                     say("measures", f"names measure '{m}', which {data.shown('operations')} "
                                     f"does not have{did_you_mean(m, known)} "
-                                    f"(measures: {_listing(known)})")
+                                    f"(measures: {listing(known)})")
     role_weights = values.get("role_weights")
     if isinstance(role_weights, Mapping):
         for r in role_weights:
@@ -350,10 +353,10 @@ def _account_checks(values, data: _Data, say: Callable) -> None:
         known = accounts[name].dropna().astype(str).str.strip().unique()
         if value not in set(known):
             options = sorted(known)
-            listing = f" ({name.replace('_', ' ')}s: {_listing(options)})" \
+            shown = f" ({name.replace('_', ' ')}s: {listing(options)})" \
                 if len(options) <= 40 else ""
             say(name, f"is '{value}', not {_a(name.replace('_', ' '))} in "
-                      f"{data.shown('accounts')}{did_you_mean(value, options)}{listing}")
+                      f"{data.shown('accounts')}{did_you_mean(value, options)}{shown}")
 
 
 def check(values: Mapping[str, Any], sources: Mapping[str, str] | None = None,
@@ -368,12 +371,3 @@ def check(values: Mapping[str, Any], sources: Mapping[str, str] | None = None,
     found = problems(values, sources, root)
     if found:
         raise ParameterError("\n".join(found))
-
-
-def describe_source(path: os.PathLike | str, root: Path | None = None) -> str:
-    """A parameters file as the user knows it: relative to the project root if inside it."""
-    path = Path(path)
-    try:
-        return str(path.resolve().relative_to((root or project_root()).resolve()))
-    except ValueError:
-        return str(path)

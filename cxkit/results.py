@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .paths import atomic_write_text, project_root
+from .paths import atomic_write_text, from_root, project_root
 
 ENV_VAR = "CXKIT_OUTPUT_PREFIX"
 DIR_VAR = "CXKIT_OUTPUT_DIR"
@@ -88,12 +88,8 @@ def where_saved(*paths: str | os.PathLike) -> list[str]:
         return []
     paths = [Path(p) for p in paths]
     folder = paths[0].parent
-    try:
-        shown = folder.relative_to(project_root())
-    except ValueError:
-        shown = folder
     names = ", ".join(p.name if p.parent == folder else str(p) for p in paths)
-    return [f"Saved in {shown}: {names}."]
+    return [f"Saved in {from_root(folder)}: {names}."]
 
 
 def to_jsonable(value):

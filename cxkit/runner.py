@@ -21,6 +21,7 @@ prefix and project root in its own environment, not the process's.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -33,8 +34,8 @@ from typing import Any, Mapping
 
 from .errors import CxkitError, RunError
 from .params import check_values, declared_defaults, load_yaml, notebook_parameters
-from .paths import (HOST, alive, clean_stale_temporaries, file_stem, project_root, resolve,
-                    temporary_tag)
+from .paths import (HOST, alive, clean_stale_temporaries, file_stem, from_root, project_root,
+                    resolve, temporary_tag)
 from .present.html import write_html_report
 from .results import ENV_VAR
 
@@ -49,6 +50,25 @@ KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
 #: Ctrl-C in the terminal does not reach it; ipykernel also ends itself, within a second
 #: or so, once its parent is gone, but another kernel need not)
 RUNNING_KERNELS: set[int] = set()
+
+
+@contextlib.contextmanager
+def quiet_kernel_client():
+    """Keep the kernel client's internal log off the terminal while a notebook runs.
+
+    tornado logs a traceback ("Uncaught exception in zmqstream callback") when a message
+    arrives as a kernel shuts down (seen once in the test suite, in a batch); the run's
+    own error, if any, is reported by the run. The level is restored afterwards.
+    """
+    import logging
+
+    logger = logging.getLogger("tornado")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def kill_running_kernels() -> None:
@@ -171,12 +191,12 @@ def run_parameters(notebook: Path, params_file: str | os.PathLike | None = None,
     file = resolve(params_file, root) if params_file is not None else \
         root / "params" / f"{notebook.stem}.yaml"
     values = load_yaml(file, declared) if params_file is not None or file.is_file() else {}
-    sources = {n: preflight.describe_source(file, root) for n in values}
+    sources = {n: from_root(file, root) for n in values}
     sources.update({n: "command line" for n in overrides or {}})
     values.update(overrides or {})
     check_values(values, declared, notebook.stem)
     defaults = declared_defaults(declared)
-    sources.update({n: preflight.describe_source(notebook, root) for n in defaults
+    sources.update({n: from_root(notebook, root) for n in defaults
                     if n not in values})
     preflight.check({**defaults, **values}, sources, root)
     return values
@@ -273,9 +293,10 @@ def run_notebook(notebook: str | os.PathLike, params_file: str | os.PathLike | N
                                    runtime_dir)
     started = time.perf_counter()
     try:
-        pm.execute_notebook(str(path), str(tmp_nb), parameters=values,
-                            progress_bar=progress, log_output=False, report_mode=False,
-                            extra_arguments=KERNEL_ARGUMENTS, kernel_manager_class=manager)
+        with quiet_kernel_client():
+            pm.execute_notebook(str(path), str(tmp_nb), parameters=values,
+                                progress_bar=progress, log_output=False, report_mode=False,
+                                extra_arguments=KERNEL_ARGUMENTS, kernel_manager_class=manager)
     except pm.PapermillExecutionError as exc:
         kept = _keep_failed(tmp_nb, failed)
         evalue = (str(exc.evalue).strip().splitlines() or [""])[0]

@@ -272,6 +272,7 @@ class PortfolioPlan(_ReadsPlanner, Analysis):
         """The portfolio workbook: summary, accounts, lenses, lenses per ``by``, objectives."""
         from ..present.excel import write_workbook
         from ..present.labels import pretty
+        from ..present.workbooks import OBJECTIVE_KINDS
         from .lenses import lens_table
 
         bands = self.planner_.config_.score_bands
@@ -293,7 +294,7 @@ class PortfolioPlan(_ReadsPlanner, Analysis):
                                            "categories": "owner", "values": ["objectives"]}],
                   "Advocacy": [{"type": "column", "title": "Accounts per advocacy rung",
                                 "categories": "rung", "values": ["accounts"]}]}
-        kinds = {"Objectives": {"current": "score", "target": "score"}}
+        kinds = {"Objectives": OBJECTIVE_KINDS}
         return write_workbook(path, sheets, bands=band_spec, charts=charts, kinds=kinds,
                               currency=self.currency)
 

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from .excel import write_workbook
 
+#: number kinds of an objectives sheet: current and target are numbers in their ``unit``
+OBJECTIVE_KINDS = {"current": "score", "target": "score"}
+
 
 def account_workbook(plan, path):
     """Write ``plan`` (an :class:`~cxkit.planning.AccountPlan`) as an Excel workbook.
@@ -51,6 +54,6 @@ def account_workbook(plan, path):
                        "values": ["chi"]}]}
     kinds = {"Drivers": {"account": "rating", "portfolio": "rating", "difference": "change",
                          "ci_low": "change", "ci_high": "change"},
-             "Objectives": {"current": "score", "target": "score"}}
+             "Objectives": OBJECTIVE_KINDS}
     return write_workbook(path, sheets, percent={"Advocacy": ["share"]}, bands=band_spec,
                           charts=charts, kinds=kinds, currency=plan.currency)
