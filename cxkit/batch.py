@@ -44,6 +44,9 @@ from .runner import default_out_dir, find_notebook, run_parameters
 
 ACCOUNT_PARAMETER = "account_id"
 LOCK = ".cxkit-batch.lock"
+#: notebooks whose portfolio-wide work a batch does once, and the function that does it:
+#: ``prepare(folder, values, accounts) -> slices stored`` (see :mod:`cxkit.prepared`)
+PREPARERS = {"key_account_plan": "cxkit.planning.prepared:prepare_batch"}
 
 
 @dataclass
@@ -71,6 +74,13 @@ class BatchResult:
         Whether it is still under way: the ``batch.json`` written when a batch starts
         says ``"status": "running"``, so one that is killed outright (SIGKILL, power)
         never leaves an earlier batch's file behind.
+    prepared : dict
+        The portfolio-wide work done once for every run (:data:`PREPARERS`):
+        ``accounts`` (slices stored), ``used`` (runs that read theirs) and ``seconds``;
+        empty for a notebook without it.
+    error : str or None
+        Why the batch could not run at all (the portfolio-wide work failed, the scheduler
+        could not be reached); ``batch.json`` then says ``"status": "failed"``.
     """
 
     notebook: str
@@ -81,6 +91,8 @@ class BatchResult:
     not_run: list = field(default_factory=list)
     interrupted: bool = False
     running: bool = False
+    prepared: dict = field(default_factory=dict)
+    error: str | None = None
 
     @property
     def failed(self) -> dict[str, str]:
@@ -111,11 +123,12 @@ class BatchResult:
 
     def to_dict(self) -> dict:
         return {"notebook": self.notebook, "out_dir": str(self.out_dir),
-                "status": ("running" if self.running else
+                "status": ("running" if self.running else "failed" if self.error else
                            "interrupted" if self.interrupted else "complete"),
                 "seconds": round(self.seconds, 3), "workers": self.workers,
                 "n_reports": len(self.runs), "n_failed": len(self.failed),
-                "n_not_run": len(self.not_run), "runs": self.runs, "not_run": self.not_run}
+                "n_not_run": len(self.not_run), "prepared": self.prepared, "error": self.error,
+                "runs": self.runs, "not_run": self.not_run}
 
 
 class BatchInterrupted(KeyboardInterrupt):
@@ -284,7 +297,8 @@ def _stems(accounts: list[str]) -> dict[str, str]:
 
 def run_account(notebook: str, account: str, stem: str, out_dir: str, root: str,
                 params_file: str | None = None,
-                overrides: Mapping[str, Any] | None = None) -> dict:
+                overrides: Mapping[str, Any] | None = None,
+                env: Mapping[str, str] | None = None) -> dict:
     """Run the notebook for one account; never raises (the error is returned).
 
     This is what a worker process (or a dask worker) executes.
@@ -301,7 +315,7 @@ def run_account(notebook: str, account: str, stem: str, out_dir: str, root: str,
     values[ACCOUNT_PARAMETER] = account
     try:
         result = run_notebook(notebook, params_file, values, out_dir, progress=False,
-                              name=stem, root=root)
+                              name=stem, root=root, env=env, warm=True)
     except CxkitError as exc:
         return _outcome(account, started, error=_one_line(str(exc)))
     except Exception as exc:  # a bug or the environment: still this account only
@@ -393,36 +407,57 @@ def run_batch(notebook: str | os.PathLike, accounts: str | Iterable[str] = "all"
         raise ParameterError(f"'{ACCOUNT_PARAMETER}' is set per account by the batch; "
                              "choose accounts with --accounts")
     chosen = select_accounts(path, accounts, segment, params_file, overrides, root)
-    if out_dir is None:
-        values = {**declared_defaults(notebook_parameters(path), ["data_dir"]),
-                  **run_parameters(path, params_file, overrides, root)}
-        out = default_out_dir(values, root) / path.stem
-    else:
-        out = resolve(out_dir, root)
+    values = {**declared_defaults(notebook_parameters(path)),
+              **run_parameters(path, params_file, overrides, root)}
+    out = default_out_dir(values, root) / path.stem if out_dir is None else resolve(out_dir, root)
     out.mkdir(parents=True, exist_ok=True)
     with folder_lock(out):
         return _run_locked(path, chosen, out, root, params_file, overrides, workers, scheduler,
-                           progress, resume)
+                           progress, resume, values)
+
+
+def _prepare(path: Path, values: Mapping[str, Any], accounts: list[str]) -> tuple:
+    """Do the notebook's portfolio-wide work once (:data:`PREPARERS`).
+
+    Returns the private folder (None if the notebook has none to do, or no account to run),
+    the kernel environment that names it, and what was done.
+    """
+    from importlib import import_module
+
+    from . import prepared
+
+    target = PREPARERS.get(path.stem)
+    if target is None or not accounts:
+        return None, {}, {}
+    module, _, function = target.partition(":")
+    folder = prepared.private_folder()
+    started = time.perf_counter()
+    try:
+        n = getattr(import_module(module), function)(folder, values, accounts)
+    except BaseException:
+        prepared.remove(folder)
+        raise
+    return folder, {prepared.ENV_VAR: str(folder)}, {
+        "accounts": n, "used": 0, "seconds": round(time.perf_counter() - started, 3)}
 
 
 def _run_locked(path, chosen, out, root, params_file, overrides, workers, scheduler, progress,
-                resume) -> BatchResult:
+                resume, values) -> BatchResult:
     from tqdm.auto import tqdm
+
+    from . import prepared
+    from .runner import clean_kernel_folders
 
     earlier = done_before(out, path.stem) if resume else {}
     todo = [a for a in chosen if a not in earlier]
     stems = _stems(chosen)
-    tasks = [dict(notebook=str(path), account=a, stem=stems[a], out_dir=str(out),
-                  root=str(root), params_file=None if params_file is None else str(params_file),
-                  overrides=overrides) for a in todo]
     if scheduler:
-        runner, where = _on_dask(scheduler), scheduler
+        where = scheduler
     else:
-        n = workers if workers is not None else _cores()
-        if n < 1:
-            raise ParameterError(f"--workers must be at least 1, not {n}")
-        n = max(1, min(n, len(tasks)))
-        runner, where = _on_processes(n), n
+        where = workers if workers is not None else _cores()
+        if where < 1:
+            raise ParameterError(f"--workers must be at least 1, not {where}")
+        where = max(1, min(where, len(todo)))
     if progress is None:
         progress = sys.stderr.isatty()
     started = time.perf_counter()
@@ -431,10 +466,18 @@ def _run_locked(path, chosen, out, root, params_file, overrides, workers, schedu
     under_way = BatchResult(path.stem, out, [earlier[a] for a in chosen if a in earlier], 0.0,
                             where, not_run=todo, running=True)
     atomic_write_text(out / "batch.json", json.dumps(under_way.to_dict(), indent=2))
-    bar = tqdm(total=len(chosen), initial=len(earlier), desc=f"cxkit batch {path.stem}",
-               unit="report", disable=not progress)
-    running = runner(tasks) if tasks else iter(())
+    folder, done, error = None, {}, None
+    bar = running = None
     try:
+        folder, env, done = _prepare(path, values, todo)
+        tasks = [dict(notebook=str(path), account=a, stem=stems[a], out_dir=str(out),
+                      root=str(root),
+                      params_file=None if params_file is None else str(params_file),
+                      overrides=overrides, env=env) for a in todo]
+        runner = _on_dask(scheduler) if scheduler else _on_processes(where)
+        bar = tqdm(total=len(chosen), initial=len(earlier), desc=f"cxkit batch {path.stem}",
+                   unit="report", disable=not progress)
+        running = runner(tasks) if tasks else iter(())
         for outcome in running:
             outcomes[outcome["account"]] = outcome
             bar.update(1)
@@ -442,18 +485,28 @@ def _run_locked(path, chosen, out, root, params_file, overrides, workers, schedu
             bar.set_postfix_str(f"{n_failed} failed" if n_failed else outcome["account"])
     except KeyboardInterrupt:
         interrupted = True
+    except CxkitError as exc:  # before any account ran: every run would have failed the same way
+        error = str(exc)
+        raise
     finally:
+        if error is not None:
+            failed = BatchResult(path.stem, out, under_way.runs, time.perf_counter() - started,
+                                 where, not_run=todo, error=error)
+            atomic_write_text(out / "batch.json", json.dumps(failed.to_dict(), indent=2))
         if hasattr(running, "close"):
             running.close()  # a stopped runner cancels its queue and ends its workers
-        bar.close()
+        if bar is not None:
+            bar.close()
+        if done:
+            done["used"] = prepared.used(folder)
+        prepared.remove(folder)
     if interrupted:  # the stopped runs' temporaries and kernel folders: their processes are gone
-        from .runner import clean_kernel_folders
         clean_stale_temporaries(out)
         clean_kernel_folders()
     result = BatchResult(path.stem, out, [outcomes[a] for a in chosen if a in outcomes],
                          time.perf_counter() - started, where,
                          not_run=[a for a in chosen if a not in outcomes],
-                         interrupted=interrupted)
+                         interrupted=interrupted, prepared=done)
     atomic_write_text(out / "batch.json", json.dumps(result.to_dict(), indent=2))
     if interrupted:
         raise BatchInterrupted(result)
@@ -482,31 +535,97 @@ def _worker_stopped(signum, frame) -> None:
 def _on_processes(workers: int) -> Callable[[list], Iterator[dict]]:
     """Run tasks in ``workers`` fresh (spawned) processes; yield outcomes as they finish.
 
+    A worker that dies (killed by the system when memory runs out) breaks the pool: the
+    accounts under way then are run again one at a time, so the one that kills its worker
+    again fails alone, named, and every other account is run.
+
     Stopped (the consumer raises, e.g. KeyboardInterrupt), it cancels the queued tasks
     and ends the workers, whose kernels end with them (:func:`_worker_stopped`).
     """
     def run(tasks: list) -> Iterator[dict]:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor, as_completed
+        import shutil
+        import tempfile
 
-        context = multiprocessing.get_context("spawn")  # no inherited threads or kernels
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                                 initializer=_worker_started) as pool:
-            futures = {pool.submit(run_account, **t): t["account"] for t in tasks}
-            try:
-                for future in as_completed(futures):
-                    yield _result_of(future, futures[future])
-            except BaseException:
-                # the pool's own processes: the executor has no public way to stop a
-                # running task, and waiting for it would run a report nobody wants now
-                processes = list(getattr(pool, "_processes", {}).values())
-                pool.shutdown(wait=False, cancel_futures=True)
-                for p in processes:
-                    p.terminate()
-                for p in processes:
-                    p.join(timeout=30)
-                raise
+        marks = Path(tempfile.mkdtemp(prefix="cxkit-batch-started-"))
+        queue, alone = list(tasks), []  # alone: under way when a worker died
+        try:
+            while queue or alone:
+                if alone:
+                    group, n = [alone.pop(0)], 1
+                else:
+                    group, queue, n = queue, [], workers
+                broken: list = []
+                yield from _pool(group, n, marks, broken)
+                if not broken:
+                    continue
+                started = {p.read_text(encoding="utf-8") for p in marks.iterdir()}
+                for p in marks.iterdir():
+                    p.unlink()
+                suspects = [t for t in broken if t["account"] in started]
+                if not suspects or (n == 1 and len(group) == 1):
+                    # nothing could start (see _died), or it died again on its own
+                    for t in broken:
+                        yield _died(t["account"], started=bool(suspects))
+                    continue
+                alone += suspects
+                queue = [t for t in broken if t not in suspects] + queue
+        finally:
+            shutil.rmtree(marks, ignore_errors=True)
     return run
+
+
+def _pool(tasks: list, workers: int, marks: Path, broken: list) -> Iterator[dict]:
+    """Run ``tasks`` in one pool; the tasks a dead worker left undone go into ``broken``."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    context = multiprocessing.get_context("spawn")  # no inherited threads or kernels
+    with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context,
+                             initializer=_worker_started) as pool:
+        try:
+            futures = {}
+            for t in tasks:
+                try:
+                    futures[pool.submit(_run_marked, str(marks), t)] = t
+                except BrokenProcessPool:
+                    broken.append(t)
+            for future in as_completed(futures):
+                try:
+                    yield future.result()
+                except BrokenProcessPool:
+                    broken.append(futures[future])
+                except Exception:
+                    yield _result_of(future, futures[future]["account"])
+        except BaseException:
+            # the pool's own processes: the executor has no public way to stop a
+            # running task, and waiting for it would run a report nobody wants now
+            processes = list(getattr(pool, "_processes", {}).values())
+            pool.shutdown(wait=False, cancel_futures=True)
+            for p in processes:
+                p.terminate()
+            for p in processes:
+                p.join(timeout=30)
+            raise
+
+
+def _run_marked(marks: str, task: dict) -> dict:
+    """:func:`run_account` in a worker, leaving a mark while it runs (see _on_processes)."""
+    mark = Path(marks) / digest(task["account"], 24)
+    mark.write_text(task["account"], encoding="utf-8")
+    try:
+        return run_account(**task)
+    finally:
+        mark.unlink(missing_ok=True)
+
+
+def _died(account: str, started: bool) -> dict:
+    error = ("worker failed: its process died while running this account, twice (killed "
+             "by the system? out of memory is the usual cause)" if started else
+             "worker failed: the worker processes died before running anything (called "
+             "from a script? Worker processes import it again, so call run_batch under "
+             "`if __name__ == \"__main__\":`)")
+    return {"account": account, "ok": False, "seconds": None, "files": [], "error": error}
 
 
 def _on_dask(address: str) -> Callable[[list], Iterator[dict]]:
@@ -540,14 +659,9 @@ def _on_dask(address: str) -> Callable[[list], Iterator[dict]]:
 
 
 def _result_of(future, account: str) -> dict:
-    """A finished future's outcome; a worker that died fails only its account."""
-    from concurrent.futures.process import BrokenProcessPool
-
+    """A finished future's outcome; a task that raised fails only its account."""
     try:
         return future.result()
     except Exception as exc:
-        hint = (" (a worker process died; called from a script? Worker processes import it "
-                "again, so call run_batch under `if __name__ == \"__main__\":`)"
-                if isinstance(exc, BrokenProcessPool) else "")
         return {"account": account, "ok": False, "seconds": None, "files": [],
-                "error": f"worker failed: {type(exc).__name__}: {_one_line(str(exc))}{hint}"}
+                "error": f"worker failed: {type(exc).__name__}: {_one_line(str(exc))}"}

@@ -115,6 +115,7 @@ def kernel_manager_class(env: Mapping[str, str], cwd: str | os.PathLike,
                 kwargs.setdefault("transport", "ipc")
                 kwargs.setdefault("connection_file", os.path.join(runtime_dir, "kernel.json"))
             super().__init__(**kwargs)
+            self.clients_made = []
 
         async def start_kernel(self, **kw):
             kw["env"] = {**os.environ, **kw.get("env", {}), **extra_env}
@@ -124,6 +125,16 @@ def kernel_manager_class(env: Mapping[str, str], cwd: str | os.PathLike,
             if self._group and hasattr(os, "killpg"):
                 RUNNING_KERNELS.add(self._group)
             return started
+
+        def client(self, **kw):
+            kc = super().client(**kw)
+            self.clients_made.append(kc)  # papermill leaves a kept kernel's client open
+            return kc
+
+        def stop_clients(self) -> None:
+            """Stop the channels of every client made for this kernel so far."""
+            while self.clients_made:
+                self.clients_made.pop().stop_channels()
 
         async def shutdown_kernel(self, now: bool = False, restart: bool = False):
             try:
@@ -236,7 +247,8 @@ def run_notebook(notebook: str | os.PathLike, params_file: str | os.PathLike | N
                  overrides: Mapping[str, Any] | None = None,
                  out_dir: str | os.PathLike | None = None,
                  progress: bool | None = None, name: str | None = None,
-                 root: str | os.PathLike | None = None) -> RunResult:
+                 root: str | os.PathLike | None = None,
+                 env: Mapping[str, str] | None = None, warm: bool = False) -> RunResult:
     """Execute a notebook with papermill and write its report.
 
     Parameters
@@ -257,6 +269,13 @@ def run_notebook(notebook: str | os.PathLike, params_file: str | os.PathLike | N
         Base name of the output files; default the notebook's name.
     root : path, optional
         Project root; default :func:`cxkit.paths.project_root`.
+    env : mapping, optional
+        Variables added to the kernel's environment (a batch names its prepared work,
+        :mod:`cxkit.prepared`).
+    warm : bool
+        Run in this process's warm kernel (:mod:`cxkit.kernels`), put back to the state of
+        a kernel just started, instead of starting one: what a batch worker does. A
+        failed run's kernel is replaced.
 
     Returns
     -------
@@ -288,15 +307,30 @@ def run_notebook(notebook: str | os.PathLike, params_file: str | os.PathLike | N
     tmp_nb = Path(f"{prefix}.ipynb")
     if progress is None:
         progress = sys.stderr.isatty()
-    runtime_dir = kernel_folder()
-    manager = kernel_manager_class({ENV_VAR: str(prefix), "CXKIT_ROOT": str(root)}, root,
-                                   runtime_dir)
+    kernel_env = {**(env or {}), ENV_VAR: str(prefix), "CXKIT_ROOT": str(root)}
+    runtime_dir = kernel = None
     started = time.perf_counter()
     try:
-        with quiet_kernel_client():
-            pm.execute_notebook(str(path), str(tmp_nb), parameters=values,
-                                progress_bar=progress, log_output=False, report_mode=False,
-                                extra_arguments=KERNEL_ARGUMENTS, kernel_manager_class=manager)
+        try:
+            if warm:
+                from . import kernels
+                kernel = kernels.kernel_for(root)
+                kernel.prepare(kernel_env)
+                engine = {"km": kernel.km}
+            else:
+                runtime_dir = kernel_folder()
+                engine = {"kernel_manager_class": kernel_manager_class(kernel_env, root,
+                                                                       runtime_dir)}
+            with quiet_kernel_client():
+                pm.execute_notebook(str(path), str(tmp_nb), parameters=values,
+                                    progress_bar=progress, log_output=False, report_mode=False,
+                                    extra_arguments=KERNEL_ARGUMENTS, **engine)
+            if kernel is not None:
+                kernel.km.stop_clients()
+        except BaseException:
+            if warm:  # whatever happened in it, the next run gets a new kernel
+                kernels.discard(root)
+            raise
     except pm.PapermillExecutionError as exc:
         kept = _keep_failed(tmp_nb, failed)
         evalue = (str(exc.evalue).strip().splitlines() or [""])[0]
@@ -311,7 +345,8 @@ def run_notebook(notebook: str | os.PathLike, params_file: str | os.PathLike | N
         raise RunError(f"{stem} could not run: {type(exc).__name__}: "
                        f"{(str(exc).strip().splitlines() or [''])[0]} ({kept})") from None
     finally:
-        shutil.rmtree(runtime_dir, ignore_errors=True)
+        if runtime_dir is not None:
+            shutil.rmtree(runtime_dir, ignore_errors=True)
         if not tmp_nb.exists():  # failed: the outputs of a failed run are not kept
             _remove_outputs(out, prefix)
     try:

@@ -37,7 +37,8 @@ def probe(tmp_path_factory, small_dir):
         'account_id: str = ""  # account\n'
         'fail: str = ""  # the account for which this notebook fails\n'
         'rendezvous: str = ""  # folder where runs meet\n'
-        'pause: float = 0.0  # seconds each run waits, so a test can stop a batch midway')
+        'pause: float = 0.0  # seconds each run waits, so a test can stop a batch midway\n'
+        'die: str = ""  # the account whose run kills its worker process, as the system would')
     params.metadata["tags"] = ["parameters"]
     body = nbformat.v4.new_code_cell(
         "import os, time\n"
@@ -51,6 +52,10 @@ def probe(tmp_path_factory, small_dir):
         "        peer = len(os.listdir(rendezvous)) >= 2\n"
         "        time.sleep(0.05)\n"
         "time.sleep(pause)\n"
+        "if account_id == die:\n"
+        "    import signal\n"
+        "    os.kill(os.getppid(), signal.SIGKILL)  # the kernel's parent: its worker\n"
+        "    time.sleep(60)\n"
         f"if account_id == fail:\n    raise ValueError('{FAILING}: no plan for ' + account_id)\n"
         "results.Results('probe', account=account_id, worker=os.getppid(), peer=peer).save()")
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Probe"), params, body])
@@ -152,6 +157,26 @@ def test_cli_batch_in_parallel_a_failure_does_not_stop_the_others(probe, current
     # runs the last accounts depends on timing)
     assert len({p.read_text().split()[0] for p in meet.iterdir()}) == 2
     assert all(r["peer"] for r in runs)  # and ran at the same time
+
+
+def test_a_worker_killed_by_the_system_fails_only_its_account(probe, current, tmp_path):
+    """A worker killed outright (as the out-of-memory killer does) breaks the process pool;
+    the accounts under way are run again one at a time, so only the one that kills its
+    worker again fails, named in the summary, and every other account gets its report."""
+    accounts = current[:5]
+    dying = accounts[1]
+    out = tmp_path / "out"
+    result = run_batch(probe, accounts, overrides={"die": dying}, out_dir=out, workers=2,
+                       progress=False)
+    assert list(result.failed) == [dying]
+    assert "its process died while running this account, twice" in result.failed[dying]
+    assert f"{dying}: worker failed: its process died" in result.summary()
+    for a in accounts:
+        assert (out / f"{a}.html").exists() == (a != dying)
+        if a != dying:
+            assert json.loads((out / f"{a}.json").read_text())["results"]["account"] == a
+    assert not list(out.glob(".*.tmp*"))
+    assert [r["account"] for r in json.loads((out / "batch.json").read_text())["runs"]] == accounts
 
 
 def test_cli_batch_all_succeed_exit_zero(probe, current, tmp_path):

@@ -9,7 +9,9 @@
 - :mod:`~cxkit.planning.objectives`: rules that turn the data into objectives (MBOs);
 - :mod:`~cxkit.planning.plan`: :class:`KeyAccountPlanner` and :class:`AccountPlan`;
 - :mod:`~cxkit.planning.portfolio`: :class:`PortfolioPlan`, the accounts of one account
-  manager or segment side by side.
+  manager or segment side by side;
+- :mod:`~cxkit.planning.prepared`: :func:`account_plan`, one account's plan from the
+  portfolio a batch fitted once (or fitted on the spot).
 
 The client workbook of one account is written by :mod:`cxkit.present.workbooks`.
 """
@@ -20,8 +22,9 @@ from .lenses import account_lenses, group_lenses, lens_table
 from .objectives import objectives
 from .plan import AccountPlan, KeyAccountPlanner, plot_lenses
 from .portfolio import PortfolioPlan, plot_portfolio_lenses
+from .prepared import account_plan
 
-__all__ = ["AccountPlan", "KeyAccountPlanner", "PlanningConfig", "PortfolioPlan", "RUNGS", "account_lenses",
+__all__ = ["AccountPlan", "account_plan", "KeyAccountPlanner", "PlanningConfig", "PortfolioPlan", "RUNGS", "account_lenses",
            "account_rungs", "check_config", "coverage", "group_lenses", "key_weight", "ladder",
            "lens_table", "load_config", "objectives", "plot_lenses", "plot_portfolio_lenses",
            "respondent_rungs", "shrink", "structure", "weighted_mean"]

@@ -10,10 +10,10 @@ side (the portfolio_plan notebook).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .. import nps, periods
 from ..analysis import Analysis
@@ -29,6 +29,77 @@ from .objectives import objectives
 PORTFOLIO_COLUMNS = ["name", "segment", "account_manager", "tenure_years",
                      "interaction_frequency", "key_weight", "spend", "growth", "chi",
                      "chi_trend", "nps", "respondents", "rung", "roles_missing", "objectives"]
+
+# the planner's frames with rows per account, and the column naming the account (None: the
+# index): what KeyAccountPlanner.slices cuts to one account
+_ACCOUNT_FRAMES = {"key_weights_": None, "accounts_": None, "lenses_": None, "rungs_": None,
+                   "economics_": None, "coverage_": None, "answers_": "account_id",
+                   "previous_answers_": "account_id", "chi_": "account_id",
+                   "objectives_": "account_id"}
+
+
+def rating_moments(answers: pd.DataFrame) -> pd.DataFrame:
+    """Count, mean and sum of squared deviations of each driver rating.
+
+    What one account's ratings are compared with: the rest of the portfolio's moments are
+    these less the account's own (Chan et al.'s pairwise update, run backwards), so the
+    comparison needs neither the other accounts' answers nor a pass over them.
+
+    Parameters
+    ----------
+    answers : DataFrame
+        Survey responses (``KeyAccountPlanner.answers_``); the driver columns are those of
+        :func:`cxkit.io.datamodel.driver_columns`, less the planner's ``role`` and
+        ``key_weight``.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``driver``: ``n`` (answers), ``mean`` and ``m2`` (sum of squared
+        deviations from the mean; the variance is ``m2 / (n - 1)``).
+
+    Examples
+    --------
+    >>> rating_moments(pd.DataFrame({"ltr": [9, 7], "speed": [6.0, 8.0]}))
+             n  mean   m2
+    driver
+    speed    2   7.0  2.0
+    """
+    drivers = [c for c in driver_columns(answers) if c not in ("role", "key_weight")]
+    r = answers[drivers].astype(float)
+    mean = r.mean()
+    return pd.DataFrame({"n": r.count(), "mean": mean, "m2": ((r - mean) ** 2).sum()}
+                        ).rename_axis("driver")
+
+
+def welch_interval(x_n, x_mean, x_var, y_n, y_mean, y_var, confidence: float = 0.95
+                   ) -> tuple[float, float]:
+    """Welch's interval for the difference of two means, from the groups' summaries.
+
+    The convention of R's ``t.test(x, y)`` (unequal variances, Welch–Satterthwaite degrees
+    of freedom) and of ``scipy.stats.ttest_ind(x, y, equal_var=False)``. NaN when either
+    group has fewer than two values or both have no spread.
+
+    Examples
+    --------
+    R's ``t.test(mpg ~ am, data = mtcars)`` gives -11.280194 to -3.209684:
+
+    >>> lo, hi = welch_interval(19, 17.147368, 14.699298, 13, 24.392308, 38.025769)
+    >>> round(lo, 4), round(hi, 4)
+    (-11.2802, -3.2097)
+    """
+    from scipy.special import stdtrit
+
+    if x_n < 2 or y_n < 2:
+        return np.nan, np.nan
+    a, b = x_var / x_n, y_var / y_n
+    se2 = a + b
+    if not se2 > 0:
+        return np.nan, np.nan
+    df = se2 ** 2 / (a ** 2 / (x_n - 1) + b ** 2 / (y_n - 1))
+    half = float(stdtrit(df, 0.5 + confidence / 2)) * np.sqrt(se2)
+    diff = x_mean - y_mean
+    return float(diff - half), float(diff + half)
 
 
 class KeyAccountPlanner(Analysis):
@@ -74,6 +145,12 @@ class KeyAccountPlanner(Analysis):
         Lower bounds of the amber and green CHI bands.
     objectives_ : DataFrame
         Every account's objectives.
+    ratings_ : DataFrame
+        :func:`rating_moments` of the window's answers: what an account's driver ratings
+        are compared with.
+    portfolio_accounts_ : int
+        Accounts in the whole portfolio. A slice (:meth:`slices`) keeps the number while
+        its frames hold its own account only.
 
     Examples
     --------
@@ -135,11 +212,13 @@ class KeyAccountPlanner(Analysis):
                            pd.DataFrame(index=self.accounts_.index,
                                         columns=["spend", "previous", "growth"], dtype=float))
         self.ladder_ = ladder(self.rungs_, self.economics_, min_count=cfg.min_count)
+        self.ratings_ = rating_moments(win)
         self.coverage_ = coverage(contacts, win, self.accounts_.index)
         self.chi_ = self._chi(tables)
         self.objectives_ = objectives(self.accounts_, cfg, self.plan_date_, lenses=self.lenses_,
                                       rungs=self.rungs_, chi=self.chi_, coverage=self.coverage_,
                                       key_weights=self.key_weights_)
+        self.portfolio_accounts_ = len(self.accounts_)
         return self
 
     def _chi(self, tables) -> pd.DataFrame:
@@ -158,9 +237,53 @@ class KeyAccountPlanner(Analysis):
         scored = wide[["account_id", "period"]].join(score(wide, model)[["chi", "band"]])
         return scored[scored["account_id"].isin(self.accounts_.index)].reset_index(drop=True)
 
+    # ------------------------------------------------------------------ slices
+    def slices(self, account_ids) -> Iterator[tuple[str, "KeyAccountPlanner"]]:
+        """Each account's share of the fitted portfolio: what its :class:`AccountPlan` reads.
+
+        A slice is this planner with every per-account frame cut to one account, and the
+        portfolio-wide results (``ratings_``, ``ladder_``, ``config_``, the plan date) kept
+        whole, so ``AccountPlan.from_planner(slice, account)`` equals the plan read from the
+        whole planner, at a cost that does not grow with the portfolio. A batch stores
+        them (:mod:`cxkit.planning.prepared`) so each account's run reads only its own.
+        The portfolio-wide views (``headlines``, ``select``, ``account_table``...) refuse
+        a slice.
+
+        Parameters
+        ----------
+        account_ids : iterable of str
+            Accounts to cut out; those that are not customers on the plan date are skipped.
+
+        Yields
+        ------
+        (str, KeyAccountPlanner)
+            The account and its slice.
+        """
+        import copy
+
+        where = {}
+        for attr, column in _ACCOUNT_FRAMES.items():
+            frame = getattr(self, attr)
+            keys = (frame[column] if column else frame.index).to_numpy()
+            where[attr] = pd.Series(np.arange(len(frame))).groupby(keys).indices
+        none = np.array([], dtype=int)
+        for account in account_ids:
+            if account not in self.accounts_.index:
+                continue
+            part = copy.copy(self)
+            for attr in _ACCOUNT_FRAMES:
+                setattr(part, attr, getattr(self, attr).iloc[where[attr].get(account, none)])
+            yield account, part
+
+    def _whole(self) -> None:
+        if len(self.accounts_) != self.portfolio_accounts_:
+            raise ParameterError("this is one account's slice of the portfolio: fit a "
+                                 "KeyAccountPlanner for the portfolio's views")
+
     # ------------------------------------------------------------------ protocol
     def headlines(self) -> list[str]:
         """The portfolio prepared, in plain sentences."""
+        self._whole()
         n, heard = len(self.accounts_), self.answers_["account_id"].nunique()
         o = self.objectives_
         return [f"{n:,} accounts are customers on {self.plan_date_.date()}; {heard:,} of them "
@@ -171,6 +294,7 @@ class KeyAccountPlanner(Analysis):
 
     def key_results(self) -> dict:
         """The numbers a batch collects about the whole portfolio."""
+        self._whole()
         o = self.objectives_
         return {"plan_date": str(self.plan_date_.date()), "accounts": int(len(self.accounts_)),
                 "accounts_heard": int(self.answers_["account_id"].nunique()),
@@ -178,11 +302,13 @@ class KeyAccountPlanner(Analysis):
                 "objective_rules": {str(k): int(v) for k, v in o["rule"].value_counts().items()}}
 
     def summary_tables(self) -> dict:
+        self._whole()
         return {"Objectives by rule": self.objectives_.groupby("rule").size()
                 .to_frame("objectives")}
 
     def plot_key_weights(self, ax=None):
         """How much each segment's feedback counts: accounts by key weight; returns the axis."""
+        self._whole()
         import matplotlib.pyplot as plt
         import seaborn as sns
 
@@ -209,12 +335,14 @@ class KeyAccountPlanner(Analysis):
 
     def default_account(self) -> str:
         """The key account with the most revenue (any account if there is no key one)."""
+        self._whole()
         a = self.accounts_.join(self.economics_[["spend"]])
         key = a[a["segment"] == "key"] if (a["segment"] == "key").any() else a
         return str(key["spend"].fillna(0).idxmax())
 
     def select(self, account_manager: str = "", segment: str = "") -> list[str]:
         """Account ids of one account manager and/or segment (all when both are empty)."""
+        self._whole()
         a = self.accounts_
         keep = pd.Series(True, index=a.index)
         if account_manager:
@@ -235,12 +363,14 @@ class KeyAccountPlanner(Analysis):
         DataFrame
             Indexed by ``account_id``: :data:`PORTFOLIO_COLUMNS`.
         """
+        self._whole()
         rows = [self.account(a).header() for a in account_ids]
         out = pd.DataFrame(rows).set_index("account_id")
         return out[PORTFOLIO_COLUMNS]
 
     def group_lenses(self, by: str, account_ids=None) -> pd.DataFrame:
         """Lens scores per ``by`` (an accounts column: project_manager, segment...)."""
+        self._whole()
         if by not in self.accounts_.columns:
             raise ParameterError(f"accounts have no column {by!r} to group lenses by")
         ans = self.answers_
@@ -404,20 +534,21 @@ class AccountPlan(_ReadsPlanner, Analysis):
             least ``min_difference`` points), sorted by the size of the difference.
         """
         cfg = self.planner_.config_
-        # the planner adds role and key_weight to the responses: not drivers
-        drivers = [c for c in driver_columns(self.planner_.answers_)
-                   if c not in ("role", "key_weight")]
-        rest = self.planner_.answers_[self.planner_.answers_["account_id"] != self.account_id_]
         rows = {}
-        for d in drivers:
-            x, y = self.answers_[d].dropna(), rest[d].dropna()
-            diff = x.mean() - y.mean() if len(x) else np.nan
+        for d, (n, mean, m2) in self.planner_.ratings_[["n", "mean", "m2"]].iterrows():
+            x = self.answers_[d].dropna().astype(float)
+            nx, ny = len(x), n - len(x)  # the rest: the portfolio less this account
+            mx = x.mean() if nx else np.nan
+            my = (n * mean - nx * mx) / ny if nx and ny else mean if ny else np.nan
+            m2y = (m2 - ((x - mx) ** 2).sum() - nx * ny / n * (mx - my) ** 2) if nx and ny \
+                else m2
             lo = hi = np.nan
-            if len(x) >= max(cfg.min_count, 2) and len(y) > 1:
-                ci = stats.ttest_ind(x, y, equal_var=False).confidence_interval(confidence)
-                lo, hi = max(ci.low, -cfg.scale_max), min(ci.high, cfg.scale_max)
-            rows[d] = {"account": x.mean() if len(x) else np.nan, "portfolio": y.mean(),
-                       "difference": diff, "ci_low": lo, "ci_high": hi, "answers": len(x)}
+            if nx >= max(cfg.min_count, 2) and ny > 1:
+                lo, hi = welch_interval(nx, mx, x.var(), ny, my, max(m2y, 0.0) / (ny - 1),
+                                        confidence)
+                lo, hi = max(lo, -cfg.scale_max), min(hi, cfg.scale_max)
+            rows[d] = {"account": mx, "portfolio": my, "difference": mx - my,
+                       "ci_low": lo, "ci_high": hi, "answers": nx}
         out = pd.DataFrame.from_dict(rows, orient="index")
         out.index.name = "driver"
         out["differs"] = ((out["ci_low"] > 0) | (out["ci_high"] < 0)) & (

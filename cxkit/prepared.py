@@ -1,0 +1,136 @@
+"""Work prepared once for a batch and handed to each account's run.
+
+A batch of account reports (:mod:`cxkit.batch`) fits the portfolio once and stores each
+account's share of it in a private folder, which it names to its runs' kernels in the
+``CXKIT_PREPARED`` environment variable. A run looks its share up under a key that it
+computes itself from the **content** of the files it reads (SHA-256 of their bytes), its
+settings and cxkit's version. A share stored under any other key (other data, a changed
+file, another configuration) is never found: the run then loads and fits everything
+itself, as it does on its own in JupyterLab or under plain papermill.
+
+The folder is the batch's alone (mode 0700, in the temporary folder, named with the
+batch's host and process id); the batch removes it when it ends, and a later batch
+removes one left by a batch that was killed. Shares are pickles: only cxkit writes them,
+and only there.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+ENV_VAR = "CXKIT_PREPARED"
+_USED = ".used"
+
+
+def file_digest(path: str | os.PathLike) -> str:
+    """SHA-256 of a file's bytes, in hex.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.csv"
+    >>> _ = p.write_bytes(b"account_id\\nA1\\n")
+    >>> file_digest(p) == hashlib.sha256(b"account_id\\nA1\\n").hexdigest()
+    True
+    """
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def content_key(settings: Mapping[str, Any], files: Mapping[str, str | os.PathLike | None]
+                ) -> str:
+    """The key of prepared work: its settings, the content of its files and cxkit's version.
+
+    Parameters
+    ----------
+    settings : mapping
+        Everything besides the files that the work depends on (JSON-able).
+    files : mapping of str to path or None
+        The files it reads, by name; ``None`` for a file that is not there.
+
+    Returns
+    -------
+    str
+        32 hex digits; any change to a file's bytes, a setting or the version changes it.
+    """
+    from . import __version__
+
+    blob = json.dumps({"cxkit": __version__, "settings": settings,
+                       "files": {k: None if v is None else file_digest(v)
+                                 for k, v in sorted(files.items())}},
+                      sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:32]
+
+
+def _share(folder: Path, key: str, name: str) -> Path:
+    return folder / key / f"{hashlib.sha256(name.encode('utf-8', 'surrogatepass')).hexdigest()[:24]}.pkl"
+
+
+def store(folder: str | os.PathLike, key: str, shares: Iterable[tuple[str, Any]]) -> int:
+    """Write each ``(name, object)`` share under ``key`` in ``folder``; returns how many."""
+    folder = Path(folder)
+    (folder / key).mkdir(parents=True, exist_ok=True)
+    n = 0
+    for name, obj in shares:
+        path = _share(folder, key, name)
+        tmp = path.with_suffix(".tmp")
+        with open(tmp, "wb") as fh:
+            pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+        n += 1
+    return n
+
+
+def fetch(key: str | None, name: str) -> Any | None:
+    """The share ``name`` stored under ``key`` by this run's batch, or None.
+
+    None when no batch named a folder (``CXKIT_PREPARED`` unset), when ``key`` is None, or
+    when nothing is stored under this key and name. A share that is found is marked used,
+    so the batch can say how many runs read their share (:func:`used`).
+    """
+    folder = os.environ.get(ENV_VAR)
+    if not folder or key is None:
+        return None
+    path = _share(Path(folder), key, name)
+    try:
+        with open(path, "rb") as fh:
+            obj = pickle.load(fh)
+    except FileNotFoundError:
+        return None
+    Path(str(path) + _USED).touch()
+    return obj
+
+
+def used(folder: str | os.PathLike) -> int:
+    """How many shares in ``folder`` a run has read."""
+    return sum(1 for _ in Path(folder).glob(f"*/*.pkl{_USED}"))
+
+
+def private_folder() -> Path:
+    """A new folder for one batch's prepared work, private to this user and process.
+
+    Named like the runs' kernel folders (:func:`cxkit.runner.kernel_folder`), so those of
+    a batch that was killed are removed by :func:`cxkit.runner.clean_kernel_folders`.
+    """
+    from .paths import HOST
+    from .runner import _kernels_parent, clean_kernel_folders
+
+    parent = _kernels_parent()
+    parent.mkdir(mode=0o700, exist_ok=True)
+    clean_kernel_folders()
+    return Path(tempfile.mkdtemp(prefix=f"{HOST}-{os.getpid()}-prepared-", dir=parent))
+
+
+def remove(folder: str | os.PathLike | None) -> None:
+    """Remove a batch's prepared folder (nothing if None)."""
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
