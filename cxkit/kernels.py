@@ -48,12 +48,12 @@ del _cxkit_snapshot
 # Run in the kernel before each report: back to the state kept aside, plus the report's env.
 _RESTORE = """\
 def _cxkit_restore(env):
-    import gc, os, sys, warnings
+    import os, sys, warnings
     import matplotlib, matplotlib.pyplot as plt
     import pandas
     keep = sys.modules["_cxkit_fresh"]
     plt.close("all")
-    get_ipython().reset(new_session=True)
+    get_ipython().reset(new_session=True)  # also collects the garbage
     os.environ.clear(); os.environ.update(keep.environ); os.environ.update(env)
     os.chdir(keep.cwd); sys.path[:] = keep.path
     warnings.resetwarnings()  # also forgets every warning already shown once
@@ -63,7 +63,6 @@ def _cxkit_restore(env):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         pandas.reset_option("all")
-    gc.collect()
 _cxkit_restore(ENV)
 """
 
@@ -86,6 +85,12 @@ class WarmKernel:
             kernel_name="python3")
         self.reports = 0
         self._run(self.km.start_kernel)(extra_arguments=_arguments())
+        self.km.client_factory = _kept_client_class()
+        kc = self.km.client()
+        kc.start_channels()
+        self._run(kc.wait_for_ready)(timeout=60)
+        self.km.clients_made.remove(kc)  # not stopped after a report:
+        self.km.kept_client = kc  # papermill's client, from one report to the next
         self._execute(_SNAPSHOT)
 
     @staticmethod
@@ -94,16 +99,14 @@ class WarmKernel:
 
         return run_sync(coroutine_function)
 
-    def _execute(self, code: str) -> None:
+    def _execute(self, code: str, timeout: float = 60) -> None:
         """Run ``code`` in the kernel, silently; raise if it fails."""
-        kc = self.km.client()
-        kc.start_channels()
-        try:
-            self._run(kc.wait_for_ready)(timeout=60)
-            reply = self._run(kc.execute_interactive)(code, silent=True, store_history=False,
-                                                      allow_stdin=False, timeout=60)
-        finally:
-            kc.stop_channels()
+        kc = self.km.kept_client
+        msg_id = kc.execute(code, silent=True, store_history=False, allow_stdin=False)
+        while True:
+            reply = self._run(kc.get_shell_msg)(timeout=timeout)
+            if reply["parent_header"].get("msg_id") == msg_id:
+                break
         content = reply["content"]
         if content.get("status") != "ok":
             raise RuntimeError(f"kernel set-up failed: {content.get('ename')}: "
@@ -120,12 +123,50 @@ class WarmKernel:
     def shutdown(self) -> None:
         """End the kernel and remove its folder."""
         try:
+            kept, self.km.kept_client = self.km.kept_client, None
+            if kept is not None:
+                kept.stop_channels()
             if self.km.has_kernel:
                 self._run(self.km.shutdown_kernel)(now=True)
         except Exception:  # already gone
             pass
         finally:
             shutil.rmtree(self.runtime_dir, ignore_errors=True)
+
+
+def _kept_client_class() -> type:
+    """The class of a warm kernel's one client, kept connected from report to report.
+
+    papermill's client asks the kernel manager for a client for each report, starts its
+    channels and waits until it is ready; for a new client that wait ends with 0.2 s of
+    listening for silence on IOPub, every report. The kept client is connected and ready
+    once: starting it again does nothing, and being ready is draining, without waiting,
+    what earlier reports left on IOPub (papermill also ignores any message not of its own
+    requests).
+    """
+    from queue import Empty
+
+    from jupyter_client.asynchronous import AsyncKernelClient
+
+    class KeptClient(AsyncKernelClient):
+        _ready = False
+
+        def start_channels(self, *args, **kwargs) -> None:
+            if not self.channels_running:
+                super().start_channels(*args, **kwargs)
+
+        async def wait_for_ready(self, timeout: float | None = None) -> None:
+            if not self._ready:
+                await AsyncKernelClient.wait_for_ready(self, timeout=timeout)
+                self._ready = True
+                return
+            while True:
+                try:
+                    await self.iopub_channel.get_msg(timeout=0)
+                except Empty:
+                    break
+
+    return KeptClient
 
 
 def _arguments() -> list[str]:

@@ -116,6 +116,7 @@ def kernel_manager_class(env: Mapping[str, str], cwd: str | os.PathLike,
                 kwargs.setdefault("connection_file", os.path.join(runtime_dir, "kernel.json"))
             super().__init__(**kwargs)
             self.clients_made = []
+            self.kept_client = None
 
         async def start_kernel(self, **kw):
             kw["env"] = {**os.environ, **kw.get("env", {}), **extra_env}
@@ -127,6 +128,8 @@ def kernel_manager_class(env: Mapping[str, str], cwd: str | os.PathLike,
             return started
 
         def client(self, **kw):
+            if self.kept_client is not None:  # a warm kernel's (cxkit.kernels)
+                return self.kept_client
             kc = super().client(**kw)
             self.clients_made.append(kc)  # papermill leaves a kept kernel's client open
             return kc

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import pandas as pd
-import pandera.pandas as pa
 
 # Field kinds and what they mean.
 KINDS = {
@@ -386,6 +385,8 @@ _DTYPES = {
 
 
 def _checks(f: Field) -> list[pa.Check]:
+    import pandera.pandas as pa  # here, not at the top: importing it takes 0.4 s
+
     checks = []
     if f.kind == "score":
         checks.append(pa.Check.in_range(0, 10, error="outside the 0–10 scale"))
@@ -402,6 +403,8 @@ def _checks(f: Field) -> list[pa.Check]:
 
 
 def _column(f: Field) -> pa.Column:
+    import pandera.pandas as pa
+
     # Empty text is not a value: an id or name that is blank counts as missing.
     return pa.Column(_DTYPES[f.kind], checks=_checks(f), nullable=f.nullable, unique=f.unique,
                      required=f.required, coerce=True, name=f.name)
@@ -412,6 +415,8 @@ def pandera_schema(spec: TableSpec, columns) -> pa.DataFrameSchema:
 
     Extra columns (driver ratings, measures) are typed by ``spec.extra``.
     """
+    import pandera.pandas as pa
+
     cols = {f.name: _column(f) for f in spec.fields}
     if spec.extra:
         for c in spec.extra_columns(columns):

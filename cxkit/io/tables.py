@@ -26,7 +26,6 @@ from typing import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 
 from ..errors import DataError, visible
 from ..paths import resolve
@@ -452,6 +451,8 @@ def validate_table(raw: pd.DataFrame, name: str, file: str = "<table>",
     df = raw.copy()
     problems = _normalise(df, spec, file, offset, date_format)
     reported = {p.column for p in problems}
+    import pandera.pandas as pa  # here: a run that reads prepared tables never needs it
+
     schema = pandera_schema(spec, df.columns)
     try:
         with warnings.catch_warnings():  # pandera's own notes are not the user's business
