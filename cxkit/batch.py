@@ -315,7 +315,8 @@ def run_account(notebook: str, account: str, stem: str, out_dir: str, root: str,
     values[ACCOUNT_PARAMETER] = account
     try:
         result = run_notebook(notebook, params_file, values, out_dir, progress=False,
-                              name=stem, root=root, env=env, warm=True)
+                              name=stem, root=root, env=env, warm=True,
+                              checked=True)  # by run_batch, and the accounts by select_accounts
     except CxkitError as exc:
         return _outcome(account, started, error=_one_line(str(exc)))
     except Exception as exc:  # a bug or the environment: still this account only

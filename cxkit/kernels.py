@@ -122,10 +122,13 @@ class WarmKernel:
 
     def shutdown(self) -> None:
         """End the kernel and remove its folder."""
+        kept, self.km.kept_client = self.km.kept_client, None
         try:
-            kept, self.km.kept_client = self.km.kept_client, None
             if kept is not None:
                 kept.stop_channels()
+        except Exception:  # its sockets are gone already: the kernel still has to end
+            pass
+        try:
             if self.km.has_kernel:
                 self._run(self.km.shutdown_kernel)(now=True)
         except Exception:  # already gone

@@ -30,6 +30,8 @@ import yaml
 from .errors import ParameterError
 
 _INJECTED_HEADER = "# Parameters"
+#: set by the runner in a kernel whose parameters it checked against the data
+CHECKED_VAR = "CXKIT_PARAMETERS_CHECKED"
 
 
 def _type_name(tp) -> str:
@@ -122,7 +124,9 @@ def check(namespace: Mapping[str, Any], notebook: str = "notebook") -> dict[str,
     ------
     ParameterError
         If papermill injected a name the notebook does not declare, a value is not of
-        the declared type, or :mod:`cxkit.preflight` finds it does not fit the data.
+        the declared type, or :mod:`cxkit.preflight` finds it does not fit the data (not
+        checked again under ``cxkit run`` or ``cxkit batch``, which check it before the
+        kernel starts).
     """
     declared = _declared(namespace)
     if not declared:
@@ -134,7 +138,9 @@ def check(namespace: Mapping[str, Any], notebook: str = "notebook") -> dict[str,
             problems.append(_unknown(name, declared, notebook))
     values = {name: namespace.get(name) for name in declared}
     problems += _type_problems(values, declared, notebook)
-    if not problems:  # the values against the data: choices, files, tables, columns
+    # the values against the data: choices, files, tables, columns; `cxkit run` and
+    # `cxkit batch` did this before the kernel started, on the same values
+    if not problems and not os.environ.get(CHECKED_VAR):
         from . import preflight
         problems += preflight.problems(values, dict.fromkeys(values, notebook))
     if problems:

@@ -4,7 +4,9 @@ A batch of account reports (:mod:`cxkit.batch`) fits the portfolio once and stor
 account's share of it in a private folder, which it names to its runs' kernels in the
 ``CXKIT_PREPARED`` environment variable. A run looks its share up under a key that it
 computes itself from the **content** of the files it reads (SHA-256 of their bytes), its
-settings and cxkit's version. A share stored under any other key (other data, a changed
+settings and cxkit's version. The batch hashes the files once; a run reuses a digest only
+for a file whose size, modification and change times and inode are still those the batch
+saw (as git's index does), so a run's cost does not grow with the size of the data. A share stored under any other key (other data, a changed
 file, another configuration) is never found: the run then loads and fits everything
 itself, as it does on its own in JupyterLab or under plain papermill.
 
@@ -26,10 +28,25 @@ from typing import Any, Iterable, Mapping
 
 ENV_VAR = "CXKIT_PREPARED"
 _USED = ".used"
+_DIGESTS = "digests.json"
 
 
-def file_digest(path: str | os.PathLike) -> str:
+def _stat(path: str | os.PathLike) -> list[int]:
+    st = os.stat(path)
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+
+
+def file_digest(path: str | os.PathLike, known: Mapping[str, list] | None = None) -> str:
     """SHA-256 of a file's bytes, in hex.
+
+    Parameters
+    ----------
+    path : path
+    known : mapping, optional
+        Digests taken earlier (:func:`digests`): one is used when the file still has the
+        size, modification and change times (nanoseconds) and inode it had then, as git's
+        index does. Any write changes the change time, which no program can set back, so a
+        changed file is always read again.
 
     Examples
     --------
@@ -39,6 +56,9 @@ def file_digest(path: str | os.PathLike) -> str:
     >>> file_digest(p) == hashlib.sha256(b"account_id\\nA1\\n").hexdigest()
     True
     """
+    entry = (known or {}).get(str(path))
+    if entry is not None and entry[:4] == _stat(path):
+        return entry[4]
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -46,8 +66,13 @@ def file_digest(path: str | os.PathLike) -> str:
     return h.hexdigest()
 
 
-def content_key(settings: Mapping[str, Any], files: Mapping[str, str | os.PathLike | None]
-                ) -> str:
+def digests(files: Iterable[str | os.PathLike]) -> dict[str, list]:
+    """Each file's size, modification and change times, inode and SHA-256, by path."""
+    return {str(p): [*_stat(p), file_digest(p)] for p in files}
+
+
+def content_key(settings: Mapping[str, Any], files: Mapping[str, str | os.PathLike | None],
+                known: Mapping[str, list] | None = None) -> str:
     """The key of prepared work: its settings, the content of its files and cxkit's version.
 
     Parameters
@@ -56,6 +81,8 @@ def content_key(settings: Mapping[str, Any], files: Mapping[str, str | os.PathLi
         Everything besides the files that the work depends on (JSON-able).
     files : mapping of str to path or None
         The files it reads, by name; ``None`` for a file that is not there.
+    known : mapping, optional
+        Digests the batch took (:func:`known_digests`), used for files unchanged since.
 
     Returns
     -------
@@ -65,10 +92,29 @@ def content_key(settings: Mapping[str, Any], files: Mapping[str, str | os.PathLi
     from . import __version__
 
     blob = json.dumps({"cxkit": __version__, "settings": settings,
-                       "files": {k: None if v is None else file_digest(v)
+                       "files": {k: None if v is None else file_digest(v, known)
                                  for k, v in sorted(files.items())}},
                       sort_keys=True, default=str)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:32]
+
+
+def record_digests(folder: str | os.PathLike, files: Iterable[str | os.PathLike]) -> dict:
+    """Take the files' digests (:func:`digests`) and keep them in ``folder`` for the runs,
+    so a run checks its files' identity without reading them again; returns them."""
+    known = digests(files)
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    (Path(folder) / _DIGESTS).write_text(json.dumps(known), encoding="utf-8")
+    return known
+
+
+def known_digests() -> dict:
+    """The digests this run's batch took (:func:`record_digests`); empty outside a batch."""
+    folder = os.environ.get(ENV_VAR)
+    try:
+        return json.loads((Path(folder) / _DIGESTS).read_text(encoding="utf-8")) if folder \
+            else {}
+    except (OSError, ValueError):
+        return {}
 
 
 def _share(folder: Path, key: str, name: str) -> Path:

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .errors import CxkitError, RunError
-from .params import check_values, declared_defaults, load_yaml, notebook_parameters
+from .params import CHECKED_VAR, check_values, declared_defaults, load_yaml, notebook_parameters
 from .paths import (HOST, alive, clean_stale_temporaries, file_stem, from_root, project_root,
                     resolve, temporary_tag)
 from .present.html import write_html_report
@@ -188,8 +188,8 @@ def list_notebooks(root: Path | None = None) -> list[Path]:
 
 
 def run_parameters(notebook: Path, params_file: str | os.PathLike | None = None,
-                   overrides: Mapping[str, Any] | None = None, root: Path | None = None
-                   ) -> dict[str, Any]:
+                   overrides: Mapping[str, Any] | None = None, root: Path | None = None,
+                   against_data: bool = True) -> dict[str, Any]:
     """The parameters a run uses: ``params/<notebook>.yaml`` (or ``params_file``), then overrides.
 
     Checked against the notebook's declared parameters (unknown names, types), then
@@ -197,6 +197,8 @@ def run_parameters(notebook: Path, params_file: str | os.PathLike | None = None,
     column names, with "did you mean"), before any kernel starts; each problem names the
     file or the command line that set the value. In the YAML file a parameter declared
     ``str`` keeps its text as written (see :func:`cxkit.params.load_yaml`).
+    ``against_data=False`` leaves out the checks against the data: a batch makes them once
+    for all its runs (they read the accounts table, whose size is the portfolio's).
     """
     from . import preflight
 
@@ -212,7 +214,8 @@ def run_parameters(notebook: Path, params_file: str | os.PathLike | None = None,
     defaults = declared_defaults(declared)
     sources.update({n: from_root(notebook, root) for n in defaults
                     if n not in values})
-    preflight.check({**defaults, **values}, sources, root)
+    if against_data:
+        preflight.check({**defaults, **values}, sources, root)
     return values
 
 
@@ -251,7 +254,8 @@ def run_notebook(notebook: str | os.PathLike, params_file: str | os.PathLike | N
                  out_dir: str | os.PathLike | None = None,
                  progress: bool | None = None, name: str | None = None,
                  root: str | os.PathLike | None = None,
-                 env: Mapping[str, str] | None = None, warm: bool = False) -> RunResult:
+                 env: Mapping[str, str] | None = None, warm: bool = False,
+                 checked: bool = False) -> RunResult:
     """Execute a notebook with papermill and write its report.
 
     Parameters
@@ -279,6 +283,9 @@ def run_notebook(notebook: str | os.PathLike, params_file: str | os.PathLike | N
         Run in this process's warm kernel (:mod:`cxkit.kernels`), put back to the state of
         a kernel just started, instead of starting one: what a batch worker does. A
         failed run's kernel is replaced.
+    checked : bool
+        The parameters, less ``overrides``' account, were checked against the data already
+        (a batch checks them once, and the accounts against the accounts table).
 
     Returns
     -------
@@ -295,7 +302,7 @@ def run_notebook(notebook: str | os.PathLike, params_file: str | os.PathLike | N
 
     root = Path(root).resolve() if root is not None else project_root()
     path = find_notebook(notebook, root)
-    values = run_parameters(path, params_file, overrides, root)
+    values = run_parameters(path, params_file, overrides, root, against_data=not checked)
     if out_dir is None:
         out_dir = default_out_dir({**declared_defaults(notebook_parameters(path), ["data_dir"]),
                                    **values}, root)
@@ -310,7 +317,8 @@ def run_notebook(notebook: str | os.PathLike, params_file: str | os.PathLike | N
     tmp_nb = Path(f"{prefix}.ipynb")
     if progress is None:
         progress = sys.stderr.isatty()
-    kernel_env = {**(env or {}), ENV_VAR: str(prefix), "CXKIT_ROOT": str(root)}
+    kernel_env = {**(env or {}), ENV_VAR: str(prefix), "CXKIT_ROOT": str(root),
+                  CHECKED_VAR: "1"}  # so the notebook's own check does not read it all again
     runtime_dir = kernel = None
     started = time.perf_counter()
     try:

@@ -201,6 +201,9 @@ def test_batch_of_account_plans_writes_report_and_workbook(current, small_dir, t
     result = run_batch("key_account_plan", accounts, overrides={"data_dir": str(small_dir)},
                        out_dir=tmp_path, workers=2, progress=False)
     assert result.ok, result.summary()
+    # the portfolio was fitted once, and each run read its own share of it
+    assert result.prepared["accounts"] == result.prepared["used"] == 2
+    assert json.loads((tmp_path / "batch.json").read_text())["prepared"]["used"] == 2
     for a in accounts:
         assert json.loads((tmp_path / f"{a}.json").read_text())["results"]["account_id"] == a
         assert a in (tmp_path / f"{a}.html").read_text()

@@ -106,6 +106,18 @@ def test_the_notebook_check_gives_the_same_messages(root):
     assert params.check(namespace, "driver_analysis")["method"] == "relative_weights"
 
 
+def test_the_notebook_check_leaves_the_data_to_the_runner(monkeypatch):
+    """Under `cxkit run` and `cxkit batch` the runner checked the same values against the
+    data before the kernel started (a batch once for all accounts): types still are."""
+    monkeypatch.setenv(params.CHECKED_VAR, "1")
+    namespace = {"__annotations__": {"data_dir": str, "method": str},
+                 "data_dir": "data/sample", "method": "relative_weight"}
+    assert params.check(namespace, "driver_analysis")["method"] == "relative_weight"
+    namespace["method"] = 3
+    with pytest.raises(ParameterError, match="method"):
+        params.check(namespace, "driver_analysis")
+
+
 def test_did_you_mean_sees_through_case_and_spacing():
     assert preflight.did_you_mean("Q1_LTR", ["Q1 LTR", "ltr"]) == "; did you mean 'Q1 LTR'?"
     assert preflight.did_you_mean("zzz", ["ltr"]) == ""

@@ -140,3 +140,20 @@ def test_a_run_reads_its_share_only_under_the_content_key(planner, data, tmp_pat
     assert portfolio_key(data, config=str(config)) not in (before, key)
     assert portfolio_key(data, period="M") != portfolio_key(data)
     assert portfolio_key(tmp_path / "nowhere") is None  # no files: nothing to key, fit says why
+
+
+def test_a_digest_is_reused_only_for_the_same_bytes(tmp_path):
+    import os
+
+    path = tmp_path / "responses.csv"
+    path.write_text("account_id,ltr\nA1,9\n")
+    known = prepared.digests([path])
+    assert prepared.file_digest(path, known) == prepared.file_digest(path)
+    faked = {str(path): [*known[str(path)][:4], "from the batch"]}
+    assert prepared.file_digest(path, faked) == "from the batch"  # unchanged: not read again
+    # rewritten with the same size, its modification time set back: read again all the same
+    stat = path.stat()
+    path.write_text("account_id,ltr\nA1,0\n")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert path.stat().st_size == stat.st_size and path.stat().st_mtime_ns == stat.st_mtime_ns
+    assert prepared.file_digest(path, faked) == prepared.file_digest(path) != known[str(path)][4]

@@ -28,15 +28,27 @@ def portfolio_key(data_dir: str | os.PathLike = "data/sample", *,
                   columns: Mapping | None = None, date_format: str = "",
                   config: Any = "params/planning.yaml", plan_date: str = "",
                   model: str = "params/chi_model.yaml", period: str = "Q",
-                  trend_threshold: float = 2.0) -> str | None:
+                  trend_threshold: float = 2.0, known: Mapping | None = None) -> str | None:
     """The content key of a fitted portfolio: the tables' and settings files' bytes, the
     settings, cxkit's version (:func:`cxkit.prepared.content_key`).
+
+    ``known``: digests the batch took of the same files (:func:`cxkit.prepared.digests`).
 
     Returns
     -------
     str or None
         None when a table's file cannot be found (the fit then says why).
     """
+    found = _inputs(data_dir, columns=columns, date_format=date_format, config=config,
+                    plan_date=plan_date, model=model, period=period,
+                    trend_threshold=trend_threshold)
+    return None if found is None else prepared.content_key(*found, known=known)
+
+
+def _inputs(data_dir, *, columns=None, date_format="", config="params/planning.yaml",
+            plan_date="", model="params/chi_model.yaml", period="Q", trend_threshold=2.0
+            ) -> tuple[dict, dict] | None:
+    """The settings and the files a portfolio's fit depends on (None: a file is missing)."""
     from ..errors import CxkitError
     from ..io import find_table
     from ..io.tables import TableMissing
@@ -64,7 +76,7 @@ def portfolio_key(data_dir: str | os.PathLike = "data/sample", *,
             return None  # a named file that is not there: the fit says so
         else:
             settings[name] = value if not hasattr(value, "__dict__") else repr(value)
-    return prepared.content_key(settings, files)
+    return settings, files
 
 
 def _fit(data_dir, columns, date_format, settings) -> KeyAccountPlanner:
@@ -107,7 +119,8 @@ def account_plan(data_dir: str | os.PathLike = "data/sample", *, account_id: str
     settings = dict(config=config, plan_date=plan_date, model=model, period=period,
                     trend_threshold=trend_threshold)
     if account_id and os.environ.get(prepared.ENV_VAR):
-        key = portfolio_key(data_dir, columns=columns, date_format=date_format, **settings)
+        key = portfolio_key(data_dir, columns=columns, date_format=date_format, **settings,
+                            known=prepared.known_digests())
         part = prepared.fetch(key, account_id)
         if part is not None:
             return AccountPlan.from_planner(part, account_id, currency)
@@ -143,10 +156,13 @@ def prepare_batch(folder: str | os.PathLike, values: Mapping[str, Any],
     """
     v = {k: values.get(k) for k in SETTINGS}
     settings = {k: v[k] for k in ("config", "plan_date", "model", "period") if v[k] is not None}
-    key = portfolio_key(v["data_dir"] or "data/sample", columns=v["columns"],
-                        date_format=v["date_format"] or "", **settings)
-    if key is None:
+    found = _inputs(v["data_dir"] or "data/sample", columns=v["columns"],
+                    date_format=v["date_format"] or "", **settings)
+    if found is None:
         return 0
+    # hashed before the fit reads them: a file changed meanwhile gives the runs another key
+    known = prepared.record_digests(folder, [p for p in found[1].values() if p is not None])
+    key = prepared.content_key(*found, known=known)
     planner = _fit(v["data_dir"] or "data/sample", v["columns"], v["date_format"], settings)
     return prepared.store(folder, key, planner.slices(accounts))
 
