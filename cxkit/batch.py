@@ -486,13 +486,14 @@ def _run_locked(path, chosen, out, root, params_file, overrides, workers, schedu
             bar.set_postfix_str(f"{n_failed} failed" if n_failed else outcome["account"])
     except KeyboardInterrupt:
         interrupted = True
-    except CxkitError as exc:  # before any account ran: every run would have failed the same way
+    except CxkitError as exc:  # the portfolio's fit, the scheduler: the batch cannot go on
         error = str(exc)
         raise
     finally:
         if error is not None:
-            failed = BatchResult(path.stem, out, under_way.runs, time.perf_counter() - started,
-                                 where, not_run=todo, error=error)
+            failed = BatchResult(path.stem, out, [outcomes[a] for a in chosen if a in outcomes],
+                                 time.perf_counter() - started, where,
+                                 not_run=[a for a in chosen if a not in outcomes], error=error)
             atomic_write_text(out / "batch.json", json.dumps(failed.to_dict(), indent=2))
         if hasattr(running, "close"):
             running.close()  # a stopped runner cancels its queue and ends its workers
@@ -545,9 +546,10 @@ def _on_processes(workers: int) -> Callable[[list], Iterator[dict]]:
     """
     def run(tasks: list) -> Iterator[dict]:
         import shutil
-        import tempfile
 
-        marks = Path(tempfile.mkdtemp(prefix="cxkit-batch-started-"))
+        from .runner import kernel_folder
+
+        marks = Path(kernel_folder())  # private; removed by a later batch if this one is killed
         queue, alone = list(tasks), []  # alone: under way when a worker died
         try:
             while queue or alone:

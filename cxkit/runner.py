@@ -320,11 +320,12 @@ def run_notebook(notebook: str | os.PathLike, params_file: str | os.PathLike | N
     kernel_env = {**(env or {}), ENV_VAR: str(prefix), "CXKIT_ROOT": str(root),
                   CHECKED_VAR: "1"}  # so the notebook's own check does not read it all again
     runtime_dir = kernel = None
+    if warm:
+        from . import kernels
     started = time.perf_counter()
     try:
         try:
             if warm:
-                from . import kernels
                 kernel = kernels.kernel_for(root)
                 kernel.prepare(kernel_env)
                 engine = {"km": kernel.km}

@@ -210,6 +210,23 @@ def test_batch_of_account_plans_writes_report_and_workbook(current, small_dir, t
         assert "Objectives" in pd.ExcelFile(tmp_path / f"{a}.xlsx").sheet_names
 
 
+def test_a_batch_whose_portfolio_cannot_be_fitted_says_so_once(current, small_dir, tmp_path):
+    """The portfolio is fitted once, before any account runs: a configuration it cannot
+    use is one clear error, not one per account, and batch.json says the batch failed."""
+    config = tmp_path / "planning.yaml"
+    config.write_text("window_months: twelve\n")
+    out = tmp_path / "out"
+    proc = cxkit("batch", "key_account_plan", "--accounts", ",".join(current[:2]),
+                 "-p", "data_dir", str(small_dir), "-p", "config", str(config),
+                 "--out", str(out))
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert proc.stderr.startswith("cxkit: error:") and "window_months" in proc.stderr
+    summary = json.loads((out / "batch.json").read_text())
+    assert summary["status"] == "failed" and "window_months" in summary["error"]
+    assert summary["not_run"] == current[:2] and summary["runs"] == []
+    assert not list(out.glob("*.html"))
+
+
 def test_batch_on_a_dask_local_cluster(probe, current, tmp_path):
     """--scheduler: the same batch on dask.distributed, here a LocalCluster on loopback.
 
