@@ -549,7 +549,7 @@ def _on_processes(workers: int) -> Callable[[list], Iterator[dict]]:
 
         from .runner import kernel_folder
 
-        marks = Path(kernel_folder())  # private; removed by a later batch if this one is killed
+        marks = Path(kernel_folder("started-"))  # removed by a later batch if this one is killed
         queue, alone = list(tasks), []  # alone: under way when a worker died
         try:
             while queue or alone:

@@ -77,14 +77,14 @@ class WarmKernel:
     """
 
     def __init__(self, root: str | os.PathLike):
-        from .runner import kernel_folder, kernel_manager_class
+        from .runner import KERNEL_ARGUMENTS, kernel_folder, kernel_manager_class
 
         self.root = str(root)
         self.runtime_dir = kernel_folder()
         self.km = kernel_manager_class({"CXKIT_ROOT": self.root}, self.root, self.runtime_dir)(
             kernel_name="python3")
         self.reports = 0
-        self._run(self.km.start_kernel)(extra_arguments=_arguments())
+        self._run(self.km.start_kernel)(extra_arguments=list(KERNEL_ARGUMENTS))
         self.km.client_factory = _kept_client_class()
         kc = self.km.client()
         kc.start_channels()
@@ -170,12 +170,6 @@ def _kept_client_class() -> type:
                     break
 
     return KeptClient
-
-
-def _arguments() -> list[str]:
-    from .runner import KERNEL_ARGUMENTS
-
-    return list(KERNEL_ARGUMENTS)
 
 
 # one per thread and project: a dask worker runs several reports at once, one per thread

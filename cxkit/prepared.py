@@ -22,7 +22,6 @@ import json
 import os
 import pickle
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -118,7 +117,9 @@ def known_digests() -> dict:
 
 
 def _share(folder: Path, key: str, name: str) -> Path:
-    return folder / key / f"{hashlib.sha256(name.encode('utf-8', 'surrogatepass')).hexdigest()[:24]}.pkl"
+    from .paths import digest
+
+    return folder / key / f"{digest(name, 24)}.pkl"
 
 
 def store(folder: str | os.PathLike, key: str, shares: Iterable[tuple[str, Any]]) -> int:
@@ -164,16 +165,12 @@ def used(folder: str | os.PathLike) -> int:
 def private_folder() -> Path:
     """A new folder for one batch's prepared work, private to this user and process.
 
-    Named like the runs' kernel folders (:func:`cxkit.runner.kernel_folder`), so those of
-    a batch that was killed are removed by :func:`cxkit.runner.clean_kernel_folders`.
+    A kernel folder (:func:`cxkit.runner.kernel_folder`), so one left by a batch that was
+    killed is removed by :func:`cxkit.runner.clean_kernel_folders`.
     """
-    from .paths import HOST
-    from .runner import _kernels_parent, clean_kernel_folders
+    from .runner import kernel_folder
 
-    parent = _kernels_parent()
-    parent.mkdir(mode=0o700, exist_ok=True)
-    clean_kernel_folders()
-    return Path(tempfile.mkdtemp(prefix=f"{HOST}-{os.getpid()}-prepared-", dir=parent))
+    return Path(kernel_folder("prepared-"))
 
 
 def remove(folder: str | os.PathLike | None) -> None:

@@ -422,17 +422,18 @@ def _kernels_parent() -> Path:
     return Path(tempfile.gettempdir()) / f"cxkit-runs-{uid}"
 
 
-def kernel_folder() -> str:
-    """A private folder for one run's kernel (connection file, IPC sockets).
+def kernel_folder(kind: str = "") -> str:
+    """A private folder for one run's kernel (connection file, IPC sockets), or for a
+    batch's own files (``kind``: ``"prepared-"``, ``"started-"``).
 
-    It lives in ``<tmp>/cxkit-runs-<uid>/<host>-<pid>-<random>``; the run removes it when
-    it ends, and a later run (or a stopped batch) removes those of processes that were
+    It lives in ``<tmp>/cxkit-runs-<uid>/<host>-<pid>-<kind><random>``; its user removes it
+    when done, and a later run (or a stopped batch) removes those of processes that were
     killed (:func:`clean_kernel_folders`).
     """
     parent = _kernels_parent()
     parent.mkdir(mode=0o700, exist_ok=True)
     clean_kernel_folders()
-    return tempfile.mkdtemp(prefix=f"{HOST}-{os.getpid()}-", dir=parent)
+    return tempfile.mkdtemp(prefix=f"{HOST}-{os.getpid()}-{kind}", dir=parent)
 
 
 def clean_kernel_folders() -> None:
