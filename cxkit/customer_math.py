@@ -1228,16 +1228,68 @@ class CustomerMath(Analysis):
         self.grid_, self.grid_accounts_ = value_experience_grid(self.asset_, self.experience_)
 
     # ------------------------------------------------------------------ reading
-    def window(self) -> pd.DataFrame:
-        """The whole window in one line: flows added up over every period but the first."""
-        f = self.flows_.iloc[1:]
-        first, last = self.flows_.iloc[0], self.flows_.iloc[-1]
+    def _span(self, first: str | None, last: str | None) -> tuple[int, int]:
+        """Positions of the periods ``first`` to ``last`` in ``flows_`` (default: every
+        period but the first, whose flows come from before the data)."""
+        labels = [str(x) for x in self.flows_.index]
+        for name, label in (("first", first), ("last", last)):
+            if label is not None and str(label) not in labels:
+                raise ParameterError(f"{name} period {label!r} is not in the revenue table's "
+                                     f"periods ({labels[0]} to {labels[-1]})")
+        i = labels.index(str(first)) if first is not None else 1
+        j = labels.index(str(last)) if last is not None else len(labels) - 1
+        if i < 1 or j < i:
+            raise ParameterError(f"periods {labels[i]} to {labels[j]}: the first must come "
+                                 f"after {labels[0]} (whose start is not in the data) and "
+                                 "before the last")
+        return i, j
+
+    def window(self, first: str | None = None, last: str | None = None) -> pd.DataFrame:
+        """The periods ``first`` to ``last`` in one line: flows added up over them.
+
+        Parameters
+        ----------
+        first, last : str, optional
+            Period labels of ``flows_`` (``"2025Q1"``); default: the whole window, every
+            period but the first (its customers came in before the data begins).
+
+        Returns
+        -------
+        DataFrame
+            One row: ``from``, ``to``, ``start`` (customers at the end of the period
+            before ``first``), ``new``, ``reactivated``, ``lost``, ``new_revenue``,
+            ``reactivated_revenue``, ``expansion``, ``contraction``, ``lost_revenue``
+            (sums), ``end``, ``start_revenue``, ``end_revenue``.
+        """
+        i, j = self._span(first, last)
+        f = self.flows_.iloc[i:j + 1]
+        before, end = self.flows_.iloc[i - 1], self.flows_.iloc[j]
         sums = f[["new", "reactivated", "lost", "new_revenue", "reactivated_revenue",
                   "expansion", "contraction", "lost_revenue"]].sum()
-        return pd.DataFrame([{"from": self.flows_.index[0], "to": self.flows_.index[-1],
-                              "start": first["end"], **sums.to_dict(), "end": last["end"],
-                              "start_revenue": first["end_revenue"],
-                              "end_revenue": last["end_revenue"]}])
+        return pd.DataFrame([{"from": self.flows_.index[i - 1], "to": self.flows_.index[j],
+                              "start": before["end"], **sums.to_dict(), "end": end["end"],
+                              "start_revenue": before["end_revenue"],
+                              "end_revenue": end["end_revenue"]}])
+
+    def asset_window(self, first: str | None = None, last: str | None = None
+                     ) -> pd.DataFrame:
+        """The customer asset's change over the periods ``first`` to ``last``, in one line.
+
+        Returns
+        -------
+        DataFrame
+            One row: ``start_asset`` (at the end of the period before ``first``),
+            ``added``, ``taken``, ``stayed_change`` (sums over the periods; see
+            :func:`asset_change`), ``end_asset``; empty without a lifetime model.
+        """
+        cols = ["start_asset", "added", "taken", "stayed_change", "end_asset"]
+        if len(self.asset_change_) < 2:
+            return pd.DataFrame(columns=cols)
+        i, j = self._span(first, last)
+        a = self.asset_change_.iloc[i:j + 1]
+        return pd.DataFrame([{"start_asset": float(a["start_asset"].iloc[0]),
+                              **a[["added", "taken", "stayed_change"]].sum().astype(float),
+                              "end_asset": float(a["end_asset"].iloc[-1])}], columns=cols)
 
     def segments(self) -> pd.DataFrame:
         """The window per segment: customers at start and end, in and out, mean retention.
@@ -1531,11 +1583,10 @@ class CustomerMath(Analysis):
                         "customer_asset": float(self.asset_["value"].sum()),
                         "current_customers": int(len(self.asset_))})
         if len(self.asset_change_) > 1:
-            a = self.asset_change_.iloc[1:]
-            out.update({"asset_start": float(a["start_asset"].iloc[0]),
-                        "asset_added": float(a["added"].sum()),
-                        "asset_taken": float(a["taken"].sum()),
-                        "asset_stayed_change": float(a["stayed_change"].sum())})
+            a = self.asset_window().iloc[0]
+            out.update({"asset_start": float(a["start_asset"]),
+                        "asset_added": float(a["added"]), "asset_taken": float(a["taken"]),
+                        "asset_stayed_change": float(a["stayed_change"])})
         if len(self.lost_by_reason_) and self.experience_reasons:
             lbr = self.lost_by_reason_
             out["experience_share_of_lost_revenue"] = float(

@@ -11,6 +11,7 @@ import json
 import pytest
 
 from cxkit.analysis import Analysis
+from cxkit.board import BoardPack
 from cxkit.chi import ChiScorecard
 from cxkit.customer_math import CustomerMath
 from cxkit.drivers import DriverAnalysis
@@ -33,6 +34,7 @@ ANALYSES = [
     PortfolioPlan(segment="key"),
     CustomerMath(reconciliation="show"),
     ProspectProfiler(),
+    BoardPack(settings={"driver_analysis": {"n_boot": 20}, "chi_scorecard": {"n_boot": 20}}),
 ]
 
 

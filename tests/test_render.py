@@ -24,10 +24,10 @@ NOTEBOOKS = [nb.stem for nb in list_notebooks()]
 PAGE_WIDTH = 726  # CSS px: Letter, less the report's 12 mm print margins (A4 is 718 wide)
 # printed pages (portrait Letter) of each report on the 1,000-account sample, and of each
 # workbook (those listing every account or prospect run longest), as measured, rounded up
-REPORT_PAGES = {"chi_scorecard": 10, "customer_math": 15, "data_overview": 6,
+REPORT_PAGES = {"board_pack": 7, "chi_scorecard": 10, "customer_math": 15, "data_overview": 6,
                 "driver_analysis": 10, "key_account_plan": 6, "portfolio_plan": 10,
                 "prospect_profiling": 10}
-WORKBOOK_PAGES = {"chi_scorecard": 18, "customer_math": 37, "key_account_plan": 12,
+WORKBOOK_PAGES = {"board_pack": 30, "chi_scorecard": 18, "customer_math": 37, "key_account_plan": 12,
                   "portfolio_plan": 21, "prospect_profiling": 30}
 PROBE = """<script>(() => {
   const wide = [];

@@ -412,8 +412,11 @@ class ChiScorecard(Analysis):
                "rising": int((lat["trend"] == "up").sum()),
                "explained_account": self.account_}
         if len(self.proof_):
-            out["auc"] = {o: {k: {c: float(r[c]) for c in ("auc", "ci_low", "ci_high",
-                                                             "events_test", "n_test")}
+            # with CHI's row: its AUC minus NPS's and the paired interval, where both ran
+            cols = ("auc", "ci_low", "ci_high", "events_test", "n_test", "gain", "gain_low",
+                    "gain_high")
+            out["auc"] = {o: {k: {c: float(r[c]) for c in cols[:5 + 3 * (k == "CHI")]
+                                  if c in r.index and pd.notna(r[c])}
                               for k, r in self.proof_.loc[o].iterrows()}
                           for o in self.proof_.index.unique(level="outcome")}
         return out

@@ -24,8 +24,8 @@ import pandas as pd
 from ..io.schemas import FREQUENCIES
 from .config import PlanningConfig
 
-COLUMNS = ["account_id", "rule", "objective", "owner_role", "owner", "measure", "current",
-           "target", "unit", "due", "evidence"]
+COLUMNS = ["account_id", "rule", "objective", "owner_role", "owner", "measure", "item",
+           "current", "target", "unit", "due", "evidence"]
 #: what ``current`` and ``target`` count, per rule: % points, CHI points, answers, contacts
 UNITS = ("%", "CHI", "responses", "contacts a year")
 #: an interaction frequency as contacts a year (the engagement rule's current and target)
@@ -62,7 +62,9 @@ def objectives(accounts: pd.DataFrame, config: PlanningConfig, plan_date, lenses
     -------
     DataFrame
         One row per objective: :data:`COLUMNS`. ``owner_role`` is the accounts column
-        naming the owner (``account_manager``, ``project_manager``); ``objective``,
+        naming the owner (``account_manager``, ``project_manager``); ``item`` what the
+        measure reads, where a rule has several (``lens_lower``: the driver column,
+        ``coverage``: the role; "" otherwise); ``objective``,
         ``measure`` and ``evidence`` are the objective in cxkit's words (like
         ``headlines``); ``current`` and ``target`` are numbers (float) in ``unit``, one of
         :data:`UNITS`: a % score (0-100), CHI points, responses from a role, or contacts
@@ -86,12 +88,13 @@ def objectives(accounts: pd.DataFrame, config: PlanningConfig, plan_date, lenses
     window = config.window_months
     rows = []
 
-    def add(account_id, rule, objective, owner_role, measure, current, target, unit, evidence):
+    def add(account_id, rule, objective, owner_role, measure, current, target, unit, evidence,
+            item=""):
         rows.append({"account_id": account_id, "rule": rule, "objective": objective,
                      "owner_role": owner_role,
                      "owner": _owner(accounts, account_id, owner_role), "measure": measure,
-                     "current": float(current), "target": float(target), "unit": unit,
-                     "due": due, "evidence": evidence})
+                     "item": item, "current": float(current), "target": float(target),
+                     "unit": unit, "due": due, "evidence": evidence})
 
     lens_owner = {lens.name: lens.owner for lens in config.lenses}
     for rule in config.objectives.rules:
@@ -118,7 +121,7 @@ def objectives(accounts: pd.DataFrame, config: PlanningConfig, plan_date, lenses
                     f"Lens {r['lens']}: {pretty(r[side])} {cur:.0f}% against "
                     f"{pretty(r[other])} {r[f'{other}_pct_weighted']:.0f}% (key-weighted; raw "
                     f"{r[f'{side}_pct']:.0f}% and {r[f'{other}_pct']:.0f}%), "
-                    f"{int(r['answers'])} answers in {window} months")
+                    f"{int(r['answers'])} answers in {window} months", item=r["act_on"])
         elif kind == "engagement":
             target, segments = rule.target, rule.segments
             rank = {f: i for i, f in enumerate(FREQUENCIES)}  # weekly first
@@ -179,6 +182,6 @@ def objectives(accounts: pd.DataFrame, config: PlanningConfig, plan_date, lenses
                                 f"no {role} contact on file")
                     add(account_id, kind, f"Get feedback from a {role}",
                         rule.owner, f"{role.capitalize()} responses", 0, 1, "responses",
-                        evidence)
+                        evidence, item=role)
     out = pd.DataFrame(rows, columns=COLUMNS)
     return out.sort_values("account_id", kind="stable").reset_index(drop=True)

@@ -263,6 +263,8 @@ class PortfolioPlan(_ReadsPlanner, Analysis):
                 "lens_rows": len(lz), "lens_rows_flagged": int(lz["weighting_changes"].sum()),
                 "act_on": lz.loc[lz["act_on"] != "", "act_on"].value_counts().to_dict(),
                 "objectives": int(len(self.objectives())),
+                "objective_owners": int(self.objectives()["owner"].nunique()),
+                "coverage_gaps": int(len(self.coverage_gaps())),
                 "rungs": a["rung"].value_counts().to_dict()}
 
     def summary_tables(self) -> dict:
@@ -282,7 +284,7 @@ class PortfolioPlan(_ReadsPlanner, Analysis):
                   "Accounts": self.accounts(),
                   "Lenses": lens_table(self.lenses()),
                   f"Lenses by {pretty(by)}": lens_table(self.group_lenses(by)),
-                  "Objectives": self.objectives(),
+                  "Objectives": self.objectives().drop(columns="item"),
                   "Advocacy": self.ladder(),
                   "Coverage gaps": self.coverage_gaps()}
         band_spec = {"Lenses": (pct, bands.amber, bands.green),

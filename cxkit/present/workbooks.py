@@ -33,7 +33,7 @@ def account_workbook(plan, path):
     sheets = {"Summary": plan.headlines(),
               "Account": {k: (str(v) if k == "customer_since" else v)
                           for k, v in plan.header().items()},
-              "Objectives": plan.objectives(),
+              "Objectives": plan.objectives().drop(columns="item"),
               "Lenses": lens_table(lenses),
               "Drivers": drivers,
               "Advocacy": plan.advocacy(),
