@@ -163,8 +163,10 @@ def test_missing_inputs_leave_a_sentence_not_a_failure(sample_tables, tmp_path):
     assert pack.section("practices").numbers["lost_sales"]["coverage"] is None
     assert "lost-customers table" in " ".join(pack.sentences("practices"))
     assert len(pack.headlines()) == 7
+    import matplotlib.pyplot as plt
     for name in board.SECTIONS:  # every chart draws (or says why not)
         assert getattr(pack, f"plot_{name}")() is not None
+    plt.close("all")
     assert pack.to_excel(tmp_path / "pack.xlsx").is_file()
     json.dumps(pack.key_results(), allow_nan=False)
 
