@@ -512,7 +512,6 @@ class BoardPack(Analysis):
         if plan is None:
             return pd.DataFrame(columns=COLUMNS)
         now = plan.planner_
-        s = self.report_settings_["portfolio_plan"]
         previous = (pd.Timestamp(self.previous_plan_date) if self.previous_plan_date else
                     now.plan_date_ - pd.DateOffset(months=now.config_.objectives.horizon_months))
         if previous >= now.plan_date_:
@@ -521,10 +520,9 @@ class BoardPack(Analysis):
         report = REPORTS["portfolio_plan"]
         mine = {t: tables[t] for t in (*report.tables, *report.optional) if t in tables}
         try:
-            before = KeyAccountPlanner(config=s.get("config", "params/planning.yaml"),
-                                       plan_date=str(previous.date()),
-                                       model=s.get("model", "params/chi_model.yaml"),
-                                       period=s.get("period", "Q")).fit(mine)
+            # the plan's own planner settings, on the earlier date
+            before = KeyAccountPlanner(**{**now.get_params(),
+                                          "plan_date": str(previous.date())}).fit(mine)
         except CxkitError as exc:
             self.errors_["previous_plan"] = str(exc)
             return pd.DataFrame(columns=COLUMNS)

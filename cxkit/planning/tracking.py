@@ -59,12 +59,25 @@ def objective_status(before, target, now, new_evidence, moving_share: float = 0.
     """
     before, target, now = (np.asarray(x, dtype=float) for x in (before, target, now))
     fresh = np.asarray(new_evidence, dtype=bool) & ~np.isnan(now)
+    # a target equal to where the measure stood is met while the measure stays there
+    share = np.where(target != before, progress(before, target, now),
+                     np.where(now == target, 1.0, 0.0))
+    out = np.where(share >= 1, "met", np.where(share >= moving_share, "moving",
+                                               "not moving"))
+    return np.where(fresh, out, "too soon").astype(object)
+
+
+def progress(before, target, now) -> np.ndarray:
+    """Share of the way from ``before`` to ``target`` that ``now`` covers (1: reached;
+    negative: the wrong way; NaN where the target is where the measure stood).
+
+    >>> progress([40, 40, 10], [50, 50, 10], [45, 30, 10]).tolist()
+    [0.5, -1.0, nan]
+    """
+    before, target, now = (np.asarray(x, dtype=float) for x in (before, target, now))
     way = target - before
     with np.errstate(invalid="ignore", divide="ignore"):
-        progress = np.where(way != 0, (now - before) / way, np.where(now == target, 1.0, 0.0))
-    out = np.where(progress >= 1, "met", np.where(progress >= moving_share, "moving",
-                                                  "not moving"))
-    return np.where(fresh, out, "too soon").astype(object)
+        return np.where(way != 0, (now - before) / np.where(way != 0, way, 1.0), np.nan)
 
 
 def _lens_value(lenses: pd.DataFrame, account_id, item) -> float:
@@ -126,11 +139,12 @@ def measure_now(objectives: pd.DataFrame, planner, since, since_period: str) -> 
         elif rule == "chi_falling":
             new_answers, new_periods = 0, int(chi_periods.get(a, 0))
             now = float(chi_now.get(a, np.nan))
-        elif rule == "engagement" and customer:
+        elif rule == "engagement":
             new_answers = 0  # today's frequency only: no dated evidence
-            now = float(CONTACTS_A_YEAR.get(planner.accounts_.at[a, "interaction_frequency"],
-                                            np.nan))
-        rows.append({"now": now, "new_answers": new_answers if rule != "engagement" else 0,
+            if customer:
+                now = float(CONTACTS_A_YEAR.get(
+                    planner.accounts_.at[a, "interaction_frequency"], np.nan))
+        rows.append({"now": now, "new_answers": new_answers,
                      "new_periods": new_periods,
                      "new_evidence": customer and (new_answers > 0 or new_periods > 0)})
     return pd.DataFrame(rows, index=objectives.index,
@@ -168,14 +182,12 @@ def track_objectives(before, now, moving_share: float = 0.25) -> pd.DataFrame:
     """
     o = before.objectives_
     read = measure_now(o, now, before.plan_date_, before.plan_period_)
-    way = o["target"] - o["current"]
-    progress = np.where(way != 0, (read["now"] - o["current"]) / way.where(way != 0, 1.0),
-                        np.nan)
     out = pd.DataFrame({
         "account_id": o["account_id"], "rule": o["rule"], "objective": o["objective"],
         "owner": o["owner"], "measure": o["measure"], "unit": o["unit"],
         "before": o["current"], "target": o["target"], "now": read["now"],
-        "progress": progress, "new_answers": read["new_answers"],
+        "progress": progress(o["current"], o["target"], read["now"]),
+        "new_answers": read["new_answers"],
         "new_periods": read["new_periods"],
         "status": objective_status(o["current"], o["target"], read["now"],
                                    read["new_evidence"], moving_share),
