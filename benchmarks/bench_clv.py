@@ -56,6 +56,13 @@ def plain_fit(active: list[int]) -> tuple[float, float]:
     return float(res.x[0]), float(res.x[1])
 
 
+def _nll_plain(active, a, b) -> float:
+    ll = 0.0
+    for t in range(1, len(active)):
+        ll += (active[t - 1] - active[t]) * (_lbeta(a + 1, b + t - 1) - _lbeta(a, b))
+    return -(ll + active[-1] * (_lbeta(a, b + len(active) - 1) - _lbeta(a, b)))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--cohorts", type=int, default=1000)
@@ -78,6 +85,11 @@ def main():
           f"({1000 * t_cxkit / len(cohorts):.2f} s per 1,000 cohorts, with standard errors)")
     print(f"ratio (cxkit / plain)                 : {t_cxkit / t_plain:8.2f}x")
     print(f"largest relative difference in alpha  : {diff:.1e}")
+    converged = sum(m.converged_ for m in fits)
+    higher = sum(m.loglik_ >= -_nll_plain(c, a, b) - 1e-9 for m, c, (a, b) in
+                 zip(fits, cohorts, plain))
+    print(f"cxkit fits converged (Newton's rule)  : {converged:,} of {len(fits):,}; "
+          f"likelihood at least the plain fit's in {higher:,}")
 
 
 if __name__ == "__main__":

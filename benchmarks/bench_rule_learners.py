@@ -40,7 +40,7 @@ import pandas as pd
 from sklearn.model_selection import StratifiedKFold
 
 from cxkit import prospects as pr
-from cxkit.customer_math import wilson
+from cxkit.intervals import wilson
 
 ROOT = Path(__file__).resolve().parents[1]
 MIN_SHARE = 0.05  # cxkit's smallest leaf: 5 % of the accounts

@@ -33,6 +33,7 @@ from importlib import import_module
 import numpy as np
 import pandas as pd
 
+from . import reports
 from .analysis import Analysis
 from .errors import CxkitError, ParameterError
 
@@ -41,33 +42,33 @@ SECTIONS = ("asset", "losses", "loyalty", "health", "plans", "growth", "practice
 
 @dataclass(frozen=True)
 class Report:
-    """How a detailed report builds its analysis: the class and the tables its notebook
-    loads (required, then optional)."""
+    """How a detailed report builds its analysis: the class, and the tables its notebook
+    loads (required, then optional; from :data:`cxkit.reports.REPORTS`)."""
 
     analysis: str
-    tables: tuple[str, ...]
-    optional: tuple[str, ...]
+    name: str
+
+    @property
+    def tables(self) -> tuple[str, ...]:
+        return reports.REPORTS[self.name].needs
+
+    @property
+    def optional(self) -> tuple[str, ...]:
+        return reports.REPORTS[self.name].uses
 
     def cls(self):
         module, name = self.analysis.split(":")
         return getattr(import_module(module), name)
 
 
-#: the detailed reports the pack reads, as their notebooks load their tables
-REPORTS = {
-    "customer_math": Report("cxkit.customer_math:CustomerMath", ("accounts", "revenue"),
-                            ("lost_customers", "responses", "contacts", "followups",
-                             "complaints", "kpis")),
-    "chi_scorecard": Report("cxkit.chi:ChiScorecard", ("accounts", "kpis"),
-                            ("contacts", "responses", "revenue", "crm_opportunities")),
-    "driver_analysis": Report("cxkit.drivers:DriverAnalysis",
-                              ("accounts", "contacts", "responses"), ("revenue", "operations")),
-    "portfolio_plan": Report("cxkit.planning:PortfolioPlan", ("accounts", "responses"),
-                             ("contacts", "revenue", "kpis")),
-    "prospect_profiling": Report("cxkit.prospects:ProspectProfiler",
-                                 ("accounts", "responses", "contacts"),
-                                 ("prospects", "kpis", "revenue", "lost_customers")),
-}
+#: the detailed reports the pack reads
+REPORTS = {name: Report(analysis, name) for name, analysis in (
+    ("customer_math", "cxkit.customer_math:CustomerMath"),
+    ("chi_scorecard", "cxkit.chi:ChiScorecard"),
+    ("driver_analysis", "cxkit.drivers:DriverAnalysis"),
+    ("portfolio_plan", "cxkit.planning:PortfolioPlan"),
+    ("prospect_profiling", "cxkit.prospects:ProspectProfiler"),
+)}
 #: every table any section reads
 TABLES = tuple(dict.fromkeys(t for r in REPORTS.values() for t in (*r.tables, *r.optional)))
 
@@ -109,24 +110,23 @@ class Section:
 
 def report_settings(report: str, overrides: dict | None = None, root=None) -> dict:
     """The parameters a detailed report runs with: its notebook's defaults, then
-    ``params/<report>.yaml``, then ``overrides`` (only names the report declares).
+    ``params/<report>.yaml``, the data folder's ``cxkit.yaml``, then ``overrides`` (only
+    names the report declares; :func:`cxkit.params.merged_parameters`).
 
     Examples
     --------
     >>> report_settings("driver_analysis", {"currency": "EUR"})["method"]
     'shapley'
     """
-    from .params import declared_defaults, load_yaml, notebook_parameters
+    from .params import declared_defaults, merged_parameters, notebook_parameters
     from .paths import project_root
 
     root = project_root() if root is None else root
-    declared = notebook_parameters(root / "notebooks" / f"{report}.ipynb")
-    values = declared_defaults(declared)
-    file = root / "params" / f"{report}.yaml"
-    if file.is_file():
-        values.update(load_yaml(file, declared))
-    values.update({k: v for k, v in (overrides or {}).items() if k in declared})
-    return values
+    notebook = root / "notebooks" / f"{report}.ipynb"
+    declared = notebook_parameters(notebook)
+    given, _ = merged_parameters(notebook, None, {k: v for k, v in (overrides or {}).items()
+                                                  if k in declared}, root)
+    return {**declared_defaults(declared), **given}
 
 
 def build(report: str, settings: dict):
@@ -402,6 +402,9 @@ class BoardPack(Analysis):
     settings : dict, optional
         Per report, parameters that replace those of ``params/<report>.yaml``
         (``{"driver_analysis": {"n_boot": 200}}``).
+    data_dir : str
+        The data folder the tables come from: its ``cxkit.yaml`` gives the reports the
+        parameters it gives their notebooks; empty: the reports' own ``data_dir``.
 
     Attributes
     ----------
@@ -441,7 +444,8 @@ class BoardPack(Analysis):
                  segment: str = "", account_manager: str = "", currency: str = "",
                  previous_plan_date: str = "",
                  company_wide: float = 0.8, moving_share: float = 0.25, top: int = 10,
-                 settings=None):
+                 settings=None, data_dir: str = ""):
+        self.data_dir = data_dir
         self.report_period = report_period
         self.comparison_period = comparison_period
         self.segment = segment
@@ -461,6 +465,8 @@ class BoardPack(Analysis):
         tables = self._scoped(tables)
         given = self.settings or {}
         common = {"currency": self.currency} if self.currency else {}
+        if self.data_dir:
+            common["data_dir"] = self.data_dir
         self.report_settings_ = {}
         self.analyses_, self.errors_ = {}, {}
         for name, report in REPORTS.items():

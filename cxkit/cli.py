@@ -4,6 +4,7 @@
     cxkit batch NOTEBOOK --accounts all|ID,ID,... [--segment SEGMENT] [-f PARAMS.yaml]
                 [-p NAME VALUE]... [--out DIR] [--workers N] [--scheduler ADDRESS] [--resume]
     cxkit demo [--out DIR]
+    cxkit init DATA_DIR
     cxkit validate DATA_DIR [-f PARAMS.yaml] [-p columns MAPPING] [-p date_format FORMAT]
     cxkit sample [--out DIR] [--accounts N] [--seed N] [--format csv|parquet]
 
@@ -24,9 +25,17 @@ def _here(path: str) -> str:
     """A path typed on the command line is relative to the working folder.
 
     Defaults (``None`` in the parser, filled in by the commands) stay relative to the
-    project root, as do paths given as notebook parameters with ``-p``.
+    project root, as do paths inside parameter files; ``-p data_dir`` is typed on the
+    command line, so it is relative to the working folder too.
     """
     return os.path.abspath(os.path.expanduser(path))
+
+
+def _data_dir_here(values: dict) -> dict:
+    """``-p data_dir DIR`` read from the working folder, as ``cxkit validate DIR`` is."""
+    if isinstance(values.get("data_dir"), str) and values["data_dir"]:
+        values["data_dir"] = _here(values["data_dir"])
+    return values
 
 
 def _notebook_options(cmd: argparse.ArgumentParser, out_default: str) -> None:
@@ -73,6 +82,13 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", type=_here, default=None, metavar="DIR",
                       help="output folder (default: reports/ in the project)")
 
+    ini = sub.add_parser("init", help="write a starter cxkit.yaml for a folder of exports",
+                         description="Guess from the files' headers and values which file is "
+                         "which table, the column mapping, the scales and the missing-value "
+                         "codes, and write them to DATA_DIR/cxkit.yaml for you to check "
+                         "(never over an existing one).")
+    ini.add_argument("data_dir", type=_here, metavar="DATA_DIR")
+
     val = sub.add_parser("validate", help="check every table of a data folder")
     val.add_argument("data_dir", type=_here, metavar="DATA_DIR")
     val.add_argument("-f", "--file", dest="params_file", type=_here, metavar="PARAMS.yaml",
@@ -97,7 +113,7 @@ def _typed_parameters(notebook: str, pairs) -> dict:
     from .runner import find_notebook
     if not pairs:
         return {}
-    return parse_values(pairs, notebook_parameters(find_notebook(notebook)))
+    return _data_dir_here(parse_values(pairs, notebook_parameters(find_notebook(notebook))))
 
 
 def _cmd_run(args) -> int:
@@ -136,9 +152,10 @@ VALIDATE_PARAMETERS = {"columns": "dict", "date_format": "str"}
 
 def _cmd_validate(args) -> int:
     from . import preflight
-    from .io import validate_folder
+    from .io import load_folder, reading_notes
     from .params import check_values, load_yaml, parse_values
     from .paths import from_root
+    from .reports import readiness
     declared = {n: {"type": t} for n, t in VALIDATE_PARAMETERS.items()}
     values = {n: v for n, v in (load_yaml(args.params_file) if args.params_file else {}).items()
               if n in VALIDATE_PARAMETERS}
@@ -148,11 +165,42 @@ def _cmd_validate(args) -> int:
     sources.update(dict.fromkeys(overrides, "command line"))
     values.update(overrides)
     preflight.check({**values, "data_dir": args.data_dir}, sources)
-    counts = validate_folder(args.data_dir, columns=values.get("columns") or None,
-                             date_format=values.get("date_format") or None)
-    print(f"{args.data_dir}: valid ("
-          + ", ".join(f"{name} {n:,} rows" for name, n in counts.items()) + ")")
+    tables = load_folder(args.data_dir, columns=values.get("columns") or None,
+                         date_format=values.get("date_format") or None)
+    shown = os.path.relpath(args.data_dir) if not os.path.relpath(args.data_dir).startswith(
+        "..") else args.data_dir
+    print(f"{shown}: valid ("
+          + ", ".join(f"{name} {len(df):,} rows" for name, df in tables.items()) + ")")
+    for note in reading_notes(tables):
+        print(visible(f"  {note}"))
+    print("Reports:")
+    for report, state in readiness(tables).items():
+        print(f"  {report}: {state}")
     return 0
+
+
+def _cmd_init(args) -> int:
+    from .io.starter import write_starter
+    path, guesses, unplaced = write_starter(args.data_dir)
+    shown = os.path.relpath(path) if not os.path.relpath(path).startswith("..") else str(path)
+    print(f"{shown}: written; check it, then run: cxkit validate {_typed(args.data_dir)}")
+    for g in guesses:
+        mapped = ", ".join(f"{own} -> {t}" for own, (t, _) in g.columns.items()) or "none"
+        print(visible(f"  {g.file}: {g.table} ({g.why}); columns mapped: {mapped}"
+                      + (f"; scale {g.scales['default']}" if "default" in g.scales else "")
+                      + (f"; missing codes {', '.join(f'{v:g}' for v in g.missing)}"
+                         if g.missing else "")))
+        for note in g.notes:
+            print(visible(f"  check: {note}"))
+    for name in unplaced:
+        print(visible(f"  {name}: not recognised as a table of cxkit's data model"))
+    return 0
+
+
+def _typed(path: str) -> str:
+    rel = os.path.relpath(path)
+    shown = path if rel.startswith("..") else rel
+    return f"'{shown}'" if any(ch in shown for ch in " '\"$&;|*?") else shown
 
 
 def _cmd_sample(args) -> int:
@@ -206,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     if hasattr(args, "parameter"):
         args.parameter = pairs
     handler = {"run": _cmd_run, "batch": _cmd_batch, "demo": _cmd_demo, "validate": _cmd_validate,
-               "sample": _cmd_sample}[args.command]
+               "init": _cmd_init, "sample": _cmd_sample}[args.command]
     try:
         return handler(args)
     except CxkitError as exc:

@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
-from .errors import ParameterError
+from .errors import CxkitWarning, ParameterError
 
 MIN_PERIODS = 3  # a cohort needs its size and at least two later counts to fit
 
@@ -124,18 +124,121 @@ def _check(cohort: Cohort) -> None:
                              f"{cohort.first_age}")
 
 
-def _loglik(log_ab: np.ndarray, lost: list[np.ndarray], survivors: np.ndarray,
-            ages: np.ndarray, first: np.ndarray) -> float:
-    """Joint log-likelihood of the cohorts (Fader & Hardie 2007, eq. 4), each conditional
-    on surviving to the period it is first seen in (``first``; 0: from acquisition)."""
-    a, b = np.exp(log_ab)
-    ll = 0.0
-    for lost_t, age, n_alive, a0 in zip(lost, ages, survivors, first):
-        base = special.betaln(a, b + a0)  # B(a, b) S(a0): the condition
-        t = np.arange(a0 + 1, age + 1)
-        ll += float(np.dot(lost_t, special.betaln(a + 1, b + t - 1) - base))
-        ll += float(n_alive * (special.betaln(a, b + age) - base))
-    return ll
+@dataclass(frozen=True)
+class _Terms:
+    """The cohorts' log-likelihood as a weighted sum of log-Beta functions.
+
+    Every term of Fader & Hardie's (2007) eq. 4 is ``w · ln B(α + dx, β + dy)``: ``lost_t``
+    customers lost in period t give ``ln B(α + 1, β + t − 1)``, the survivors of a cohort of
+    age T give ``ln B(α, β + T)``, and the condition on surviving to the period first seen,
+    ``a0``, gives ``−(all of the cohort) · ln B(α, β + a0)``. Held as arrays, so the value,
+    the gradient and the Hessian are three vectorised sums.
+    """
+
+    w: np.ndarray
+    dx: np.ndarray
+    dy: np.ndarray
+
+    @classmethod
+    def of(cls, cohorts: list[Cohort]) -> "_Terms":
+        w, dx, dy = [], [], []
+        for c in cohorts:
+            a0, age = c.first_age, c.first_age + len(c.active) - 1
+            lost = -np.diff(c.active)
+            w += [lost, [c.active[-1]], [-c.active[0]]]
+            dx += [np.ones(len(lost)), [0.0], [0.0]]
+            dy += [np.arange(a0 + 1, age + 1) - 1.0, [float(age)], [float(a0)]]
+        return cls(*(np.concatenate(v).astype(float) for v in (w, dx, dy)))
+
+    def loglik(self, a: float, b: float) -> float:
+        return float(np.dot(self.w, special.betaln(a + self.dx, b + self.dy)))
+
+    def derivatives(self, a: float, b: float) -> tuple[float, np.ndarray, np.ndarray]:
+        """Log-likelihood, gradient and Hessian in (ln α, ln β), analytically.
+
+        ∂ ln B(x, y)/∂x = ψ(x) − ψ(x + y) and ∂²/∂x² = ψ'(x) − ψ'(x + y) (likewise in y,
+        and ∂²/∂x∂y = −ψ'(x + y)); the chain rule to u = ln α, v = ln β adds α ∂/∂α to
+        the diagonal.
+        """
+        x, y = a + self.dx, b + self.dy
+        w = self.w
+        psi_xy, tri_xy = special.digamma(x + y), special.polygamma(1, x + y)
+        ga = float(np.dot(w, special.digamma(x) - psi_xy))
+        gb = float(np.dot(w, special.digamma(y) - psi_xy))
+        haa = float(np.dot(w, special.polygamma(1, x) - tri_xy))
+        hbb = float(np.dot(w, special.polygamma(1, y) - tri_xy))
+        hab = -float(np.dot(w, tri_xy))
+        grad = np.array([a * ga, b * gb])
+        hess = np.array([[a * a * haa + a * ga, a * b * hab],
+                         [a * b * hab, b * b * hbb + b * gb]])
+        return self.loglik(a, b), grad, hess
+
+
+BOUND = 12.0  # |ln α|, |ln β| at most: beyond, the base is one constant rate
+XTOL = 1e-9  # converged: the Newton step to the maximum is below this in ln α and ln β,
+#              so α and β are within about 1e-9 relative of the maximum
+DTOL = 1e-9  # or the Newton decrement (how much the log-likelihood could still rise) is
+#              below this: on a flat ridge (nearly one constant rate) the gradient's rounding
+#              noise moves the step, not the likelihood
+
+
+def _newton_step(g: np.ndarray, h: np.ndarray) -> np.ndarray | None:
+    """The Newton step to the maximum, or None where the Hessian is not negative definite."""
+    if not np.all(np.linalg.eigvalsh(h) < 0):
+        return None
+    step = -np.linalg.solve(h, g)
+    return step if np.all(np.isfinite(step)) else None
+
+
+def _maximise(terms: _Terms) -> tuple[np.ndarray, float, np.ndarray, np.ndarray, bool]:
+    """The maximum of the log-likelihood in (ln α, ln β): L-BFGS-B with the analytic
+    gradient to get close, then Newton steps with the analytic Hessian until a step is
+    below :data:`XTOL` or the Newton decrement below :data:`DTOL` (Boyd & Vandenberghe,
+    *Convex Optimization*, 9.5: half the step times the gradient, the rise in the
+    log-likelihood the quadratic model predicts).
+
+    Returns the point, the log-likelihood, its gradient and Hessian there, and whether
+    that stopping rule was met (never where the likelihood is not concave there).
+    """
+    def negative(x):
+        ll, g, _ = terms.derivatives(*np.exp(x))
+        return -ll, -g
+
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        res = optimize.minimize(negative, np.zeros(2), jac=True, method="L-BFGS-B",
+                                bounds=[(-BOUND, BOUND)] * 2,
+                                options={"maxiter": 1000})  # close; Newton finishes
+        x = np.clip(res.x, -BOUND, BOUND)
+        ll, g, h = terms.derivatives(*np.exp(x))
+        met = False
+        for _ in range(50):
+            step = _newton_step(g, h)
+            if step is None:
+                break
+            if np.max(np.abs(step)) < XTOL or 0.5 * float(np.dot(step, g)) < DTOL:
+                met = True  # one last step: Newton's error squares with each one
+                trial = np.clip(x + step, -BOUND, BOUND)
+                ll_t, g_t, h_t = terms.derivatives(*np.exp(trial))
+                if ll_t >= ll - DTOL:
+                    x, ll, g, h = trial, ll_t, g_t, h_t
+                break
+            # as far along the step as the bounds allow (a ridge runs out to them), then
+            # halved until the likelihood does not fall
+            room = np.where(step > 0, BOUND - x, -BOUND - x) / np.where(step == 0, 1, step)
+            t = min(1.0, float(np.min(np.where(step == 0, np.inf, room))))
+            while t > 1e-6:
+                trial = x + t * step
+                ll_t, g_t, h_t = terms.derivatives(*np.exp(trial))
+                if ll_t >= ll - DTOL:
+                    break
+                t /= 2
+            else:
+                break  # no step helps: the quadratic model does not hold here
+            x, ll, g, h = trial, ll_t, g_t, h_t
+            if np.any(np.abs(x) >= BOUND - 1e-9):
+                break  # the maximum lies beyond the bound: one constant rate
+    return x, ll, g, h, met
 
 
 class ShiftedBetaGeometric:
@@ -155,12 +258,23 @@ class ShiftedBetaGeometric:
         probabilities.
     loglik_ : float
         Log-likelihood at the estimate.
+    converged_ : bool
+        Newton's stopping rule was met at the estimate (analytic gradient and Hessian of
+        the log-likelihood in ln α, ln β): the step to the maximum below 1e-9 (α and β
+        within about 1e-9 relative of it), or the rise still possible in the
+        log-likelihood below 1e-9 (a flat ridge). Also true at the bound (``at_bound_``),
+        where the maximum is at infinity.
+    gradient_ : ndarray
+        The analytic gradient at the estimate, for the record.
+    at_bound_ : bool
+        ln α or ln β reached ±12: no heterogeneity to speak of, one constant rate.
     se_ : dict
         Standard errors of ``alpha`` and ``beta`` (delta method from the observed
         information of log α and log β).
     intervals_ : DataFrame
         Indexed by ``parameter`` (alpha, beta): ``estimate``, ``se``, ``ci_low``,
-        ``ci_high`` (Wald on the log scale, so both stay positive).
+        ``ci_high`` (Wald on the log scale, so both stay positive; the standard errors
+        from the analytic observed information).
     cohorts_ : list of Cohort
         The data fitted.
     n_customers_ : int
@@ -187,6 +301,8 @@ class ShiftedBetaGeometric:
         m = cls(confidence=confidence, unit=unit)
         m.alpha_, m.beta_ = float(alpha), float(beta)
         m.loglik_ = math.nan
+        m.converged_, m.at_bound_ = True, False
+        m.gradient_ = np.zeros(2)
         m.se_ = {"alpha": math.nan, "beta": math.nan}
         m._cov = None
         m.cohorts_ = []
@@ -216,25 +332,21 @@ class ShiftedBetaGeometric:
             raise ParameterError("no cohorts to fit")
         for c in cohorts:
             _check(c)
-        lost = [-np.diff(c.active) for c in cohorts]
-        survivors = np.array([c.active[-1] for c in cohorts])
-        ages = np.array([c.first_age + len(c.active) - 1 for c in cohorts])
-        first = np.array([c.first_age for c in cohorts])
-        if sum(float(x.sum()) for x in lost) == 0:
+        if sum(float(c.active[0] - c.active[-1]) for c in cohorts) == 0:
             raise ParameterError("no customer was lost in any cohort: churn cannot be "
                                  "estimated yet")
-
-        def nll(x):
-            return -_loglik(x, lost, survivors, ages, first)
-
-        with np.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            res = optimize.minimize(nll, np.zeros(2), method="L-BFGS-B",
-                                    bounds=[(-12.0, 12.0), (-12.0, 12.0)])
-        x = res.x
+        x, ll, grad, hess, met = _maximise(_Terms.of(cohorts))
         self.alpha_, self.beta_ = (float(v) for v in np.exp(x))
-        self.loglik_ = -float(res.fun)
-        self._cov = _inverse_hessian(nll, x)
+        self.loglik_ = ll
+        self.at_bound_ = bool(np.any(np.abs(x) >= BOUND - 1e-9))
+        self.gradient_ = grad
+        self.converged_ = met or self.at_bound_
+        if not self.converged_:
+            warnings.warn(CxkitWarning(
+                f"the lifetime model did not converge (no maximum of the likelihood found "
+                f"near alpha {self.alpha_:.4g}, beta {self.beta_:.4g}): too few customers "
+                "were lost to tell how churn varies across customers"), stacklevel=2)
+        self._cov = _covariance(hess)
         sd = np.sqrt(np.diag(self._cov)) if self._cov is not None else np.full(2, np.nan)
         self.se_ = {"alpha": self.alpha_ * float(sd[0]), "beta": self.beta_ * float(sd[1])}
         self.cohorts_ = cohorts
@@ -407,7 +519,9 @@ class ShiftedBetaGeometric:
         for _ in range(n):
             pick = rng.integers(0, len(self.cohorts_), len(self.cohorts_))
             try:
-                refit = ShiftedBetaGeometric().fit([self.cohorts_[i] for i in pick])
+                with warnings.catch_warnings():  # a resample may well be flat: kept as it is
+                    warnings.simplefilter("ignore", CxkitWarning)
+                    refit = ShiftedBetaGeometric().fit([self.cohorts_[i] for i in pick])
             except (ParameterError, ArithmeticError, np.linalg.LinAlgError):
                 continue  # a resample that cannot be fitted
             fits.append((refit.alpha_, refit.beta_))
@@ -519,20 +633,13 @@ def _derl_series(a: float, b: float, n: float, d: float) -> float:
     return float(np.sum(np.exp(log_keep - np.arange(k_max) * math.log1p(d))))
 
 
-def _inverse_hessian(f, x: np.ndarray, h: float = 1e-4) -> np.ndarray | None:
-    """Inverse of the numerical Hessian of ``f`` at ``x`` (central differences)."""
-    k = len(x)
-    hess = np.empty((k, k))
-    for i in range(k):
-        for j in range(k):
-            ei, ej = np.eye(k)[i] * h, np.eye(k)[j] * h
-            hess[i, j] = (f(x + ei + ej) - f(x + ei - ej) - f(x - ei + ej) + f(x - ei - ej)) \
-                / (4 * h * h)
+def _covariance(hess: np.ndarray) -> np.ndarray | None:
+    """Covariance of (ln α, ln β): the inverse of the observed information (−Hessian)."""
     try:
-        cov = np.linalg.inv(hess)
+        cov = np.linalg.inv(-hess)
     except np.linalg.LinAlgError:
         return None
-    return cov if np.all(np.diag(cov) > 0) else None
+    return cov if np.all(np.isfinite(cov)) and np.all(np.diag(cov) > 0) else None
 
 
 def constant_retention_value(margin: float, retention: float, discount_rate: float) -> float:

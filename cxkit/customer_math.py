@@ -46,6 +46,7 @@ ChartMogul's worked example: start 100, churn 10, contraction 10, expansion 10.
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,7 +55,8 @@ from pydantic import field_validator
 
 from . import periods as per
 from .analysis import Analysis
-from .errors import DataError, ParameterError
+from .errors import CxkitWarning, DataError, ParameterError
+from .intervals import wilson
 from .io.datamodel import yearly_revenue
 from .settings import Annotated, Field, Literal, Options, between
 
@@ -588,16 +590,6 @@ def lost_by_reason(lost_customers: pd.DataFrame, experience: list[str] | tuple =
     total = out["revenue_lost"].sum()
     out["share"] = out["revenue_lost"] / total if total > 0 else np.nan
     return out.sort_values("revenue_lost", ascending=False)
-
-
-def wilson(k, n, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson interval of k successes in n (R's ``prop.test(correct = FALSE)``); empty where
-    n is 0."""
-    from statsmodels.stats.proportion import proportion_confint
-
-    k, n = np.asarray(k, float), np.asarray(n, float)
-    lo, hi = proportion_confint(k, np.maximum(n, 1), alpha=1 - confidence, method="wilson")
-    return np.where(n > 0, lo, np.nan), np.where(n > 0, hi, np.nan)
 
 
 def churn_by_group(movements: pd.DataFrame, groups: pd.Series, order, freq: str = "Q",
@@ -1200,7 +1192,10 @@ class CustomerMath(Analysis):
         usable = self.renewal_cohorts_[self.renewal_cohorts_.notna().sum(axis=1) >= 3]
         self.clv_, self.lifetime_note_ = None, ""
         try:
-            self.clv_ = ShiftedBetaGeometric(confidence=self.confidence, unit="year").fit(usable)
+            with warnings.catch_warnings():  # not converged: said in lifetime()
+                warnings.simplefilter("ignore", CxkitWarning)
+                self.clv_ = ShiftedBetaGeometric(confidence=self.confidence,
+                                                 unit="year").fit(usable)
         except ParameterError as exc:
             self.lifetime_note_ = f"No lifetime model: {exc}"
         if self.clv_ is None:
@@ -1322,11 +1317,14 @@ class CustomerMath(Analysis):
         if self.clv_ is None:
             return [self.lifetime_note_]
         m = self.clv_
+        caveat = ([] if m.converged_ else
+                  ["Too few customers were lost to tell how churn varies across them: the "
+                   "lifetime model did not converge, and the values below are rough."])
         total = self.asset_["value"].sum()
         revenue = self.asset_["annual_revenue"].sum()
         r = float(self.flows_["logo_retention"].iloc[1:].mean()) ** per.per_year(self.period)
         flat = self.margin * revenue * (1 + self.discount_rate) * r / (1 + self.discount_rate - r)
-        return m.headlines() + [
+        return caveat + m.headlines() + [
             f"The customer asset: {len(self.asset_):,} current customers are worth "
             f"{money(total, self.currency)} in margin over the rest of their lifetimes "
             f"({self.margin:.0%} "

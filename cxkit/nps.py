@@ -31,9 +31,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from . import periods
+from . import periods, ratings
 from .analysis import Analysis
 from .errors import ParameterError
+from .io.datamodel import rating_scale, scale_declared
+from .io.folder import Scale
 
 METHODS = ("adjusted-wald", "wald")
 SCHEMES = ("all", "account", "decision_maker")
@@ -250,13 +252,8 @@ def by_group(data: pd.DataFrame, by, score: str = "ltr", weights: str | None = N
         Indexed by group, with columns ``nps``, ``promoters``, ``passives``,
         ``detractors``, ``n``, ``n_eff``, ``se``, ``ci_low``, ``ci_high``.
     """
-    rows = {}
-    for key, g in data.groupby(by, sort=True, observed=True):
-        s = estimate(g[score], None if weights is None else g[weights], confidence, method)
-        rows[key] = {c: getattr(s, c) for c in COLUMNS}
-    out = pd.DataFrame.from_dict(rows, orient="index", columns=COLUMNS)
-    out.index.names = [by] if isinstance(by, str) else list(by)
-    return out
+    return ratings.group_table(data, by, lambda g: estimate(
+        g[score], None if weights is None else g[weights], confidence, method), COLUMNS)
 
 
 def by_period(data: pd.DataFrame, date: str = "response_date", freq: str = "Q",
@@ -285,22 +282,14 @@ def by_period(data: pd.DataFrame, date: str = "response_date", freq: str = "Q",
     2025Q3  12.8  838    -7.5         True
     2025Q4  16.7  813     4.0        False
     """
-    period = periods.labels(data[date], freq)
-    frame = data.assign(period=period)
+    frame = data.assign(period=periods.labels(data[date], freq))
     out = by_group(frame, "period", score, weights, confidence, method)
-    changes, pvals = [np.nan], [np.nan]
-    labels = list(out.index)
-    for prev, cur in zip(labels[:-1], labels[1:]):
-        a = frame[frame["period"] == cur]
-        b = frame[frame["period"] == prev]
+
+    def compare_one(a, b):
         c = compare(a[score], b[score], None if weights is None else a[weights],
                     None if weights is None else b[weights], confidence, method)
-        changes.append(c.difference)
-        pvals.append(c.p_value)
-    out["change"] = changes
-    out["p_value"] = pvals
-    out["significant"] = out["p_value"] < alpha
-    return out
+        return c.difference, c.p_value
+    return ratings.period_changes(frame, out, compare_one, alpha)
 
 
 def respondent_weights(responses: pd.DataFrame, contacts: pd.DataFrame | None = None,
@@ -385,28 +374,8 @@ def account_nps(responses: pd.DataFrame, contacts: pd.DataFrame | None = None,
 
 def plot_trend(trend: pd.DataFrame, ax=None):
     """NPS per period with its interval; significant changes marked. Returns the axis."""
-    import matplotlib.pyplot as plt
-    import seaborn as sns
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8, 3.5))
-    x = list(trend.index)
-    ax.fill_between(x, trend["ci_low"], trend["ci_high"], color="#2e75b6", alpha=0.15,
-                    label="interval")
-    ax.plot(x, trend["nps"], marker="o", color="#2e75b6", label="NPS")
-    sig = trend["significant"].fillna(False).astype(bool)
-    if sig.any():
-        ax.scatter([i for i, s in zip(x, sig) if s], trend.loc[sig, "nps"], s=140,
-                   facecolors="none", edgecolors="#c00000", linewidths=2,
-                   label="significant change", zorder=3)
-    ax.axhline(0, color="#999999", lw=0.8)
-    ax.set_ylabel("NPS")
-    ax.set_title("Net Promoter Score per period")
-    ax.tick_params(axis="x", rotation=45)
-    ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    sns.despine(ax=ax)
-    from .present.show import plain_text
-    return plain_text(ax)
+    return ratings.plot_trend(trend, column="nps", ylabel="NPS", label="NPS",
+                              title="Net Promoter Score per period", ax=ax)
 
 
 # --------------------------------------------------------------------------- the analysis
@@ -419,19 +388,50 @@ def estimate_sentence(e: NpsEstimate, label: str = "NPS") -> str:
 
 def trend_sentence(trend: pd.DataFrame) -> str:
     """The latest period of :func:`by_period` in words, its change called noise or not."""
-    last = trend.iloc[-1]
-    if len(trend) < 2 or pd.isna(last["change"]):
-        return f"In {trend.index[-1]} NPS was {last['nps']:+.0f}."
-    move = f"{last['change']:+.0f} points on {trend.index[-2]}"
-    if last["significant"]:
-        return (f"In {trend.index[-1]} NPS was {last['nps']:+.0f}, {move}: a change larger "
-                "than sampling noise (p = {:.3f}).".format(last["p_value"]))
-    return (f"In {trend.index[-1]} NPS was {last['nps']:+.0f} ({move}), a change within "
-            "sampling noise: no reason to act on it alone.")
+    return ratings.trend_sentence(trend, "nps", "NPS", "{:+.0f}", "{:+.0f} points")
+
+
+def scale_reading(answers: pd.Series, scale: Scale, declared: bool) -> tuple[bool, Scale, str]:
+    """Whether NPS can be computed from the recommend answers, the scale to read them on,
+    and the sentence that says so (empty where NPS is read as usual).
+
+    NPS needs the 0–10 question (or a declared 1–10 one, whose detractors are 1–6). On
+    another declared scale there is none. On the 0–10 scale read by default, answers of
+    which none is above 7 (30 or more of them) look like a 1–7 or 1–5 question: NPS would
+    be wrong, so it is not computed, and the answers are read on the range they take.
+
+    >>> scale_reading(pd.Series([1, 5, 7] * 10), Scale(0, 10), declared=False)[:2]
+    (False, Scale(low=1, high=7))
+    >>> scale_reading(pd.Series([1, 5, 10]), Scale(1, 10), declared=True)[2]
+    'The recommend question is on a 1–10 scale: promoters answered 9 or 10, detractors 1 to 6.'
+    """
+    given = answers.dropna()
+    if not scale.allows_nps:
+        return False, scale, (
+            f"The recommend question is on a {scale} scale. NPS is defined on the 0–10 "
+            "question only, so this report shows the mean rating and the share in the top "
+            f"two boxes ({scale.top_two[0]} or {scale.top_two[1]}) instead.")
+    if not declared and len(given) >= 30 and given.max() <= 7:
+        seen = Scale(0 if given.min() < 1 else 1, int(given.max()))
+        return False, seen, (
+            f"No answer to the recommend question is above {int(given.max())} in "
+            f"{len(given):,} answers: it looks like a {seen} scale, not 0–10, and NPS on it "
+            "would be wrong. It is not computed; the answers are read on the "
+            f"{seen} scale they take. Declare the scale in the data folder's cxkit.yaml "
+            "(tables: responses: scale) to say what it is.")
+    if (scale.low, scale.high) == (1, 10):
+        return True, scale, ("The recommend question is on a 1–10 scale: promoters answered "
+                             "9 or 10, detractors 1 to 6.")
+    return True, scale, ""
 
 
 class NpsAnalysis(Analysis):
     """NPS of the responses with its interval, per period and by an account column.
+
+    On a recommend question that is not on the 0–10 scale (``cxkit.yaml`` declares
+    1–7, say) there is no NPS: ``nps_`` is None and the trend and groups hold the mean
+    rating and the top-two-box share (:mod:`cxkit.ratings`), with ``scale_note_`` saying
+    why.
 
     Parameters
     ----------
@@ -453,10 +453,20 @@ class NpsAnalysis(Analysis):
     ----------
     weights_ : Series
         The weight of each response.
-    nps_ : NpsEstimate
-        All responses.
+    scale_ : Scale
+        The scale the recommend answers are read on.
+    has_nps_ : bool
+        Whether NPS is defined on that scale (:func:`scale_reading`).
+    scale_note_ : str
+        Why there is no NPS, or how a 1–10 question is read (empty otherwise).
+    unanswered_ : int
+        Responses without a recommend answer (left out; their other ratings still count).
+    nps_ : NpsEstimate or None
+        All responses (None without NPS).
+    rating_ : RatingEstimate
+        The mean rating and top-two-box share of all responses.
     trend_ : DataFrame
-        :func:`by_period`.
+        :func:`by_period` (:func:`cxkit.ratings.by_period` without NPS).
     groups_ : DataFrame
         :func:`by_group` by ``by`` (empty without an accounts table or that column).
 
@@ -493,47 +503,103 @@ class NpsAnalysis(Analysis):
             w = w * pd.to_numeric(responses[self.weights], errors="coerce")
         self.weights_ = w
         data = responses.assign(_weight=w.to_numpy())
-        self.nps_ = estimate(data[self.score], data["_weight"], self.confidence, self.method)
-        self.trend_ = by_period(data, freq=self.period, score=self.score, weights="_weight",
-                                confidence=self.confidence, method=self.method)
+        self.has_nps_, self.scale_, self.scale_note_ = scale_reading(
+            responses[self.score], rating_scale(responses, self.score),
+            scale_declared(responses, self.score))
+        self.unanswered_ = int(responses[self.score].isna().sum())
+        self.rating_ = ratings.estimate(data[self.score], data["_weight"], self.scale_,
+                                        self.confidence)
         accounts = tables.get("accounts")
+        grouped = None
         if accounts is not None and self.by in accounts.columns:
             grouped = data.join(accounts.set_index("account_id")[self.by], on="account_id")
-            self.groups_ = by_group(grouped, self.by, self.score, "_weight", self.confidence,
-                                    self.method)
+        if self.has_nps_:
+            self.nps_ = estimate(data[self.score], data["_weight"], self.confidence, self.method)
+            self.trend_ = by_period(data, freq=self.period, score=self.score,
+                                    weights="_weight", confidence=self.confidence,
+                                    method=self.method)
+            self.groups_ = (by_group(grouped, self.by, self.score, "_weight", self.confidence,
+                                     self.method) if grouped is not None
+                            else pd.DataFrame(columns=COLUMNS, dtype=float))
         else:
-            self.groups_ = pd.DataFrame(columns=COLUMNS, dtype=float)
+            self.nps_ = None
+            self.trend_ = ratings.by_period(data, freq=self.period, score=self.score,
+                                            weights="_weight", scale=self.scale_,
+                                            confidence=self.confidence)
+            self.groups_ = (ratings.by_group(grouped, self.by, self.score, "_weight",
+                                             self.scale_, self.confidence)
+                            if grouped is not None
+                            else pd.DataFrame(columns=ratings.COLUMNS, dtype=float))
         return self
 
+    def notes(self) -> list[str]:
+        """How the recommend answers were read: the scale (where :meth:`score_sentences`
+        does not already lead with it), and those left unanswered."""
+        out = [self.scale_note_] if self.scale_note_ and self.has_nps_ else []
+        if self.unanswered_:
+            out.append(f"{self.unanswered_:,} responses have no answer to the recommend "
+                       "question: they are left out of "
+                       f"{'NPS' if self.has_nps_ else 'the mean rating'}, and their other "
+                       "ratings still count.")
+        return out
+
+    @property
+    def measure(self) -> str:
+        """What the report shows of the recommend answers: ``"NPS"`` or ``"mean rating"``."""
+        return "NPS" if self.has_nps_ else "mean rating"
+
+    def score_sentences(self) -> list[str]:
+        """The score with its interval and the latest period's change, in words (the
+        mean rating where there is no NPS, after the sentence that says why)."""
+        if not self.has_nps_:
+            return [self.scale_note_, ratings.estimate_sentence(self.rating_),
+                    ratings.trend_sentence(self.trend_)]
+        return [estimate_sentence(self.nps_), trend_sentence(self.trend_)]
+
     def headlines(self) -> list[str]:
-        out = [estimate_sentence(self.nps_), trend_sentence(self.trend_)]
-        g = self.groups_.dropna(subset=["nps"])
+        """:meth:`score_sentences`, then the highest and lowest group."""
+        out = self.score_sentences()
+        column, shown = ("nps", "{:+.0f}") if self.has_nps_ else ("mean", "{:.1f}")
+        g = self.groups_.dropna(subset=[column])
         if len(g) > 1:
-            hi, lo = g["nps"].idxmax(), g["nps"].idxmin()
-            out.append(f"By {self.by}: highest {hi} ({g.loc[hi, 'nps']:+.0f}), lowest {lo} "
-                       f"({g.loc[lo, 'nps']:+.0f}).")
+            hi, lo = g[column].idxmax(), g[column].idxmin()
+            out.append(f"By {self.by}: highest {hi} ({shown.format(g.loc[hi, column])}), "
+                       f"lowest {lo} ({shown.format(g.loc[lo, column])}).")
         return out
 
     def group_table(self) -> pd.DataFrame:
-        """NPS by group with its interval, promoter and detractor shares and responses;
-        empty without groups."""
+        """NPS by group with its interval, promoter and detractor shares and responses (the
+        mean rating and the top-two share without NPS); empty without groups."""
         g = self.groups_
+        if not self.has_nps_:
+            return pd.DataFrame({"mean": g["mean"], "ci_low": g["ci_low"],
+                                 "ci_high": g["ci_high"], "top_two": g["top_two"],
+                                 "responses": g["n"].astype(int)}, index=g.index)
         return pd.DataFrame({"nps": g["nps"], "ci_low": g["ci_low"], "ci_high": g["ci_high"],
                              "promoters": g["promoters"], "detractors": g["detractors"],
                              "responses": g["n"].astype(int)}, index=g.index)
 
     def key_results(self) -> dict:
+        latest = str(self.trend_.index[-1]) if len(self.trend_) else None
+        if not self.has_nps_:
+            r = self.rating_
+            return {"nps": None, "scale": str(self.scale_), "mean_rating": r.mean,
+                    "ci_low": r.ci_low, "ci_high": r.ci_high, "top_two_share": r.top_two,
+                    "responses": r.n, "unanswered": self.unanswered_, "latest_period": latest,
+                    f"mean_rating_by_{self.by}": self.groups_["mean"].to_dict()}
         e = self.nps_
         return {"nps": e.nps, "ci_low": e.ci_low, "ci_high": e.ci_high, "responses": e.n,
                 "promoters": e.promoters, "detractors": e.detractors,
-                "latest_period": str(self.trend_.index[-1]) if len(self.trend_) else None,
-                f"nps_by_{self.by}": self.groups_["nps"].to_dict()}
+                "latest_period": latest, f"nps_by_{self.by}": self.groups_["nps"].to_dict()}
 
     def summary_tables(self) -> dict:
-        return {"NPS per period": self.trend_[["nps", "ci_low", "ci_high", "n", "change",
-                                               "significant"]],
-                f"NPS by {self.by}": self.group_table()}
+        main = "nps" if self.has_nps_ else "mean"
+        return {f"{self.measure} per period": self.trend_[[main, "ci_low", "ci_high", "n",
+                                                           "change", "significant"]],
+                f"{self.measure} by {self.by}": self.group_table()}
 
     def plot_trend(self, ax=None):
-        """NPS per period with its interval; returns the axis."""
+        """NPS (or the mean rating) per period with its interval; returns the axis."""
+        if not self.has_nps_:
+            return ratings.plot_trend(self.trend_, self.scale_, ax=ax)
         return plot_trend(self.trend_, ax)

@@ -24,6 +24,10 @@ from . import periods
 from .analysis import Analysis
 from .io.datamodel import current_accounts
 from .io.schemas import ROLES, TABLES
+from .io.tables import reading_notes
+
+RATE_COLUMNS = ["segment", "contacts", "respondents", "responses", "periods", "response_rate",
+                "decision_maker"]
 
 def describe_tables(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """Rows, columns and the date or period range of each table.
@@ -49,7 +53,10 @@ def describe_tables(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     return pd.DataFrame(out).set_index("table")
 
 
-def responses_by_role(responses: pd.DataFrame, contacts: pd.DataFrame, freq: str = "Q"
+UNKNOWN_ROLE = "role not known"
+
+
+def responses_by_role(responses: pd.DataFrame, contacts: pd.DataFrame | None, freq: str = "Q"
                       ) -> pd.DataFrame:
     """Number of responses per period and respondent role.
 
@@ -57,11 +64,17 @@ def responses_by_role(responses: pd.DataFrame, contacts: pd.DataFrame, freq: str
     -------
     DataFrame
         Indexed by ``period``; one column per role (decision maker, influencer,
-        user) and ``total``. Periods with no response inside the range show 0.
+        user; one column "role not known" without contacts) and ``total``. Periods with no
+        response inside the range show 0.
     """
-    role = responses["contact_id"].map(contacts.set_index("contact_id")["role"])
     period = periods.labels(responses["response_date"], freq)
-    table = pd.crosstab(period, role).reindex(columns=list(ROLES), fill_value=0)
+    if contacts is None:  # a survey export alone: who answered is not known by role
+        role = pd.Series(UNKNOWN_ROLE, index=responses.index)
+        columns = [UNKNOWN_ROLE]
+    else:
+        role = responses["contact_id"].map(contacts.set_index("contact_id")["role"])
+        columns = list(ROLES)
+    table = pd.crosstab(period, role).reindex(columns=columns, fill_value=0)
     if len(table):
         full = pd.period_range(table.index.min(), table.index.max(), freq=freq).astype(str)
         table = table.reindex(full, fill_value=0)
@@ -162,7 +175,9 @@ class Overview(Analysis):
     missing_ : DataFrame
         :func:`missingness`.
     counts_ : dict
-        ``accounts``, ``active_accounts``, ``lost_accounts``, ``contacts``, ``responses``.
+        ``accounts``, ``active_accounts``, ``lost_accounts``, ``contacts``, ``respondents``
+        (contacts who answered), ``responses``; None where a table that would say is
+        missing (a survey export without accounts or contacts).
     """
 
     title = "Data overview"
@@ -171,16 +186,23 @@ class Overview(Analysis):
         self.period = period
 
     def fit(self, tables: Mapping[str, pd.DataFrame]) -> "Overview":
-        """Describe validated tables (accounts, contacts and responses needed)."""
+        """Describe validated tables (responses needed; accounts and contacts for the
+        coverage of each account and the roles)."""
         periods.check(self.period)
-        a, c, r = tables["accounts"], tables["contacts"], tables["responses"]
+        a, c, r = tables.get("accounts"), tables.get("contacts"), tables["responses"]
         self.tables_ = describe_tables(tables)
         self.by_role_ = responses_by_role(r, c, self.period)
-        self.rates_ = response_rates(a, c, r, self.period)
+        self.rates_ = (response_rates(a, c, r, self.period) if a is not None and c is not None
+                       else pd.DataFrame(columns=RATE_COLUMNS).rename_axis("account_id"))
         self.missing_ = missingness(tables)
-        self.counts_ = {"accounts": len(a), "active_accounts": int(current_accounts(a).sum()),
-                        "lost_accounts": int(a["status"].eq("lost").sum()),
-                        "contacts": len(c), "responses": len(r)}
+        self.reading_ = reading_notes(tables)
+        self.survey_only_ = a is None
+        self.counts_ = {
+            "accounts": len(a) if a is not None else int(r["account_id"].nunique()),
+            "active_accounts": int(current_accounts(a).sum()) if a is not None else None,
+            "lost_accounts": int(a["status"].eq("lost").sum()) if a is not None else None,
+            "contacts": len(c) if c is not None else None,
+            "respondents": int(r["contact_id"].nunique()), "responses": len(r)}
         return self
 
     @property
@@ -193,19 +215,24 @@ class Overview(Analysis):
 
     def rates_by_segment(self) -> pd.DataFrame:
         """Median contacts, respondents, responses and response rate per account, by
-        segment (indexed by ``segment``)."""
+        segment (indexed by ``segment``; empty without accounts and contacts)."""
         cols = ["contacts", "respondents", "responses", "response_rate"]
+        if self.rates_.empty:
+            return pd.DataFrame(columns=cols).rename_axis("segment")
         return self.rates_.groupby("segment")[cols].median()
 
     def key_results(self) -> dict:
-        """The headline numbers, for the JSON results file."""
+        """The headline numbers, for the JSON results file (None where the data cannot
+        say: the response rates of a survey export without accounts and contacts)."""
         r = self.rates_
+        known = not r.empty
         return {
             **self.counts_, "first_period": self.first_period,
             "last_period": self.last_period,
-            "median_response_rate": float(r["response_rate"].median()),
-            "accounts_without_response": int(r["responses"].eq(0).sum()),
-            "accounts_without_decision_maker": int((~r["decision_maker"]).sum()),
+            "median_response_rate": float(r["response_rate"].median()) if known else None,
+            "accounts_without_response": int(r["responses"].eq(0).sum()) if known else None,
+            "accounts_without_decision_maker": (int((~r["decision_maker"].astype(bool)).sum())
+                                                if known else None),
             "rows_per_table": self.tables_["rows"].to_dict(),
         }
 
@@ -215,21 +242,35 @@ class Overview(Analysis):
 
     def headlines(self) -> list[str]:
         """Plain sentences on what was loaded, for a reader who does not read tables."""
-        from .present.labels import pretty
         r = self.rates_
         n = self.counts_
         unit = periods.unit(self.period)
         per = self.by_role_["total"]
+        spread = (f"Each {unit} brought between {per.min():,} and {per.max():,} responses "
+                  f"(median {per.median():,.0f}).")
+        if self.survey_only_ or r.empty:
+            if self.survey_only_:
+                first = (f"The data is a survey export: {n['responses']:,} responses from "
+                         f"{n['respondents']:,} respondents, from {self.first_period} to "
+                         f"{self.last_period}, with no accounts table")
+            else:
+                first = (f"The data covers {n['accounts']:,} accounts "
+                         f"({n['active_accounts']:,} active, {n['lost_accounts']:,} lost) and "
+                         f"{n['responses']:,} survey responses, from {self.first_period} to "
+                         f"{self.last_period}, with no contacts table")
+            missing = "" if "contacts" in self.tables_.index or not self.survey_only_ \
+                else " and no contacts table"
+            return [first + missing + ": how well each account is covered and which roles "
+                    "answer are not known.", spread] + self._reading_and_gaps()
         shares = self.by_role_[list(ROLES)].sum() / max(n["responses"], 1)
         silent = int(r["responses"].eq(0).sum())
-        no_dm = int((~r["decision_maker"]).sum())
+        no_dm = int((~r["decision_maker"].astype(bool)).sum())
         accounts = max(n["accounts"], 1)
         out = [
             f"The data covers {n['accounts']:,} accounts ({n['active_accounts']:,} active, "
             f"{n['lost_accounts']:,} lost) and {n['responses']:,} survey responses from "
             f"{n['contacts']:,} contacts, from {self.first_period} to {self.last_period}.",
-            f"Each {unit} brought between {per.min():,} and {per.max():,} responses "
-            f"(median {per.median():,.0f}). Decision makers gave {shares['decision maker']:.0%} of "
+            spread[:-1] + f". Decision makers gave {shares['decision maker']:.0%} of "
             f"responses, influencers {shares['influencer']:.0%} and users {shares['user']:.0%}.",
             f"At the median account {r['response_rate'].median():.0%} of known contacts "
             f"answer in a {unit}; {silent:,} account{'s' if silent != 1 else ''} "
@@ -237,6 +278,16 @@ class Overview(Analysis):
             f"({no_dm / accounts:.0%}) have no answer from a decision maker, so "
             "their view rests on influencers and users.",
         ]
+        return out + self._reading_and_gaps()
+
+    def _reading_and_gaps(self) -> list[str]:
+        """How the files were read (where the data folder says so) and the most skipped
+        question."""
+        from .present.labels import pretty
+        out = []
+        for note in self.reading_:  # "responses: ratings read on ..."
+            table, said = note.split(": ", 1)
+            out.append(f"In the {table} table: {said}")
         m = self.missing_[self.missing_["table"].eq("responses")
                           & ~self.missing_["column"].isin(["comment"])]
         if len(m):
@@ -253,7 +304,12 @@ class Overview(Analysis):
         return plot_responses_by_role(self.by_role_, ax)
 
     def plot_response_rates(self, ax=None):
-        """Distribution of account response rates by segment; returns the axis."""
+        """Distribution of account response rates by segment; returns the axis (a note on
+        it without accounts and contacts)."""
+        if self.rates_.empty:
+            from .present.show import empty_chart
+            return empty_chart(ax, "No accounts and contacts tables: the response rate of "
+                                   "each account is not known.")
         return plot_response_rates(self.rates_, ax)
 
     def plot_missingness(self, ax=None):
@@ -262,7 +318,8 @@ class Overview(Analysis):
 
 
 # --------------------------------------------------------------------------- plots
-ROLE_COLOURS = {"decision maker": "#1f4e79", "influencer": "#5b9bd5", "user": "#bdd7ee"}
+ROLE_COLOURS = {"decision maker": "#1f4e79", "influencer": "#5b9bd5", "user": "#bdd7ee",
+                UNKNOWN_ROLE: "#9e9e9e"}
 
 
 def _ax(ax, size=(8, 3.5)):
@@ -277,9 +334,10 @@ def plot_responses_by_role(by_role: pd.DataFrame, ax=None):
     import seaborn as sns
 
     ax = _ax(ax)
-    data = by_role[list(ROLES)]
+    roles = [c for c in by_role.columns if c != "total"]
+    data = by_role[roles]
     bottom = np.zeros(len(data))
-    for role in ROLES:
+    for role in roles:
         ax.bar(data.index, data[role], bottom=bottom, label=role, color=ROLE_COLOURS[role])
         bottom += data[role].to_numpy()
     ax.set_ylabel("responses")

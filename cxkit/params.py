@@ -25,9 +25,8 @@ import typing
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-import yaml
-
 from .errors import ParameterError
+from .yamlfile import SafeYamlLoader, YamlAliasError, read_yaml_mapping, safe_load  # noqa: F401
 
 _INJECTED_HEADER = "# Parameters"
 #: set by the runner in a kernel whose parameters it checked against the data
@@ -132,6 +131,8 @@ def check(namespace: Mapping[str, Any], notebook: str = "notebook") -> dict[str,
     if not declared:
         raise ParameterError(f"{notebook}: no annotated parameters found; declare them in the "
                              "`parameters` cell as `name: type = value  # help`")
+    if not os.environ.get(CHECKED_VAR):  # `cxkit run` injected the folder's already
+        folder_parameters(namespace, notebook)
     problems = []
     for name in _injected_names(namespace):
         if name not in declared:
@@ -142,7 +143,7 @@ def check(namespace: Mapping[str, Any], notebook: str = "notebook") -> dict[str,
     # `cxkit batch` did this before the kernel started, on the same values
     if not problems and not os.environ.get(CHECKED_VAR):
         from . import preflight
-        problems += preflight.problems(values, dict.fromkeys(values, notebook))
+        problems += preflight.problems(values, dict.fromkeys(values, notebook), report=notebook)
     if problems:
         raise ParameterError("\n".join(problems))
     return values
@@ -259,120 +260,87 @@ def check_values(values: Mapping[str, Any], declared: Mapping[str, dict],
         raise ParameterError("\n".join(problems))
 
 
-# --------------------------------------------------------------------------- YAML
-_DECIMAL_INT = re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$")
+# --------------------------------------------------------------------------- all levels
+def merged_parameters(notebook: str | os.PathLike, params_file=None,
+                      overrides: Mapping[str, Any] | None = None, root=None
+                      ) -> tuple[dict[str, Any], dict[str, str]]:
+    """The parameters a run of ``notebook`` uses, and where each was set.
 
+    Precedence, lowest first: the notebook's defaults (not returned: the notebook has
+    them), ``params/NOTEBOOK.yaml``, the data folder's ``cxkit.yaml``
+    (:meth:`cxkit.io.folder.DataFolder.parameters_for`), ``params_file`` (``-f``, which
+    replaces ``params/NOTEBOOK.yaml``), then ``overrides`` (``-p``). Column mappings merge
+    per column (:func:`cxkit.io.folder.merge_columns`).
 
-class SafeYamlLoader(yaml.SafeLoader):
-    """PyYAML's safe loader, stricter for configuration a person writes or pastes.
-
-    - Anchors and aliases (``&name``, ``*name``, ``<<: *name``) are refused: a few
-      hundred bytes of nested aliases ("billion laughs") expand to gigabytes.
-    - Dates stay text (``2024-03-31`` is the string a parameter documents).
-    - Whole numbers are decimal only: ``00123`` is the text ``"00123"``, never the octal
-      83, and ``1:30`` is text, never the sexagesimal 90.
+    Returns
+    -------
+    values : dict
+        Every parameter set above the notebook's defaults.
+    sources : dict
+        Where each was set: a file as the user knows it, or ``"command line"``.
     """
+    from .io.folder import describe, merge_columns
+    from .paths import from_root, project_root, resolve
 
-    def compose_node(self, parent, index):
-        event = self.peek_event()
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            raise YamlAliasError(event.start_mark)
-        return super().compose_node(parent, index)
-
-
-class YamlAliasError(yaml.YAMLError):
-    """An anchor or alias in YAML that cxkit reads."""
-
-    def __init__(self, mark):
-        super().__init__("anchors and aliases are not allowed")
-        self.problem_mark = mark
-
-
-SafeYamlLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers
-            if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:int")]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
-SafeYamlLoader.add_implicit_resolver("tag:yaml.org,2002:int", _DECIMAL_INT,
-                                     list("-+0123456789"))
-
-
-def _yaml_error(exc: yaml.YAMLError, shown: str) -> ParameterError:
-    mark = getattr(exc, "problem_mark", None)
-    where = f" at line {mark.line + 1}" if mark else ""
-    if isinstance(exc, YamlAliasError):
-        return ParameterError(f"{shown}: YAML anchors and aliases (&name, *name) are not "
-                              f"allowed{where}; write the values out")
-    return ParameterError(f"{shown}: not valid YAML{where}")
-
-
-def _compose(text: str, shown: str):
-    """The YAML node tree of ``text`` (None for an empty document)."""
-    try:
-        return yaml.compose(text, Loader=SafeYamlLoader)
-    except yaml.YAMLError as exc:
-        raise _yaml_error(exc, shown) from None
+    root = Path(root) if root is not None else project_root()
+    notebook = Path(notebook)
+    declared = notebook_parameters(notebook)
+    default_file = root / "params" / f"{notebook.stem}.yaml"
+    file = resolve(params_file, root) if params_file is not None else default_file
+    file_values = load_yaml(file, declared) if params_file is not None or file.is_file() else {}
+    overrides = dict(overrides or {})
+    folder_values, folder_source = {}, ""
+    data_dir = overrides.get("data_dir", file_values.get(
+        "data_dir", declared_defaults(declared, ["data_dir"]).get("data_dir")))
+    if "data_dir" in declared and isinstance(data_dir, str):
+        folder = resolve(data_dir or ".", root)
+        if folder.is_dir():  # a missing folder: the check against the data says so
+            described = describe(folder)
+            folder_values = described.parameters_for(notebook.stem, declared)
+            folder_source = described.source or ""
+    levels = [(file_values, from_root(file, root)), (folder_values, folder_source)]
+    if params_file is not None:  # -f is above the data folder's description
+        levels.reverse()
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    for level, where in levels + [(overrides, "command line")]:
+        for name, value in level.items():
+            if (name == "columns" and isinstance(value, Mapping)
+                    and isinstance(values.get(name), Mapping)):
+                value = merge_columns(values[name], value)
+            values[name] = value
+            sources[name] = where
+    return values, sources
 
 
-def _construct(node, shown: str):
-    loader = SafeYamlLoader("")
-    try:
-        return loader.construct_document(node)
-    except yaml.YAMLError as exc:
-        raise _yaml_error(exc, shown) from None
-    finally:
-        loader.dispose()
-
-
-def safe_load(text: str, shown: str = "<yaml>"):
-    """Parse YAML text with :class:`SafeYamlLoader`; a clear :class:`ParameterError` if not.
-
-    Examples
-    --------
-    >>> safe_load("n: 00123\\ndate: 2024-03-31\\nshare: 0.5")
-    {'n': '00123', 'date': '2024-03-31', 'share': 0.5}
-    >>> safe_load("a: &x [1]\\nb: *x", "p.yaml")
-    Traceback (most recent call last):
-    cxkit.errors.ParameterError: p.yaml: YAML anchors and aliases (&name, *name) are not allowed at line 1; write the values out
+def folder_parameters(namespace: dict, notebook: str) -> dict[str, Any]:
+    """Set, in a notebook's namespace, the parameters its data folder's ``cxkit.yaml``
+    gives that papermill did not inject: a notebook opened in JupyterLab reads the folder
+    as ``cxkit run`` does. Returns what was set.
     """
-    node = _compose(text, shown)
-    return None if node is None else _construct(node, shown)
+    from .io.folder import describe, merge_columns
+    from .paths import resolve
 
-
-def read_yaml_mapping(path: str | os.PathLike, what: str, shown: str | None = None,
-                      expected: str = "a mapping", text_keys: Iterable[str] = ()
-                      ) -> dict[str, Any]:
-    """Read a YAML file that holds a mapping; clear errors for a missing or broken file.
-
-    ``what`` names the file in the not-found message ("parameters file"); ``shown`` is
-    the path as the user gave it (default ``path``); an empty file is an empty mapping.
-    Read with :class:`SafeYamlLoader` (no anchors or aliases). A top-level key in
-    ``text_keys`` whose value is written plain (unquoted) keeps its text as written.
-    """
-    shown = str(path) if shown is None else shown
-    path = Path(path)
-    if not path.is_file():
-        raise ParameterError(f"{shown}: {what} not found")
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise ParameterError(f"{shown}: not UTF-8 text; save it as UTF-8") from None
-    node = _compose(text, shown)
-    if node is None:
+    declared = _declared(namespace)
+    data_dir = namespace.get("data_dir")
+    if "data_dir" not in declared or not isinstance(data_dir, str):
         return {}
-    if not isinstance(node, yaml.MappingNode):
-        raise ParameterError(f"{shown}: expected {expected}")
-    text_keys = set(text_keys)
-    data = {}
-    for key_node, value_node in node.value:
-        key = _construct(key_node, shown)
-        if (key in text_keys and isinstance(value_node, yaml.ScalarNode)
-                and value_node.style is None):
-            data[key] = value_node.value
-        else:
-            data[key] = _construct(value_node, shown)
-    return data
+    folder = resolve(data_dir or ".")
+    if not folder.is_dir():
+        return {}
+    injected = set(_injected_names(namespace))
+    given = describe(folder).parameters_for(notebook, declared)
+    out = {}
+    for name, value in given.items():
+        if name in injected:
+            continue  # set for this run: above the folder's description
+        if name == "columns" and isinstance(namespace.get(name), Mapping):
+            value = merge_columns(value, namespace[name])
+        namespace[name] = out[name] = value
+    return out
 
 
+# --------------------------------------------------------------------------- YAML
 def load_yaml(path: str | os.PathLike, declared: Mapping[str, dict] | None = None
               ) -> dict[str, Any]:
     """Read a parameters YAML file: a mapping of parameter names to values.

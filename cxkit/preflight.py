@@ -102,8 +102,11 @@ class _Data:
     """What the checks read of the data folder, each read once and only if needed."""
 
     def __init__(self, folder: Path, columns: Mapping[str, Mapping[str, str]]):
+        from .io.folder import describe, merge_columns
         self.folder = folder
-        self.columns = columns
+        self.described = describe(folder)
+        self.given = merge_columns(columns)  # the parameter's own mappings
+        self.columns = merge_columns(self.described.columns(), columns)
         self._files: dict[str, Path | None] = {}
         self._headers: dict[str, list[str] | None] = {}
         self._accounts = None
@@ -112,7 +115,8 @@ class _Data:
         if table not in self._files:
             from .io import find_table
             try:
-                self._files[table] = find_table(self.folder, table)
+                self._files[table] = find_table(self.folder, table,
+                                                self.described.table(table).file)
             except CxkitError:  # missing or broken: io.load says so, with every detail
                 self._files[table] = None
         return self._files[table]
@@ -156,7 +160,7 @@ class _Data:
 
 
 def problems(values: Mapping[str, Any], sources: Mapping[str, str] | None = None,
-             root: Path | None = None) -> list[str]:
+             root: Path | None = None, report: str = "") -> list[str]:
     """Every problem :func:`check` finds, one sentence each (see the module docstring).
 
     Parameters
@@ -169,6 +173,9 @@ def problems(values: Mapping[str, Any], sources: Mapping[str, str] | None = None
         a parameter missing here is shown without a place.
     root : path, optional
         Project root; default :func:`cxkit.paths.project_root`.
+    report : str, optional
+        The notebook run: a table it needs (:data:`cxkit.reports.REPORTS`) that the data
+        folder does not have is a problem too.
 
     Returns
     -------
@@ -223,9 +230,34 @@ def problems(values: Mapping[str, Any], sources: Mapping[str, str] | None = None
                             f"(one of {', '.join(CRITERIA[k])})")
     data = _data_checks(values, root, say)
     if data is not None:
+        if report:
+            _report_checks(report, values, data, out)
         _driver_checks(values, data, say)
         _account_checks(values, data, say)
     return out
+
+
+def _report_checks(report: str, values, data: _Data, out: list[str]) -> None:
+    """The tables the report cannot run without, in one line."""
+    from .reports import REPORTS
+    if report not in REPORTS:
+        return
+    missing = [t for t in REPORTS[report].needs if data.file(t) is None]
+    if missing:
+        from .io.tables import TableMissing, find_table
+        reasons = []
+        for t in missing:
+            try:
+                find_table(data.folder, t, data.described.table(t).file)
+            except TableMissing:
+                continue
+            except CxkitError as exc:  # there, but not readable as a table
+                reasons.append(str(exc))
+        tables = " and ".join(f"'{t}'" for t in missing)
+        out.append(f"{report} cannot run on {values.get('data_dir')}: it needs the "
+                   f"table{'s' if len(missing) > 1 else ''} {tables}, which the folder does "
+                   f"not have" + (f" ({'; '.join(reasons)})" if reasons else "")
+                   + "; `cxkit validate` says which reports the folder can run")
 
 
 def _near_file(value: str, path: Path) -> str:
@@ -265,7 +297,7 @@ def _data_checks(values, root, say: Callable) -> _Data | None:
         say("data_dir", f"names {data_dir}, which is not a folder{near}")
         return None
     data = _Data(folder, {t: m for t, m in columns.items() if t in TABLES})
-    for table, mapping in data.columns.items():
+    for table, mapping in data.given.items():
         if not isinstance(mapping, Mapping):
             continue
         raw = data.raw_header(table)
@@ -360,7 +392,7 @@ def _account_checks(values, data: _Data, say: Callable) -> None:
 
 
 def check(values: Mapping[str, Any], sources: Mapping[str, str] | None = None,
-          root: Path | None = None) -> None:
+          root: Path | None = None, report: str = "") -> None:
     """Raise one :class:`~cxkit.errors.ParameterError` listing every problem found.
 
     Raises
@@ -368,6 +400,6 @@ def check(values: Mapping[str, Any], sources: Mapping[str, str] | None = None,
     ParameterError
         One line per problem (see :func:`problems`).
     """
-    found = problems(values, sources, root)
+    found = problems(values, sources, root, report)
     if found:
         raise ParameterError("\n".join(found))

@@ -33,7 +33,7 @@ import pandas as pd
 from pydantic import model_validator
 
 from .analysis import Analysis
-from .customer_math import wilson
+from .intervals import wilson
 from .errors import DataError, ParameterError
 from .io.datamodel import current_accounts
 from .settings import Annotated, Field, Options
@@ -841,6 +841,17 @@ class ProspectProfiler(Analysis):
         if not s["unseen"].ne("").any():
             cols.remove("unseen")  # an empty column says nothing
         return s[[c for c in dict.fromkeys(cols) if c in s.columns]].head(n)
+
+    def prospects_to_call(self, n: int = 25) -> pd.DataFrame:
+        """:meth:`top_prospects` with the main columns a report prints: ``rank``, ``name``,
+        the attributes, ``fit_score``, ``best_rule``, ``role_to_approach``,
+        ``no_contact_in_role``, ``complete``; empty without a prospects table."""
+        top = self.top_prospects(n)
+        if top.empty:
+            return top
+        cols = ["rank", "name", *self.columns_, "fit_score", "best_rule", "role_to_approach",
+                "no_contact_in_role", "complete"]
+        return top[[c for c in cols if c in top.columns]].reset_index(drop=True)
 
     def summary_tables(self) -> dict:
         cols = ["source", "rule", "support", "precision", "lift", "lift_low", "lift_high",

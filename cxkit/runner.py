@@ -33,7 +33,8 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .errors import CxkitError, RunError
-from .params import CHECKED_VAR, check_values, declared_defaults, load_yaml, notebook_parameters
+from .params import (CHECKED_VAR, check_values, declared_defaults, merged_parameters,
+                     notebook_parameters)
 from .paths import (HOST, alive, clean_stale_temporaries, file_stem, from_root, project_root,
                     resolve, temporary_tag)
 from .present.html import write_html_report
@@ -190,7 +191,8 @@ def list_notebooks(root: Path | None = None) -> list[Path]:
 def run_parameters(notebook: Path, params_file: str | os.PathLike | None = None,
                    overrides: Mapping[str, Any] | None = None, root: Path | None = None,
                    against_data: bool = True) -> dict[str, Any]:
-    """The parameters a run uses: ``params/<notebook>.yaml`` (or ``params_file``), then overrides.
+    """The parameters a run uses: ``params/<notebook>.yaml`` (or ``params_file``), the data
+    folder's ``cxkit.yaml``, then overrides (:func:`cxkit.params.merged_parameters`).
 
     Checked against the notebook's declared parameters (unknown names, types), then
     against the data by :func:`cxkit.preflight.check` (choices, files, folders, table and
@@ -204,18 +206,13 @@ def run_parameters(notebook: Path, params_file: str | os.PathLike | None = None,
 
     root = root or project_root()
     declared = notebook_parameters(notebook)
-    file = resolve(params_file, root) if params_file is not None else \
-        root / "params" / f"{notebook.stem}.yaml"
-    values = load_yaml(file, declared) if params_file is not None or file.is_file() else {}
-    sources = {n: from_root(file, root) for n in values}
-    sources.update({n: "command line" for n in overrides or {}})
-    values.update(overrides or {})
+    values, sources = merged_parameters(notebook, params_file, overrides, root)
     check_values(values, declared, notebook.stem)
     defaults = declared_defaults(declared)
     sources.update({n: from_root(notebook, root) for n in defaults
                     if n not in values})
     if against_data:
-        preflight.check({**defaults, **values}, sources, root)
+        preflight.check({**defaults, **values}, sources, root, report=notebook.stem)
     return values
 
 

@@ -178,3 +178,70 @@ def test_small_and_flat_cohorts_still_give_a_fit_and_a_chart():
     m.plot()
     p = m.predict_survivors([2, 2, 7], [4, 3, 4], random_state=0)
     assert p["ci_low"] <= p["expected"] <= p["ci_high"]
+
+
+def _plain_loglik(cohorts, a, b):
+    """Fader & Hardie (2007) eq. 4 written out again, period by period, for one cohort
+    each seen from acquisition: P(T = t) for those lost in t, S(T) for the survivors."""
+    from scipy.special import betaln
+    ll = 0.0
+    for counts in cohorts:
+        counts = np.asarray(counts, float)
+        for t in range(1, len(counts)):
+            ll += (counts[t - 1] - counts[t]) * (betaln(a + 1, b + t - 1) - betaln(a, b))
+        ll += counts[-1] * (betaln(a, b + len(counts) - 1) - betaln(a, b))
+    return ll
+
+
+@pytest.mark.parametrize("counts", [REGULAR[:8], HIGH_END[:8], [REGULAR[:8], HIGH_END[:5]]],
+                         ids=["regular", "high end", "two cohorts"])
+def test_the_fit_converges_to_the_maximum(counts):
+    from scipy import optimize
+    m = ShiftedBetaGeometric().fit(counts)
+    assert m.converged_ and not m.at_bound_
+    assert np.max(np.abs(m.gradient_)) < 1e-8
+    cohorts = counts if np.ndim(counts[0]) else [counts]
+    assert m.loglik_ == pytest.approx(_plain_loglik(cohorts, m.alpha_, m.beta_), rel=1e-12)
+    # an independent maximisation (Nelder-Mead on the plain likelihood, tight tolerances)
+    # finds the same point to 1e-6 (its own precision on a flat likelihood), no higher
+    res = optimize.minimize(lambda x: -_plain_loglik(cohorts, *np.exp(x)), np.zeros(2),
+                            method="Nelder-Mead",
+                            options={"xatol": 1e-11, "fatol": 1e-13, "maxiter": 20000})
+    assert np.exp(res.x) == pytest.approx([m.alpha_, m.beta_], rel=1e-6)
+    assert -res.fun <= m.loglik_ + 1e-10
+    # a Newton step from the estimate goes nowhere: it is the maximum to 1e-9 relative
+    from cxkit import clv
+    _, grad, hess = clv._Terms.of(m.cohorts_).derivatives(m.alpha_, m.beta_)
+    assert np.max(np.abs(np.linalg.solve(hess, grad))) < 1e-9
+
+
+def test_analytic_gradient_and_standard_errors_match_finite_differences():
+    from cxkit import clv
+    m = ShiftedBetaGeometric().fit([REGULAR[:8], HIGH_END[:6]])
+    terms = clv._Terms.of(m.cohorts_)
+    x0, h = np.log([0.9, 2.0]), 1e-5
+    ll, grad, hess = terms.derivatives(*np.exp(x0))
+
+    def f(x):
+        return _plain_loglik([REGULAR[:8], HIGH_END[:6]], *np.exp(x))
+    assert ll == pytest.approx(f(x0), rel=1e-12)
+    e = np.eye(2) * h
+    numeric = np.array([(f(x0 + e[i]) - f(x0 - e[i])) / (2 * h) for i in range(2)])
+    np.testing.assert_allclose(grad, numeric, rtol=1e-6)
+    numeric_h = np.array([[(f(x0 + e[i] + e[j]) - f(x0 + e[i] - e[j]) - f(x0 - e[i] + e[j])
+                            + f(x0 - e[i] - e[j])) / (4 * h * h) for j in range(2)]
+                          for i in range(2)])
+    np.testing.assert_allclose(hess, numeric_h, rtol=1e-4)
+    # standard errors: delta method from the observed information at the estimate
+    _, _, h_at = terms.derivatives(m.alpha_, m.beta_)
+    cov = np.linalg.inv(-h_at)
+    assert m.se_["alpha"] == pytest.approx(m.alpha_ * np.sqrt(cov[0, 0]), rel=1e-12)
+
+
+def test_a_base_of_one_constant_rate_is_a_flat_ridge_not_a_failure():
+    # 20 % leave every year, whatever the tenure: no heterogeneity, alpha and beta
+    # unidentified along a ridge; the likelihood cannot rise further, which is convergence
+    m = ShiftedBetaGeometric().fit([1000, 800, 640, 512, 410, 328])
+    assert m.converged_
+    assert m.retention(1) == pytest.approx(0.8, abs=0.002)
+    assert m.retention(5) == pytest.approx(m.retention(1), abs=0.002)

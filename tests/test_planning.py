@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -58,7 +59,7 @@ def test_unknown_frequency_names_the_accounts(cfg):
      r"rules\[1\]: rule 'engagement' needs 'target'"),
 ])
 def test_bad_configuration_names_the_setting(change, message):
-    from cxkit.params import read_yaml_mapping
+    from cxkit.yamlfile import read_yaml_mapping
     from cxkit.paths import resolve
 
     raw = copy.deepcopy(read_yaml_mapping(resolve("params/planning.yaml"), "planning"))
@@ -468,10 +469,11 @@ def test_portfolio_workbook(sample_planner, tmp_path):
     assert converts_in_libreoffice(path, tmp_path) <= 21
 
 
-def test_mean_interval_is_students_t_kept_within_the_scale(root):
+def test_mean_interval_is_students_t_kept_within_the_scale():
     from cxkit.planning.advocacy import mean_interval
 
-    mpg = pd.read_csv(root.parent / "shared" / "reference" / "mtcars.csv")["mpg"]
+    # R's datasets::mtcars (tests/data/mtcars.csv, copied from shared/reference/mtcars.csv)
+    mpg = pd.read_csv(Path(__file__).parent / "data" / "mtcars.csv")["mpg"]
     m, lo, hi = mean_interval(mpg)
     # R: t.test(mtcars$mpg) gives mean 20.09062, 95 percent interval 17.91768 to 22.26357
     assert (m, lo, hi) == pytest.approx((20.09062, 17.91768, 22.26357), abs=1e-5)
@@ -507,3 +509,42 @@ def test_rungs_count_people_not_responses():
     assert out["respondents"] == 3 and out["responses"] == 5
     # a's latest answer (3, not a reference) counts: 1 of 3 people is a reference
     assert out["reference"] == pytest.approx(1 / 3) and out["rung"] == "not yet satisfied"
+
+
+def test_the_percent_scores_and_the_ladder_follow_the_declared_scale(tmp_path):
+    from cxkit import io
+    from cxkit.planning import check_config
+    pd.DataFrame({"response_id": ["r1", "r2", "r3"], "response_date": ["2025-01-01"] * 3,
+                  "ltr": [7, 4, 6], "data_accuracy": [1, 7, 4], "pm_expertise": [2, 5, 7]}
+                 ).to_csv(tmp_path / "responses.csv", index=False)
+    (tmp_path / "cxkit.yaml").write_text("tables:\n  responses:\n    scale: {default: 1-7}\n")
+    responses = io.load(tmp_path, tables=["responses"])["responses"]
+    lens = {"name": "Delivery", "value": "data_accuracy", "obstacle": "pm_expertise",
+            "owner": "account_manager"}
+    cfg = check_config({"lenses": [lens]}, "planning.yaml").for_data(responses)
+    assert (cfg.scale_min, cfg.scale_max) == (1, 7)
+    assert cfg.advocacy.satisfied_from == 6  # the top two boxes of a 7-point question
+    assert cfg.pct(7) == 100 and cfg.pct(1) == 0 and cfg.pct(4) == 50
+    # the shipped defaults on the sample are unchanged: 0-10, satisfied from 7
+    sample = io.load("data/sample", tables=["responses"])["responses"]
+    same = check_config({"lenses": [lens]}).for_data(sample)
+    assert (same.scale_min, same.scale_max, same.advocacy.satisfied_from) == (0, 10, 7)
+    with pytest.raises(ParameterError, match="scale_max is 10, but the data folder reads the "
+                                             "ratings on the 1–7 scale"):
+        check_config({"lenses": [lens], "scale_max": 10}, "planning.yaml").for_data(responses)
+    with pytest.raises(ParameterError, match="satisfied_from is 9, outside the 1–7 scale"):
+        check_config({"lenses": [lens], "advocacy": {"satisfied_from": 9}},
+                     "planning.yaml").for_data(responses)
+
+
+def test_an_empty_recommend_answer_is_not_a_rung():
+    from cxkit.planning import account_rungs
+    r = pd.DataFrame({"account_id": ["A", "A", "B"], "contact_id": ["c1", "c1", "c2"],
+                      "response_date": pd.to_datetime(["2025-01-01", "2025-06-01",
+                                                       "2025-03-01"]),
+                      "ltr": [9, np.nan, np.nan], "prompted_advocacy": [False, None, None],
+                      "unprompted_advocacy": [False, None, None]})
+    rungs = account_rungs(r)
+    # c1's latest answer left the question empty: their rung is the one they last gave
+    assert rungs.loc["A", "rung"] == "satisfied" and rungs.loc["A", "respondents"] == 1
+    assert pd.isna(rungs.loc["B", "rung"]) and rungs.loc["B", "respondents"] == 0

@@ -40,16 +40,32 @@ def renamed_driver(tmp_path, small_dir):
 
 def test_a_renamed_driver_that_breaks_measures_is_named_with_its_file_before_the_kernel(
         renamed_driver, root, no_kernel):
-    """The issue's case: the mapping renames a driver that params' `measures` still names."""
+    """The mapping renames a driver that the folder's own `measures` still names."""
+    (renamed_driver / "cxkit.yaml").write_text(
+        "notebooks:\n  driver_analysis:\n    measures:\n"
+        "      shipping_confidence: [on_time_shipment_pct]\n", encoding="utf-8")
     with pytest.raises(ParameterError) as err:
         run_notebook("driver_analysis", overrides={
             "data_dir": str(renamed_driver),
             "columns": {"responses": {"Delivery confidence": "delivery_confidence"}}})
     text = str(err.value)
-    assert text.startswith("params/driver_analysis.yaml: parameter 'measures' names driver "
-                           "'shipping_confidence'")
+    assert "cxkit.yaml: parameter 'measures' names driver 'shipping_confidence'" in text
     assert "after the column mapping; did you mean 'delivery_confidence'?" in text
     assert not (root / "reports" / "acme").exists()  # nothing written
+
+
+def test_the_shipped_parameters_never_break_another_data_folder(renamed_driver, root,
+                                                               no_kernel):
+    """The sample's measures live in data/sample/cxkit.yaml: on another folder the shipped
+    params/driver_analysis.yaml names nothing that folder lacks."""
+    (renamed_driver / "cxkit.yaml").unlink()  # a client's folder: not the sample's description
+    values = run_parameters(root / "notebooks" / "driver_analysis.ipynb", overrides={
+        "data_dir": str(renamed_driver),
+        "columns": {"responses": {"Delivery confidence": "delivery_confidence"}}})
+    assert not values.get("measures")
+    sample = run_parameters(root / "notebooks" / "driver_analysis.ipynb")
+    assert sample["measures"]["shipping_confidence"] == ["on_time_shipment_pct",
+                                                         "expedited_shipment_pct"]
 
 
 def test_every_bad_value_is_named_at_once_with_did_you_mean(root, no_kernel):

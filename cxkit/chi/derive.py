@@ -29,7 +29,7 @@ import pandas as pd
 from pydantic import field_validator, model_validator
 
 from ..errors import DataError, ParameterError
-from ..params import read_yaml_mapping
+from ..yamlfile import read_yaml_mapping
 from ..paths import resolve
 from ..settings import Settings, dotted
 

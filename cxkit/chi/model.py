@@ -35,7 +35,7 @@ import numpy as np
 
 from pydantic import field_validator, model_validator
 
-from ..params import read_yaml_mapping
+from ..yamlfile import read_yaml_mapping
 from ..paths import resolve
 from ..settings import Annotated, Field, Literal, Settings, child, dotted
 

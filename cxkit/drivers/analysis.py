@@ -20,7 +20,8 @@ import pandas as pd
 from .. import periods
 from ..analysis import Analysis
 from ..errors import CxkitWarning, ParameterError
-from ..io.datamodel import driver_columns
+from ..io.datamodel import driver_columns, rating_scale
+from ..io.tables import read_info
 from ..nps import NpsAnalysis
 from .importance import bootstrap_importance
 from .measures import measure_links
@@ -73,8 +74,11 @@ class DriverAnalysis(Analysis):
     drivers_ : list of str
     nps_analysis_ : NpsAnalysis
         NPS with the same weights, per period and by segment.
-    nps_ : NpsEstimate
-        NPS of all responses (``nps_analysis_.nps_``).
+    nps_ : NpsEstimate or None
+        NPS of all responses (``nps_analysis_.nps_``); None where the recommend question
+        is not on the 0–10 scale (``nps_analysis_.rating_`` holds its mean instead).
+    driver_scale_ : str
+        The drivers' rating scale ("0–10"; empty where they differ).
     trend_ : DataFrame
         :func:`cxkit.nps.by_period`.
     segments_ : DataFrame
@@ -122,18 +126,27 @@ class DriverAnalysis(Analysis):
         periods.check(self.period)
         if self.n_boot < 10:
             raise ParameterError(f"n_boot must be at least 10, got {self.n_boot}")
-        responses, contacts = tables["responses"], tables["contacts"]
+        responses, contacts = tables["responses"], tables.get("contacts")
         self.drivers_ = list(self.drivers or []) or driver_columns(responses)
         if not self.drivers_:
             raise ParameterError("the responses have no driver-rating columns; name them in "
                                  "`drivers`")
+        read = read_info(responses)
+        # a table read from a data folder was checked column by column against its own scale
+        scale = None if read else (0, 10)
+        scales = {str(rating_scale(responses, d)) for d in self.drivers_}
+        self.driver_scale_ = scales.pop() if len(scales) == 1 else ""
         notes: list[str] = []
+        if read.get("derived", {}).get("account_id"):
+            notes.append("The survey export names no accounts: each respondent is counted as "
+                         "its own account.")
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", CxkitWarning)
             self.nps_analysis_ = NpsAnalysis(
                 score=self.outcome, scheme=self.scheme, role_weights=self.role_weights,
                 weights=self.weights, period=self.period,
                 confidence=self.confidence).fit(tables)
+            notes += self.nps_analysis_.notes()
             self.nps_ = self.nps_analysis_.nps_
             self.trend_ = self.nps_analysis_.trend_
             self.segments_ = self.nps_analysis_.groups_
@@ -141,7 +154,7 @@ class DriverAnalysis(Analysis):
             cluster = "account_id" if self.resample_accounts else None
             self.importance_ = bootstrap_importance(
                 data, self.outcome, self.drivers_, self.method, self.n_boot, cluster,
-                "_weight", self.missing, confidence=self.confidence,
+                "_weight", self.missing, scale=scale, confidence=self.confidence,
                 random_state=self.random_state)
             imp = self.importance_.table
             self.model_ = DriverModel(
@@ -220,10 +233,16 @@ class DriverAnalysis(Analysis):
         })
 
     def segment_table(self) -> pd.DataFrame:
-        """NPS by segment for display (empty without accounts)."""
+        """NPS by segment for display (the mean rating and the top-two share where there
+        is no NPS; empty without accounts)."""
         if self.segments_.empty:
             return pd.DataFrame()
         g = self.segments_
+        if not self.nps_analysis_.has_nps_:
+            return pd.DataFrame({"mean_rating": g["mean"],
+                                 "interval": [f"{lo:.1f} to {hi:.1f}" for lo, hi
+                                              in zip(g["ci_low"], g["ci_high"])],
+                                 "top_two": g["top_two"], "responses": g["n"]})
         return pd.DataFrame({"nps": g["nps"], "interval": [f"{lo:+.0f} to {hi:+.0f}" for lo, hi
                                                            in zip(g["ci_low"], g["ci_high"])],
                              "promoters": g["promoters"], "detractors": g["detractors"],
@@ -265,7 +284,7 @@ class DriverAnalysis(Analysis):
     def headlines(self) -> list[str]:
         """The findings a manager reads first, in plain sentences."""
         from ..present import findings
-        out = self.nps_analysis_.headlines()[:2]
+        out = self.nps_analysis_.score_sentences()
         out += findings.importance_sentences(self.importance_, self.top_n)
         out.append(findings.priority_sentence(self.matrix_))
         if self.has_revenue_link:
@@ -278,9 +297,15 @@ class DriverAnalysis(Analysis):
         """Numbers for the JSON results file."""
         res = self.importance_
         imp = res.table
+        rating = self.nps_analysis_.rating_
         out = {
-            "nps": {k: getattr(self.nps_, k) for k in ("nps", "ci_low", "ci_high", "n",
-                                                        "promoters", "detractors")},
+            "nps": ({k: getattr(self.nps_, k) for k in ("nps", "ci_low", "ci_high", "n",
+                                                         "promoters", "detractors")}
+                    if self.nps_ is not None else None),
+            **({} if self.nps_ is not None else {
+                "rating": {"mean": rating.mean, "ci_low": rating.ci_low,
+                           "ci_high": rating.ci_high, "top_two_share": rating.top_two,
+                           "n": rating.n, "scale": rating.scale}}),
             "r2": res.r2, "responses_used": res.counts["n_used"],
             "responses_left_out": res.counts["n_dropped"], "method": res.method,
             "top_drivers": self.top_drivers(),
@@ -318,7 +343,7 @@ class DriverAnalysis(Analysis):
 
     def summary_tables(self) -> dict:
         out = {"Driver importance": self.importance_table(),
-               "NPS by segment": self.segment_table()}
+               f"{self.nps_analysis_.measure} by segment": self.segment_table()}
         if self.has_revenue_link:
             out["Revenue by category"] = self.economics_table()
         if not self.links_.empty:
@@ -327,7 +352,8 @@ class DriverAnalysis(Analysis):
 
     # ------------------------------------------------------------------ charts
     def plot_trend(self, ax=None):
-        """NPS per period with its interval; returns the axis."""
+        """NPS (or the mean rating, without NPS) per period with its interval; returns
+        the axis."""
         return self.nps_analysis_.plot_trend(ax)
 
     def plot_importance(self, ax=None):
@@ -338,7 +364,7 @@ class DriverAnalysis(Analysis):
     def plot_priority_matrix(self, ax=None):
         """Importance against performance: what to fix now; returns the axis."""
         from .priority import plot_priority_matrix
-        return plot_priority_matrix(self.matrix_, ax)
+        return plot_priority_matrix(self.matrix_, ax, self.driver_scale_)
 
     def plot_revenue(self, ax=None):
         """Spend and growth of detractor, passive and promoter accounts; returns the axis

@@ -92,8 +92,9 @@ def priority_matrix(importance: pd.DataFrame, perf: pd.DataFrame) -> pd.DataFram
     return out.sort_values("share", ascending=False)
 
 
-def plot_priority_matrix(matrix: pd.DataFrame, ax=None):
-    """Importance against performance with interval whiskers and quadrant labels."""
+def plot_priority_matrix(matrix: pd.DataFrame, ax=None, scale: str = "0–10"):
+    """Importance against performance with interval whiskers and quadrant labels
+    (``scale``: the drivers' rating scale, for the axis)."""
     import matplotlib.pyplot as plt
 
     from ..present.labels import pretty
@@ -122,7 +123,8 @@ def plot_priority_matrix(matrix: pd.DataFrame, ax=None):
         ax.text(x0 + (0.02 if hx == 0 else 0.98) * (x1 - x0), y0 + (0.03 if hy == 0 else 0.97) * (y1 - y0),
                 label.upper(), ha="left" if hx == 0 else "right", va="bottom" if hy == 0 else "top",
                 color=QUADRANT_COLOURS[label], fontsize=9, fontweight="bold")
-    ax.set_xlabel("performance: mean rating (0–10)")
+    ax.set_xlabel(f"performance: mean rating ({scale})" if scale else
+                  "performance: mean rating")
     ax.set_ylabel("importance: share of explained variance (%)")
     ax.set_title("Priority matrix")
     from ..present.show import plain_text

@@ -1,6 +1,7 @@
 """Questions every analysis asks of the data model, answered once.
 
 - :func:`driver_columns`: the driver-rating columns of a responses table;
+- :func:`rating_scale`: the scale a rating column was read on;
 - :func:`current_accounts`: which accounts are customers at a date or in a period;
 - :func:`yearly_revenue`: each account's spend over a year and its growth on the year before;
 - :func:`kpi_wide`: long KPI observations as one row per account and period;
@@ -23,18 +24,48 @@ import numpy as np
 import pandas as pd
 
 from .. import periods
+from .folder import DEFAULT_SCALE, Scale
 from .schemas import TABLES
+from .tables import read_info
 
 DIRECTIONS = ("up", "down", "flat")
 
 
 def driver_columns(responses: pd.DataFrame) -> list[str]:
-    """The driver-rating columns of a responses table: every column beyond the core ones.
+    """The driver-rating columns of a responses table.
+
+    Every rating column beyond the core ones, less those the data folder declares
+    ``not_drivers``; a loaded table's columns of text or of other numbers (found when it
+    was read, :func:`cxkit.io.tables.read_info`) are not ratings.
 
     >>> driver_columns(pd.DataFrame(columns=["response_id", "ltr", "product_quality"]))
     ['product_quality']
     """
-    return TABLES["responses"].extra_columns(responses.columns)
+    extra = TABLES["responses"].extra_columns(responses.columns)
+    info = read_info(responses)
+    if not info:
+        return extra
+    ratings, left_out = set(info.get("ratings", [])), set(info.get("not_drivers", []))
+    return [c for c in extra if c in ratings and c not in left_out]
+
+
+def rating_scale(table: pd.DataFrame, column: str) -> Scale:
+    """The scale a rating column was read on (0–10 unless the data folder declares
+    another, ``cxkit.yaml``).
+
+    >>> from cxkit.io import load_table
+    >>> rating_scale(load_table("data/sample", "responses"), "ltr")
+    Scale(low=0, high=10)
+    """
+    low_high = read_info(table).get("scales", {}).get(column)
+    return Scale(*low_high) if low_high else DEFAULT_SCALE
+
+
+def scale_declared(table: pd.DataFrame, column: str) -> bool:
+    """Whether the data folder declares the scale of ``column`` (or a default one)."""
+    info = read_info(table)
+    return column in info.get("declared_scales", []) or (
+        "default" in info.get("declared_scales", []))
 
 
 def current_accounts(accounts: pd.DataFrame, at=None, freq: str | None = None) -> pd.Series:

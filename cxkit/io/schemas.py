@@ -48,6 +48,8 @@ class Field:
     max: float | None = None
     parent: str | None = None  # "accounts.account_id": each value must exist there
     blank_is_missing: bool = True  # False where empty means something (an active account)
+    derive: str | None = None  # where a file has no such column: "row" (the file's row
+    #                            number) or the column it copies (each respondent its own account)
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -150,11 +152,16 @@ _add(TableSpec(
     "responses",
     "Survey responses: one row per completed relationship survey.",
     (
-        _id("response_id", "Response identifier.", unique=True),
-        _id("account_id", "Account of the respondent.", **_ACCOUNT),
-        _id("contact_id", "Respondent.", parent="contacts.contact_id"),
+        _id("response_id", "Response identifier; without it, the file's row number.",
+            unique=True, derive="row"),
+        _id("account_id", "Account of the respondent; without it, each respondent is its "
+            "own account.", derive="response_id", **_ACCOUNT),
+        _id("contact_id", "Respondent; without it, the response's own id.",
+            parent="contacts.contact_id", derive="response_id"),
         Field("response_date", "date", "Date the survey was completed."),
-        Field("ltr", "score", "Likelihood to recommend (the NPS question), 0–10."),
+        Field("ltr", "score", "Likelihood to recommend (the NPS question), 0–10 (or the "
+              "scale `cxkit.yaml` declares); empty where the respondent did not answer it.",
+              nullable=True),
         Field("prompted_advocacy", "bool",
               "Willing to act as a reference account when asked.", required=False, nullable=True),
         Field("unprompted_advocacy", "bool",
@@ -163,10 +170,14 @@ _add(TableSpec(
               required=False, nullable=True, blank_is_missing=False),
     ),
     extra="score",
-    extra_doc=("Every other column is a driver rating on the 0–10 scale (empty where the "
-               "respondent skipped the question), e.g. `product_quality`, `data_accuracy`, "
-               "`pm_expertise`, `support_responsiveness`, `shipping_confidence`, "
-               "`ease_of_doing_business`, `value_for_money`, `communication`."),
+    extra_doc=("Every other column of numbers on the rating scale (0–10, or as `cxkit.yaml` "
+               "declares) is a driver rating, empty where the respondent skipped the "
+               "question, e.g. `product_quality`, `data_accuracy`, `pm_expertise`, "
+               "`support_responsiveness`, `shipping_confidence`, `ease_of_doing_business`, "
+               "`value_for_money`, `communication`. A column of text (open answers, "
+               "names) is kept as text, and a column of other numbers (age, tenure in "
+               "months) as numbers, not ratings; `cxkit.yaml` can say so for any column "
+               "(`text`, `not_drivers`)."),
     required=True,
 ))
 
@@ -388,8 +399,7 @@ def _checks(f: Field) -> list[pa.Check]:
     import pandera.pandas as pa  # here, not at the top: importing it takes 0.4 s
 
     checks = []
-    if f.kind == "score":
-        checks.append(pa.Check.in_range(0, 10, error="outside the 0–10 scale"))
+    # a score's scale is the data folder's to declare: checked on reading (io.tables)
     if f.values:
         checks.append(pa.Check.isin(list(f.values), error=f"not one of {', '.join(f.values)}"))
     if f.kind == "period":
@@ -410,17 +420,19 @@ def _column(f: Field) -> pa.Column:
                      required=f.required, coerce=True, name=f.name)
 
 
-def pandera_schema(spec: TableSpec, columns) -> pa.DataFrameSchema:
+def pandera_schema(spec: TableSpec, columns, extra_kinds=None) -> pa.DataFrameSchema:
     """Build the pandera schema of ``spec`` for a table with these ``columns``.
 
-    Extra columns (driver ratings, measures) are typed by ``spec.extra``.
+    Extra columns (driver ratings, measures) are typed by ``spec.extra``, or by
+    ``extra_kinds`` (column to kind) where reading found them to be text or numbers.
     """
     import pandera.pandas as pa
 
     cols = {f.name: _column(f) for f in spec.fields}
     if spec.extra:
         for c in spec.extra_columns(columns):
-            cols[c] = _column(Field(c, spec.extra, "", nullable=True))
+            kind = (extra_kinds or {}).get(c, spec.extra)
+            cols[c] = _column(Field(c, kind, "", nullable=True))
     return pa.DataFrameSchema(cols, unique=list(spec.key) or None, strict=False,
                               name=spec.name)
 
@@ -445,7 +457,7 @@ def markdown() -> str:
             if f.max is not None:
                 rules.append(f"≤ {f.max:g}")
             if f.kind == "score":
-                rules.append("0–10")
+                rules.append("0–10 unless declared")
             if f.parent:
                 rules.append(f"must exist in `{f.parent}`")
             out.append(f"| `{f.name}` | {f.kind} | {'yes' if f.required else 'no'} | "

@@ -19,8 +19,9 @@ import codecs
 import difflib
 import gzip
 import os
+import unicodedata
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -30,6 +31,7 @@ import pandas as pd
 from ..errors import DataError, visible
 from ..paths import resolve
 from .dates import check_format, parse_dates
+from .folder import CODE_LIKE, DESCRIPTION, TableSource, describe, merge_columns
 from .schemas import OPTIONAL_TABLES, REQUIRED_TABLES, TABLES, TableSpec, pandera_schema
 
 SUFFIXES = (".csv", ".csv.gz", ".parquet", ".xlsx", ".xls")
@@ -49,9 +51,12 @@ class Problem:
     column: str | None = None
     rows: list[tuple[int, object]] = field(default_factory=list)  # (row number, value)
     n_rows: int = 0
+    file_column: str | None = None  # the file's own name, where a mapping renamed it
 
     def __str__(self) -> str:
         where = f"{self.file}, column '{self.column}'" if self.column else self.file
+        if self.column and self.file_column and self.file_column != self.column:
+            where += f" (the file's '{self.file_column}')"
         text = f"{where}: {self.message}"
         if self.n_rows:
             shown = ", ".join(f"row {r}{' of the file' if i == 0 else ''}: {_show(v)}"
@@ -97,11 +102,26 @@ class TableMissing(DataError):
     """No file of the table in the data folder (skipped where the table is optional)."""
 
 
-def find_table(data_dir: str | os.PathLike, name: str) -> Path:
-    """Return the file of table ``name`` in ``data_dir`` (CSV, Parquet or Excel)."""
+def find_table(data_dir: str | os.PathLike, name: str, file: str | None = None) -> Path:
+    """Return the file of table ``name`` in ``data_dir`` (CSV, Parquet or Excel).
+
+    ``file`` is the file the folder's ``cxkit.yaml`` names for the table (None: read the
+    folder's description; empty: a file named after the table).
+    """
     folder = resolve(data_dir)
     if not folder.is_dir():
         raise DataError(f"{_display(folder)}: data folder not found")
+    if file is None:
+        file = describe(folder).table(name).file
+    if file:
+        path = folder / file
+        if not path.is_file():
+            raise TableMissing(f"{_display(folder)}: table '{name}' is missing (its file "
+                               f"{file!r}, named in {DESCRIPTION}, is not there)")
+        if not path.name.lower().endswith(SUFFIXES):
+            raise DataError(f"{_display(path)}: table '{name}' must be a CSV, Parquet or "
+                            "Excel file (.csv, .csv.gz, .parquet, .xlsx)")
+        return path
     for s in SUFFIXES:
         candidate = folder / f"{name}{s}"
         if candidate.is_symlink() and not candidate.exists():
@@ -181,8 +201,10 @@ def read_header(path: str | os.PathLike) -> list[str]:
 
 
 def _clean_names(names: list) -> list[str]:
-    return ["" if (n is None or (isinstance(n, float) and pd.isna(n))) else str(n).strip()
-            for n in names]
+    """Headers stripped and in one Unicode form (NFC): "Région" typed on a Mac (e and a
+    combining accent) and in a Windows export are the same name."""
+    return ["" if (n is None or (isinstance(n, float) and pd.isna(n)))
+            else unicodedata.normalize("NFC", str(n).strip()) for n in names]
 
 
 def _repeated_headers(names: list[str], file: str) -> list[Problem]:
@@ -277,17 +299,26 @@ _NUMBER_KINDS = ("int", "number", "score")
 
 
 def _normalise(df: pd.DataFrame, spec: TableSpec, file: str, offset: int,
-               date_format: str | None = None) -> list[Problem]:
+               date_format: str | None = None, source: TableSource | None = None,
+               kinds_found: dict | None = None) -> list[Problem]:
     """Type every column in place; report the values that are not what the model says.
 
     Text is stripped (blank is missing), categories lower-cased, yes/no parsed, dates read
     by :func:`~cxkit.io.dates.parse_dates` (one format per column), and numbers parsed as
-    finite numbers (whole ones where the model says so). Each problem names its rows.
+    finite numbers (whole ones where the model says so); ratings must lie on their scale
+    (``source``: the folder's ``cxkit.yaml``; 0–10 by default). Columns beyond the model's
+    (a flat export's open answers, demographics) are kept, as text or numbers
+    (:func:`_extra_kind`); ``kinds_found`` receives the kind of each. Each problem names
+    its rows.
     """
+    source = source or TableSource(spec.name)
     problems = []
     kinds = {f.name: f.kind for f in spec.fields}
     if spec.extra:
-        kinds.update({c: spec.extra for c in spec.extra_columns(df.columns)})
+        for c in spec.extra_columns(df.columns):
+            kinds[c] = _extra_kind(df[c], c, spec.extra, source)
+    if kinds_found is not None:
+        kinds_found.update(kinds)
     for name, kind in kinds.items():
         if name not in df.columns:
             continue
@@ -317,7 +348,64 @@ def _normalise(df: pd.DataFrame, spec: TableSpec, file: str, offset: int,
             df[name], found = _numbers(col, kind)
             for message, bad in found:
                 problems.append(_rows_problem(file, name, message, col[bad], offset))
+            if kind == "score":
+                problems += _off_scale(df[name], col, name, source, file, offset)
     return problems
+
+
+def _parsed(col: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """A column's values as numbers (NaN where not one) and where a value is given."""
+    if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
+        return col.astype("float64"), col.notna()
+    text = col.astype("string").str.strip()
+    given = text.notna() & text.ne("")
+    return pd.to_numeric(text.where(given), errors="coerce").astype("float64"), given
+
+
+def _extra_kind(col: pd.Series, name: str, extra: str, source: TableSource) -> str:
+    """The kind of a column beyond the data model's (``extra``: what the table's extra
+    columns are, "score" in the responses).
+
+    Declared ``text`` is text; a declared scale or ``not_drivers`` makes a rating. Else,
+    from the values: mostly not numbers (nine in ten or fewer) is text; numbers that lie
+    on the rating scale, once codes such as −99 or 999 are set aside, are ratings (a stray
+    value off the scale is then an error, with the code to declare); other numbers (age,
+    tenure in months) are numbers, kept for groups and controls.
+    """
+    if name in source.text:
+        return "text"
+    if extra != "score" or source.declared_scale(name) or name in source.not_drivers:
+        return extra
+    values, given = _parsed(col)
+    n_given = int(given.sum())
+    if n_given == 0:
+        return extra  # an empty rating column: every respondent skipped it
+    numbers = values[given & values.notna()]
+    if len(numbers) < 0.9 * n_given:
+        return "text"
+    scale = source.scale_of(name)
+    off = (numbers < scale.low) | (numbers > scale.high)
+    rest = numbers[~(off & numbers.isin(CODE_LIKE))]
+    if len(rest) == 0 or rest.between(scale.low, scale.high).mean() >= 0.9:
+        return "score"
+    return "number"
+
+
+def _off_scale(values: pd.Series, raw: pd.Series, name: str, source: TableSource, file: str,
+               offset: int) -> list[Problem]:
+    """Ratings outside their scale; where they look like codes (−99, 999), the hint to
+    declare them as missing."""
+    scale = source.scale_of(name)
+    bad = values.notna() & ((values < scale.low) | (values > scale.high))
+    if not bad.any():
+        return []
+    message = f"outside the {scale} scale"
+    codes = sorted(set(values[bad]))
+    if all(v in CODE_LIKE for v in codes):
+        shown = ", ".join(f"{v:g}" for v in codes)
+        message += (f"; if {shown} means no answer, declare it in the folder's "
+                    f"{DESCRIPTION}: tables: {{{source.name}: {{missing: [{shown}]}}}}")
+    return [_rows_problem(file, name, message, raw[bad], offset)]
 
 
 def _numbers(col: pd.Series, kind: str) -> tuple[pd.Series, list[tuple[str, pd.Series]]]:
@@ -422,9 +510,10 @@ def _missing_column_problem(missing, present, file, table: str = "") -> Problem:
         close = difflib.get_close_matches(m, present, n=1, cutoff=0.6)
         if close:
             hints.append(f"'{close[0]}' could be '{m}'")
-    example = (f", e.g. -p columns '{{{table}: {{Your column: {missing[0]}}}}}'"
-               if table else "")
-    hint = "; ".join(hints) or f"map your own column names with the `columns` parameter{example}"
+    example = (f" in the folder's {DESCRIPTION} (tables: {{{table}: {{columns: {{Your column: "
+               f"{missing[0]}}}}}}}) or with -p columns '{{{table}: {{Your column: "
+               f"{missing[0]}}}}}'" if table else " with the `columns` parameter")
+    hint = "; ".join(hints) or f"map your own column names{example}"
     if len(present) == 1 and ";" in present[0]:
         hint = "the file seems to separate values with ';': save it comma-separated"
     cols = ", ".join(f"'{m}'" for m in missing)
@@ -433,27 +522,43 @@ def _missing_column_problem(missing, present, file, table: str = "") -> Problem:
 
 
 def validate_table(raw: pd.DataFrame, name: str, file: str = "<table>",
-                   offset: int = 2, date_format: str | None = None
+                   offset: int = 2, date_format: str | None = None,
+                   source: TableSource | None = None
                    ) -> tuple[pd.DataFrame | None, list[Problem]]:
     """Validate a table already read (with cxkit's column names).
 
     Returns the validated, typed table (``None`` if it could not be typed) and the
     problems found. ``offset`` turns a 0-based row index into the row number shown
     (2 for a file whose header is row 1); ``date_format`` says how ambiguous dates are
-    written (see :func:`cxkit.io.dates.parse_dates`).
+    written (see :func:`cxkit.io.dates.parse_dates`); ``source`` is what the folder's
+    ``cxkit.yaml`` says of the table (scales, missing-value codes, text columns).
+
+    The table's ``attrs["cxkit"]`` records how it was read (:func:`read_info`).
     """
     spec = TABLES[name]
+    source = source or TableSource(name)
     if raw.shape[0] == 0:
         return None, [Problem(file, "has no rows")]
-    missing = [f.name for f in spec.fields if f.required and f.name not in raw.columns]
-    if missing:
-        return None, [_missing_column_problem(missing, list(raw.columns), file, name)]
     df = raw.copy()
-    problems = _normalise(df, spec, file, offset, date_format)
+    derived = {}
+    for f in spec.fields:  # an id the export does not have: the row, or another id
+        if f.derive and f.name not in df.columns and (f.derive == "row"
+                                                      or f.derive in df.columns):
+            df[f.name] = (pd.Series(np.arange(len(df)) + offset, index=df.index).astype(str)
+                          if f.derive == "row" else df[f.derive])
+            derived[f.name] = f.derive
+    missing = [f.name for f in spec.fields if f.required and f.name not in df.columns]
+    if missing:
+        back = {target: own for own, target in source.columns.items()}
+        return None, [_missing_column_problem(missing, [back.get(c, c) for c in raw.columns],
+                                              file, name)]
+    coded = _missing_codes(df, spec, source)
+    kinds: dict[str, str] = {}
+    problems = _normalise(df, spec, file, offset, date_format, source, kinds)
     reported = {p.column for p in problems}
     import pandera.pandas as pa  # here: a run that reads prepared tables never needs it
 
-    schema = pandera_schema(spec, df.columns)
+    schema = pandera_schema(spec, df.columns, kinds)
     try:
         with warnings.catch_warnings():  # pandera's own notes are not the user's business
             warnings.simplefilter("ignore", UserWarning)
@@ -461,11 +566,12 @@ def validate_table(raw: pd.DataFrame, name: str, file: str = "<table>",
     except pa.errors.SchemaErrors as err:
         fc = err.failure_cases
         fc = fc[~fc["column"].isin(reported)]
-        problems += _failures_to_problems(fc, spec, raw, file, offset)
-        return None, problems
+        problems += _failures_to_problems(fc, spec, raw.reindex(columns=df.columns), file,
+                                          offset)
+        return None, _own_names(problems, source)
     problems += _period_mixes(df, spec, raw, file, offset)
     if problems:
-        return None, problems
+        return None, _own_names(problems, source)
     for rule in spec.rules:
         if all(c in df.columns for c in rule.columns):
             bad = rule.bad(df).fillna(False).astype(bool)
@@ -474,7 +580,70 @@ def validate_table(raw: pd.DataFrame, name: str, file: str = "<table>",
                          .agg("/".join, axis=1))
                 problems.append(_rows_problem(file, "/".join(rule.columns), rule.description,
                                               shown, offset))
-    return (None if problems else df), problems
+    if problems:
+        return None, _own_names(problems, source)
+    extra = spec.extra_columns(df.columns) if spec.extra == "score" else []
+    df.attrs["cxkit"] = {
+        "table": name, "file": file,
+        "scales": {c: list(source.scale_of(c)) for c, k in kinds.items() if k == "score"},
+        "declared_scales": sorted(source.scales),
+        "ratings": [c for c in extra if kinds.get(c) == "score"],
+        "numbers": [c for c in extra if kinds.get(c) == "number"],
+        "texts": [c for c in extra if kinds.get(c) == "text"],
+        "not_drivers": [c for c in source.not_drivers if c in df.columns],
+        "missing_codes": coded,
+        "derived": derived,
+        "renamed": {target: own for own, target in source.columns.items()},
+    }
+    return df, []
+
+
+def read_info(table: pd.DataFrame) -> dict:
+    """How a loaded table was read: ``scales`` of its ratings (``[low, high]``),
+    ``declared_scales``, the extra columns found to be ``ratings``, ``numbers`` or
+    ``texts``, ``not_drivers``, ``missing_codes`` (answers set to missing, per column) and
+    ``derived`` ids (``{"account_id": "response_id"}``: each respondent its own account),
+    and ``renamed`` columns (cxkit's name to the file's).
+    Empty for a table not read by :func:`validate_table`.
+
+    >>> from cxkit.io import load_table
+    >>> read_info(load_table("data/sample", "responses"))["scales"]["ltr"]
+    [0, 10]
+    """
+    return dict(table.attrs.get("cxkit") or {})
+
+
+def _missing_codes(df: pd.DataFrame, spec: TableSpec, source: TableSource) -> dict[str, int]:
+    """Set the folder's missing-value codes (−99, "N/A") to missing, in place; how many per
+    column. Ids are never codes."""
+    if not source.missing:
+        return {}
+    ids = {f.name for f in spec.fields if f.kind == "id"}
+    counts = {}
+    for c in df.columns:
+        if c in ids:
+            continue
+        text = df[c].astype("string").str.strip()
+        hit = pd.Series(False, index=df.index)
+        for code in source.missing:
+            if isinstance(code, str):
+                hit |= text.eq(code.strip()).fillna(False)
+            else:
+                hit |= (pd.to_numeric(text, errors="coerce") == float(code)).fillna(False)
+        n = int(hit.sum())
+        if n:
+            df[c] = df[c].astype(object).where(~hit, None)
+            counts[c] = n
+    return counts
+
+
+def _own_names(problems: list[Problem], source: TableSource) -> list[Problem]:
+    """Each problem also names the column as the file does, where a mapping renamed it."""
+    back = {target: own for own, target in source.columns.items()}
+    for p in problems:
+        if p.column in back:
+            p.file_column = back[p.column]
+    return problems
 
 
 _FREQUENCY = {"Q": "quarters", "-": "months", "": "years"}
@@ -538,8 +707,12 @@ def load_table(data_dir: str | os.PathLike, name: str,
     """
     if name not in TABLES:
         raise DataError(f"unknown table '{name}'; the tables are: {', '.join(TABLES)}")
-    path = find_table(data_dir, name)
-    df, problems = _read_and_validate(path, name, columns, check_format(date_format))
+    folder = describe(data_dir)
+    source = folder.table(name)
+    path = find_table(folder.path, name, source.file)
+    mapping = merge_columns({name: source.columns}, {name: dict(columns or {})})[name]
+    df, problems = _read_and_validate(path, name, mapping,
+                                      check_format(date_format or folder.date_format), source)
     raise_problems(problems)
     return df
 
@@ -550,11 +723,14 @@ def _offset(path: Path) -> int:
 
 
 def _read_and_validate(path: Path, name: str, columns: Mapping[str, str] | None,
-                       date_format: str | None = None):
+                       date_format: str | None = None, source: TableSource | None = None):
     file = _display(path)
     raw, problems = _read(path)
     if problems:
         return None, problems
+    columns = {unicodedata.normalize("NFC", str(k).strip()): v
+                for k, v in (columns or {}).items()}  # as the headers are read
+    source = replace(source or TableSource(name), columns=columns)
     if columns:
         absent = [src for src in columns if src not in raw.columns]
         if absent:
@@ -566,7 +742,7 @@ def _read_and_validate(path: Path, name: str, columns: Mapping[str, str] | None,
         if twice:
             return None, [Problem(file, f"after the column mapping, {', '.join(map(repr, twice))} "
                                         "names more than one column; map or drop one of them")]
-    return validate_table(raw, name, file, _offset(path), date_format)
+    return validate_table(raw, name, file, _offset(path), date_format, source)
 
 
 def _isin(values: pd.Series, known: pd.Series) -> pd.Series:
@@ -668,12 +844,16 @@ def load(data_dir: str | os.PathLike = "data/sample", tables: Iterable[str] | No
     ['accounts', 'contacts', 'responses', 'revenue']
     """
     columns = columns or {}
-    date_format = check_format(date_format)
     unknown = set(columns) - set(TABLES)
     if unknown:
         raise DataError(f"the column mapping names unknown table(s): {', '.join(sorted(unknown))}")
     wanted = list(tables) if tables is not None else list(REQUIRED_TABLES)
     folder = resolve(data_dir)
+    if not folder.is_dir():
+        raise DataError(f"{_display(folder)}: data folder not found")
+    described = describe(folder)
+    columns = merge_columns(described.columns(), columns)
+    date_format = check_format(date_format or described.date_format)
     problems: list[Problem] = []
     out: dict[str, pd.DataFrame] = {}
     files: dict[str, str] = {}
@@ -682,15 +862,16 @@ def load(data_dir: str | os.PathLike = "data/sample", tables: Iterable[str] | No
     for name in names:
         if name not in TABLES:
             raise DataError(f"unknown table '{name}'; the tables are: {', '.join(TABLES)}")
+        source = described.table(name)
         try:
-            path = find_table(folder, name)
+            path = find_table(folder, name, source.file)
         except DataError as exc:  # an optional table may be missing, but nothing else
             if name in wanted or not isinstance(exc, TableMissing):
                 problems.append(Problem(str(exc).split(": ", 1)[0], str(exc).split(": ", 1)[1]))
             continue
         files[name] = _display(path)
         offsets[name] = _offset(path)
-        df, found = _read_and_validate(path, name, columns.get(name), date_format)
+        df, found = _read_and_validate(path, name, columns.get(name), date_format, source)
         problems += found
         if df is not None:
             out[name] = df
@@ -703,11 +884,77 @@ def load(data_dir: str | os.PathLike = "data/sample", tables: Iterable[str] | No
 def validate_folder(data_dir: str | os.PathLike,
                     columns: Mapping[str, Mapping[str, str]] | None = None,
                     date_format: str | None = None) -> dict[str, int]:
-    """Validate every table in a data folder (required ones must be there).
+    """Validate every table in a data folder (which reports it can run is
+    :func:`cxkit.reports.readiness` of the tables found).
 
     Returns the number of rows of each table found; raises :class:`DataError`
-    listing every problem.
+    listing every problem, or if the folder holds no table at all.
     """
-    tables = load(data_dir, tables=REQUIRED_TABLES, optional=OPTIONAL_TABLES, columns=columns,
-                  date_format=date_format)
-    return {name: len(df) for name, df in tables.items()}
+    return {name: len(df) for name, df in load_folder(data_dir, columns, date_format).items()}
+
+
+def load_folder(data_dir: str | os.PathLike,
+                columns: Mapping[str, Mapping[str, str]] | None = None,
+                date_format: str | None = None) -> dict[str, pd.DataFrame]:
+    """Every table a data folder holds, validated (:func:`load` with all of them optional).
+
+    Raises
+    ------
+    DataError
+        Listing every problem, or if the folder holds none of the tables.
+    """
+    tables = load(data_dir, tables=[], optional=(*REQUIRED_TABLES, *OPTIONAL_TABLES),
+                  columns=columns, date_format=date_format)
+    if not tables:
+        folder = resolve(data_dir)
+        files = sorted(p.name for p in folder.iterdir() if p.is_file()) if folder.is_dir() \
+            else []
+        raise DataError(f"{_display(folder)}: no table of cxkit's data model found (the "
+                        f"folder has: {', '.join(files[:12]) or 'no files'}); name each file "
+                        f"after its table (responses.csv) or say which file is which in "
+                        f"{DESCRIPTION} (`cxkit init` writes one)")
+    return tables
+
+
+def reading_notes(tables: Mapping[str, pd.DataFrame]) -> list[str]:
+    """What reading did to each table, in sentences: answers set to missing by the
+    folder's codes, columns kept as text or as numbers rather than ratings, ids made up,
+    the scales read.
+
+    >>> from cxkit.io import load
+    >>> reading_notes(load("data/sample"))
+    ['responses: ratings read on the 0–10 scale.']
+    """
+    out = []
+    for name, df in tables.items():
+        info = read_info(df)
+        if not info:
+            continue
+        said = []
+        scales = sorted({f"{lo}–{hi}" for lo, hi in info.get("scales", {}).values()})
+        if scales:
+            said.append(f"ratings read on the {' and '.join(scales)} scale"
+                        + ("s" if len(scales) > 1 else ""))
+        coded = info.get("missing_codes") or {}
+        own = info.get("renamed") or {}
+        if coded:
+            said.append(f"{sum(coded.values()):,} answers set to missing by the codes of "
+                        f"{DESCRIPTION} (" + ", ".join(f"{own.get(c, c)} {n:,}"
+                                                       for c, n in coded.items()) + ")")
+        if info.get("texts"):
+            said.append("kept as text, not ratings: " + ", ".join(info["texts"]))
+        if info.get("numbers"):
+            said.append("numbers that are not ratings (off the rating scale), kept for "
+                        "groups: " + ", ".join(info["numbers"]))
+        if info.get("not_drivers"):
+            said.append("outcomes, not drivers: " + ", ".join(info["not_drivers"]))
+        derived = info.get("derived") or {}
+        if derived.get("response_id") == "row":
+            said.append("no response id: each row's number in the file is its id")
+        if derived.get("account_id"):
+            said.append("no account id: each respondent is its own account")
+        if derived.get("contact_id"):
+            said.append("no contact id: each response is its own respondent")
+        if said:
+            out.append(f"{name}: " + "; ".join(said) + ".")
+    return out

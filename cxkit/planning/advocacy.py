@@ -21,12 +21,16 @@ RUNGS = ["not yet satisfied", "satisfied", "reference", "advocate"]
 
 
 def respondent_rungs(responses: pd.DataFrame, satisfied_from: float = 7) -> pd.Series:
-    """The rung of each response (0 to 3, indexing :data:`RUNGS`)."""
+    """The rung of each response (0 to 3, indexing :data:`RUNGS`); NaN where the
+    respondent left the recommend question empty and is no reference or advocate (how
+    satisfied they are is not known)."""
     satisfied = responses["ltr"] >= satisfied_from
     prompted = responses["prompted_advocacy"].fillna(False).astype(bool)
     unprompted = responses["unprompted_advocacy"].fillna(False).astype(bool)
     # the rungs are nested: an unprompted advocate is also a reference and satisfied
-    rung = np.where(unprompted, 3, np.where(prompted, 2, np.where(satisfied, 1, 0)))
+    rung = np.where(unprompted, 3, np.where(prompted, 2, np.where(satisfied, 1, 0))).astype(
+        float)
+    rung[responses["ltr"].isna().to_numpy() & (rung < 2)] = np.nan
     return pd.Series(rung, index=responses.index, name="rung")
 
 
@@ -41,7 +45,8 @@ def account_rungs(responses: pd.DataFrame, satisfied_from: float = 7) -> pd.Data
     DataFrame
         Indexed by ``account_id``: ``respondents`` (people), ``responses``, ``satisfied``,
         ``reference``, ``advocate`` (shares of respondents at or above each rung),
-        ``rung`` (name).
+        ``rung`` (name; missing where no respondent answered the recommend question or
+        said they would be a reference).
 
     Examples
     --------
@@ -64,7 +69,8 @@ def account_rungs(responses: pd.DataFrame, satisfied_from: float = 7) -> pd.Data
     responses["_who"] = who.where(who.notna(), pd.Series(
         [f"_response {i}" for i in range(len(responses))], index=responses.index))
     order = ["response_date"] if "response_date" in responses else []
-    people = (responses.sort_values(order, kind="stable") if order else responses
+    rated = responses[responses["_rung"].notna()]  # each person's latest answer that says
+    people = (rated.sort_values(order, kind="stable") if order else rated
               ).drop_duplicates(["account_id", "_who"], keep="last")
     r, account = people["_rung"], people["account_id"]
     out = pd.DataFrame({"respondents": r.groupby(account).size(),
@@ -74,6 +80,8 @@ def account_rungs(responses: pd.DataFrame, satisfied_from: float = 7) -> pd.Data
     level = np.zeros(len(out), dtype=int)
     for i, name in enumerate(RUNGS[1:], start=1):
         level[out[name].to_numpy() >= 0.5] = i
+    level[out["respondents"].isna().to_numpy()] = -1  # nobody said: the rung is not known
+    out["respondents"] = out["respondents"].fillna(0).astype(int)
     out["rung"] = pd.Categorical.from_codes(level, categories=RUNGS, ordered=True)
     out.index.name = "account_id"
     return out

@@ -21,7 +21,7 @@ from typing import Union
 
 from pydantic import PrivateAttr, field_validator, model_validator
 
-from ..params import read_yaml_mapping
+from ..yamlfile import read_yaml_mapping
 from ..paths import resolve
 from ..settings import Annotated, Field, Literal, Settings, between
 
@@ -97,7 +97,7 @@ class Lens(Settings):
 class Advocacy(Settings):
     """The advocacy ladder (``advocacy``)."""
 
-    satisfied_from: Annotated[float, Field(ge=0)] = 7.0
+    satisfied_from: float | None = None  # None: from the recommend question's scale
 
 
 class LensLower(Settings):
@@ -159,13 +159,14 @@ class PlanningConfig(Settings):
     """The planning configuration, with every default filled in.
 
     Attributes mirror ``params/planning.yaml``: ``key_weight``, ``credibility``,
-    ``scale_max``, ``window_months``, ``flag_points``, ``min_count``, ``score_bands``, ``lenses``,
+    ``scale_max`` and ``scale_min`` (empty: the data's scale, :meth:`for_data`), ``window_months``, ``flag_points``, ``min_count``, ``score_bands``, ``lenses``,
     ``advocacy``, ``objectives``; ``source`` is the file it was read from.
     """
 
     key_weight: KeyWeight = KeyWeight()
     credibility: Credibility = Credibility()
-    scale_max: Positive = 10.0
+    scale_max: Positive | None = None  # None: the ratings' scale, as the data declares it
+    scale_min: float | None = None
     window_months: Annotated[int, Field(gt=0)] = 12
     flag_points: Annotated[float, Field(ge=0)] = 5.0
     min_count: Annotated[int, Field(ge=2)] = 5
@@ -190,6 +191,56 @@ class PlanningConfig(Settings):
         """The file the configuration was read from."""
         return self._source
 
+    def for_data(self, responses) -> "PlanningConfig":
+        """The configuration with the rating scale filled in from the data.
+
+        ``scale_min`` and ``scale_max`` become the lens questions' scale as the data folder
+        declares it (0–10 unless ``cxkit.yaml`` says otherwise); ``advocacy.satisfied_from``
+        becomes 7 on a 0–10 or 1–10 recommend question (every answer but a detractor's),
+        else its top two boxes. Values the configuration gives are kept, and checked
+        against the data's scale.
+
+        Raises
+        ------
+        ParameterError
+            Where a given value clashes with the declared scale, naming the file.
+        """
+        from ..errors import ParameterError
+        from ..io.datamodel import rating_scale
+
+        questions = sorted({getattr(lens, s) for lens in self.lenses
+                            for s in ("value", "obstacle")} & set(responses.columns))
+        scales = {rating_scale(responses, q) for q in questions}
+        if len(scales) > 1:
+            raise ParameterError(f"{self.source}: the lens questions are on different scales "
+                                 f"({', '.join(sorted(map(str, scales)))}); a % score "
+                                 "compares them on one")
+        scale = scales.pop() if scales else rating_scale(responses, "ltr")
+        if self.scale_max is not None and self.scale_max != scale.high and questions:
+            raise ParameterError(f"{self.source}: scale_max is {self.scale_max:g}, but the data "
+                                 f"folder reads the ratings on the {scale} scale; remove "
+                                 "scale_max (it follows the data)")
+        ltr = rating_scale(responses, "ltr")
+        satisfied = self.advocacy.satisfied_from
+        if satisfied is None:
+            satisfied = 7.0 if ltr.allows_nps else float(ltr.top_two[0])
+        elif not ltr.low <= satisfied <= ltr.high:
+            raise ParameterError(f"{self.source}: advocacy.satisfied_from is {satisfied:g}, "
+                                 f"outside the {ltr} scale of the recommend question")
+        out = self.model_copy(update={
+            "scale_max": float(self.scale_max if self.scale_max is not None else scale.high),
+            "scale_min": float(self.scale_min if self.scale_min is not None else scale.low),
+            "advocacy": self.advocacy.model_copy(update={"satisfied_from": float(satisfied)})})
+        out._source = self.source
+        return out
+
+    def pct(self, mean):
+        """A mean rating as a % score: (mean − scale_min) / (scale_max − scale_min) × 100
+        (after :meth:`for_data`; 0–10 before)."""
+        low = 0.0 if self.scale_min is None else self.scale_min
+        high = 10.0 if self.scale_max is None else self.scale_max
+        return (mean - low) / (high - low) * 100
+
 
 def check_config(raw: dict | PlanningConfig, source: str = "<planning>") -> PlanningConfig:
     """Validate a planning configuration (a mapping) and fill in the defaults.
@@ -203,7 +254,7 @@ def check_config(raw: dict | PlanningConfig, source: str = "<planning>") -> Plan
     --------
     >>> check_config({"key_weight": {"tenure_floor": 1.5}, "colour": "red"}, "planning.yaml")
     Traceback (most recent call last):
-    cxkit.errors.ParameterError: planning.yaml: unknown setting 'colour' (known: key_weight, credibility, scale_max, window_months, flag_points, min_count, score_bands, lenses, advocacy, objectives)
+    cxkit.errors.ParameterError: planning.yaml: unknown setting 'colour' (known: key_weight, credibility, scale_max, scale_min, window_months, flag_points, min_count, score_bands, lenses, advocacy, objectives)
     >>> check_config({"objectives": {"rules": [{"rule": "coverage"}]}}, "planning.yaml")
     Traceback (most recent call last):
     cxkit.errors.ParameterError: planning.yaml: objectives.rules[0]: rule 'coverage' needs 'roles'

@@ -2,7 +2,7 @@
 
 A lens pairs a value-delivery question (quantitative: data accuracy) with an obstacle to
 value delivery (qualitative: project-manager expertise). Each side is a % analysis score,
-``mean rating / scale_max * 100``. The lower side is the place to act.
+``(mean rating − scale_min) / (scale_max − scale_min) × 100`` on the ratings' scale. The lower side is the place to act.
 
 Two readings per side, shown side by side:
 
@@ -140,7 +140,7 @@ def account_lenses(answers: pd.DataFrame, accounts: pd.DataFrame, config: Planni
     A00001               Service       82.0          64.0  support_responsiveness
     """
     _check(answers, config)
-    scale = float(config.scale_max)
+    pct = config.pct
     group = accounts[config.credibility.group]
     prior = config.credibility.prior_strength
     shrunk = {q: shrink(answers, q, group, weight="key_weight", prior_strength=prior)
@@ -151,10 +151,10 @@ def account_lenses(answers: pd.DataFrame, accounts: pd.DataFrame, config: Planni
         idx = v.index.union(o.index)
         rows = pd.DataFrame({
             "lens": lens.name, "value": lens.value, "obstacle": lens.obstacle,
-            "value_pct": v["mean"].reindex(idx) / scale * 100,
-            "value_pct_weighted": v["shrunk"].reindex(idx) / scale * 100,
-            "obstacle_pct": o["mean"].reindex(idx) / scale * 100,
-            "obstacle_pct_weighted": o["shrunk"].reindex(idx) / scale * 100,
+            "value_pct": pct(v["mean"].reindex(idx)),
+            "value_pct_weighted": pct(v["shrunk"].reindex(idx)),
+            "obstacle_pct": pct(o["mean"].reindex(idx)),
+            "obstacle_pct_weighted": pct(o["shrunk"].reindex(idx)),
             "answers": pd.concat([v["n"], o["n"]], axis=1).reindex(idx).max(axis=1),
             # how much the account's own answers count against its segment's (Z, 0-1)
             "credibility": pd.concat([v["credibility"], o["credibility"]], axis=1)
@@ -183,17 +183,17 @@ def group_lenses(answers: pd.DataFrame, by: pd.Series, config: PlanningConfig) -
         (``credibility`` is NaN: pooled answers are not shrunk).
     """
     _check(answers, config)
-    scale = float(config.scale_max)
+    pct = config.pct
     parts = []
     for lens in config.lenses:
         v, o = answers[lens.value], answers[lens.obstacle]
         w = answers["key_weight"]
         rows = pd.DataFrame({
             "lens": lens.name, "value": lens.value, "obstacle": lens.obstacle,
-            "value_pct": v.groupby(by).mean() / scale * 100,
-            "value_pct_weighted": weighted_mean(v, w, by) / scale * 100,
-            "obstacle_pct": o.groupby(by).mean() / scale * 100,
-            "obstacle_pct_weighted": weighted_mean(o, w, by) / scale * 100,
+            "value_pct": pct(v.groupby(by).mean()),
+            "value_pct_weighted": pct(weighted_mean(v, w, by)),
+            "obstacle_pct": pct(o.groupby(by).mean()),
+            "obstacle_pct_weighted": pct(weighted_mean(o, w, by)),
             "answers": pd.concat([v.notna(), o.notna()], axis=1).any(axis=1).groupby(by).sum(),
             "credibility": np.nan})  # pooled, not shrunk
         parts.append(rows)

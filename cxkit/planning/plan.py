@@ -178,12 +178,12 @@ class KeyAccountPlanner(Analysis):
         periods.check(self.period)
         cfg = (check_config(self.config, "config")
                if isinstance(self.config, (dict, PlanningConfig)) else load_config(self.config))
-        self.config_ = cfg
         for name in ("accounts", "responses"):
             if name not in tables:
                 raise ParameterError(f"the data folder has no {name} table to plan from")
         accounts = tables["accounts"].set_index("account_id")
         responses = tables["responses"]
+        cfg = self.config_ = cfg.for_data(responses)
         self.plan_date_ = (pd.Timestamp(self.plan_date) if self.plan_date
                            else responses["response_date"].max().normalize())
         start = self.plan_date_ - pd.DateOffset(months=cfg.window_months)
@@ -521,7 +521,7 @@ class AccountPlan(_ReadsPlanner, Analysis):
         """Driver ratings where this account differs from the rest of the portfolio.
 
         The interval on the difference is Welch's (R's ``t.test(x, y)``), kept within the
-        differences the rating scale allows (``-scale_max`` to ``scale_max``); with fewer
+        differences the rating scale allows (± its span); with fewer
         than the configuration's ``min_count`` answers from the account it is NaN: too
         few to tell.
 
@@ -546,7 +546,8 @@ class AccountPlan(_ReadsPlanner, Analysis):
             if nx >= max(cfg.min_count, 2) and ny > 1:
                 lo, hi = welch_interval(nx, mx, x.var(), ny, my, max(m2y, 0.0) / (ny - 1),
                                         confidence)
-                lo, hi = max(lo, -cfg.scale_max), min(hi, cfg.scale_max)
+                span = cfg.scale_max - cfg.scale_min
+                lo, hi = max(lo, -span), min(hi, span)
             rows[d] = {"account": mx, "portfolio": my, "difference": mx - my,
                        "ci_low": lo, "ci_high": hi, "answers": nx}
         out = pd.DataFrame.from_dict(rows, orient="index")

@@ -15,11 +15,12 @@ import os
 from typing import Any, Iterable, Mapping
 
 from .. import prepared
+from ..reports import REPORTS
 from .plan import AccountPlan, KeyAccountPlanner
 
 #: the tables a planner reads: required, then those used when present
-TABLES = ["accounts", "responses"]
-OPTIONAL = ["contacts", "revenue", "kpis"]
+TABLES = list(REPORTS["key_account_plan"].needs)
+OPTIONAL = list(REPORTS["key_account_plan"].uses)
 #: the notebook parameters the portfolio depends on (all but account_id and currency)
 SETTINGS = ("data_dir", "columns", "date_format", "config", "plan_date", "model", "period")
 
@@ -64,6 +65,9 @@ def _inputs(data_dir, *, columns=None, date_format="", config="params/planning.y
             files[name] = None
         except CxkitError:
             return None
+    from ..io.folder import DESCRIPTION  # how the files are read is part of the key
+    described = resolve(data_dir) / DESCRIPTION
+    files[DESCRIPTION] = described if described.is_file() else None
     settings: dict[str, Any] = {"data_dir": str(resolve(data_dir)), "columns": columns or {},
                                 "date_format": date_format or "", "plan_date": plan_date,
                                 "period": period, "trend_threshold": trend_threshold}

@@ -4,6 +4,9 @@
 kind       what it holds                report               workbook number format
 =========  ===========================  ===================  =====================
 money      an amount of the currency    ``EUR 4,997,108``    ``"EUR "#,##0``
+                                        (``EUR 5.0M`` in
+                                        sentences and key
+                                        numbers)
 share      a share, 0 to 1              ``80%``              ``0%``
 rate       retention or churn a period  ``97.8%``            ``0.0%``
 growth     a change as a share          ``+20%``             ``+0%;-0%;0%``
@@ -55,21 +58,38 @@ def currency_prefix(currency: str) -> str:
     return f"{currency} " if currency.isalpha() and len(currency) > 1 else currency
 
 
-def money(x, currency: str = "", signed: bool = False) -> str:
-    """An amount, whole, with thousands and the currency.
+def money(x, currency: str = "", signed: bool = False, whole: bool = False) -> str:
+    """An amount with the currency, at the precision a reader needs.
 
-    >>> money(4997108.05, "EUR"), money(-1910863, "$"), money(0.3, ""), money(None)
-    ('EUR 4,997,108', '-$1,910,863', '0', '—')
+    From a million on in millions with one decimal, from a billion on in billions with
+    two (what a board reads, and what no rounding in the last digits of a fitted model
+    changes); below, whole with thousands. ``whole=True`` gives every digit (a table's
+    column of amounts, where the digits line up).
+
+    >>> money(461588018, "EUR"), money(-1910863, "$"), money(22159.4, "EUR"), money(None)
+    ('EUR 461.6M', '-$1.9M', 'EUR 22,159', '—')
+    >>> money(4997108.05, "EUR", whole=True), money(1.254e9, "EUR", signed=True)
+    ('EUR 4,997,108', '+EUR 1.25bn')
     """
     if _missing(x):
         return MISSING
-    text = _number(abs(x), 0)
+    size = abs(x)
+    if whole or size < 999_950:
+        text = _number(size, 0)
+    elif size < 999_950_000:
+        text = _number(size / 1e6, 1) + "M"
+    else:
+        text = _number(size / 1e9, 2) + "bn"
     sign = "-" if x < 0 and text != "0" else "+" if signed and x > 0 and text != "0" else ""
     return f"{sign}{currency_prefix(currency)}{text}"
 
 
-def fmt(x, kind: str, currency: str = "", decimals: int | None = None) -> str:
+def fmt(x, kind: str, currency: str = "", decimals: int | None = None,
+        whole: bool = True) -> str:
     """``x`` shown as its ``kind`` (see the table above).
+
+    Money is whole (``whole=True``, for tables), or in millions from a million on
+    (``whole=False``, for sentences and key numbers; see :func:`money`).
 
     Examples
     --------
@@ -87,7 +107,7 @@ def fmt(x, kind: str, currency: str = "", decimals: int | None = None) -> str:
     if _missing(x):
         return MISSING
     if kind == "money":
-        return money(x, currency)
+        return money(x, currency, whole=whole)
     if kind == "share":
         return _number(100 * x, 0 if decimals is None else decimals) + "%"
     if kind == "rate":  # retention and churn per period: 97.8% and 1.7% differ from 98%, 2%
@@ -218,7 +238,7 @@ def _show(name, value, parent: str = "", currency: str = "") -> str:
     if isinstance(value, str):
         return str(words(value))
     kind = kind_of(name, value, parent)
-    return fmt(value, kind, currency) if kind else str(value)
+    return fmt(value, kind, currency, whole=False) if kind else str(value)
 
 
 def _record(name: str, d: dict, currency: str) -> str:
@@ -257,7 +277,7 @@ def key_rows(key: dict, currency: str = "", _label: str = "") -> list[tuple[str,
     ...           "nps": {"nps": 21.4, "ci_low": 18.9, "ci_high": 23.9, "n": 2939},
     ...           "top_drivers": ["product_quality", "pm_expertise"]}, currency="EUR")
     ... # doctest: +NORMALIZE_WHITESPACE
-    [('spend', 'EUR 4,997,108'), ('bands', 'red 89, green 5'),
+    [('spend', 'EUR 5.0M'), ('bands', 'red 89, green 5'),
      ('NPS', '+21 (+19 to +24), n 2,939'), ('top drivers', 'product quality, PM expertise')]
     """
     from .labels import pretty

@@ -223,6 +223,8 @@ def _merge_intervals(df, intervals, kinds, decimals, currency):
 
     out = df.copy()
     for col, (lo, hi) in intervals.items():
+        if not {col, lo, hi} <= set(out.columns):  # a table without this interval
+            continue
         kind = kinds.get(col, "ratio")
         dec = decimals if kind == "ratio" else None
 

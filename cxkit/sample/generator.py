@@ -154,6 +154,11 @@ LOSS_REASONS = {  # reason: the operational measure whose shortfall makes it lik
     "project management fell short": None,
 }
 OTHER_LOSS_REASONS = ["budget cuts", "acquired by another company", "price"]
+#: driver -> the operational measures of the sample that may move it
+MEASURES = {"shipping_confidence": ["on_time_shipment_pct", "expedited_shipment_pct"],
+            "support_responsiveness": ["ticket_resolution_hours"],
+            "data_accuracy": ["data_error_rate_pct"],
+            "communication": ["pm_meetings"]}
 COMPLAINT_CATEGORIES = ["shipping", "data accuracy", "support", "billing", "project management"]
 
 POSITIVE = {
@@ -796,4 +801,25 @@ def write(sample: SampleData, out_dir: str | os.PathLike = "data/sample",
             data, suffix = buf.getvalue(), "parquet"
         atomic_write_bytes(folder / f"{name}.{suffix}", data)
     atomic_write_text(folder / "truth.json", json.dumps(sample.truth, indent=2) + "\n")
+    atomic_write_text(folder / "cxkit.yaml", description())
     return folder
+
+
+def description() -> str:
+    """The sample folder's own ``cxkit.yaml``: its scale, and the parameters that fit only
+    the sample (its operational measures and its departure reasons)."""
+    def items(values, indent):
+        return "".join(f"{' ' * indent}- {v}\n" for v in values)
+
+    measures = "".join(f"      {d}: [{', '.join(ms)}]\n" for d, ms in MEASURES.items())
+    return ("# How cxkit reads this folder (the sample portfolio that `cxkit sample` generates).\n"
+            "# A client's folder gets its own with `cxkit init DIR`; see README, \"Your own "
+            "data\".\n"
+            "tables:\n  responses:\n    scale: {default: 0-10}      # every rating, likelihood "
+            "to recommend included\n"
+            "notebooks:\n  driver_analysis:\n    measures:                   # driver -> the "
+            "sample's operational measures that may move it\n" + measures +
+            "  customer_math:\n    experience_reasons:         # the sample's departure reasons "
+            "that are about the experience\n" + items(LOSS_REASONS, 6) +
+            "    other_reasons:              # and those that are not\n"
+            + items(OTHER_LOSS_REASONS, 6))

