@@ -35,9 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
-from .errors import CxkitError, ParameterError
+from .errors import CxkitError, ParameterError, listing
 from .params import declared_defaults, notebook_parameters
-from .preflight import listing
 from .paths import (HOST, MAX_STEM, alive, atomic_write_text, clean_stale_temporaries, digest,
                     file_stem, project_root, resolve)
 from .runner import default_out_dir, find_notebook, run_parameters

@@ -39,6 +39,18 @@ def visible(text: str) -> str:
     return "".join(out)
 
 
+def listing(items, limit: int = 12) -> str:
+    """The first ``limit`` items, joined, and how many more: ``"a, b and 3 more"``; a
+    message names what there is without running on for a page.
+
+    >>> listing(["a", "b", "c"], limit=2)
+    'a, b and 1 more'
+    """
+    items = [str(i) for i in items]
+    more = f" and {len(items) - limit} more" if len(items) > limit else ""
+    return ", ".join(items[:limit]) + more
+
+
 class CxkitError(Exception):
     """Base class: a problem with the user's input, parameters or set-up."""
 

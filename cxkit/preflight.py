@@ -22,7 +22,7 @@ import re
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
-from .errors import CxkitError, ParameterError
+from .errors import CxkitError, ParameterError, listing
 from .paths import from_root, project_root, resolve
 
 #: parameters that name a file of the project (when their value is text)
@@ -85,17 +85,6 @@ def did_you_mean(value: str, options: Iterable[str]) -> str:
     """
     near = closest(value, options)
     return f"; did you mean '{near}'?" if near is not None else ""
-
-
-def listing(items: Iterable[str], limit: int = 12) -> str:
-    """The first ``limit`` items, joined, and how many more: ``"a, b and 3 more"``.
-
-    >>> listing(["a", "b", "c"], limit=2)
-    'a, b and 1 more'
-    """
-    items = [str(i) for i in items]
-    more = f" and {len(items) - limit} more" if len(items) > limit else ""
-    return ", ".join(items[:limit]) + more
 
 
 class _Data:
@@ -234,7 +223,34 @@ def problems(values: Mapping[str, Any], sources: Mapping[str, str] | None = None
             _report_checks(report, values, data, out)
         _driver_checks(values, data, say)
         _account_checks(values, data, say)
+        _lens_checks(values, data, say, root)
     return out
+
+
+def _lens_checks(values, data: _Data, say: Callable, root: Path) -> None:
+    """The planning configuration's lens questions against the responses' columns."""
+    config = values.get("config")
+    header = data.header("responses")
+    if not isinstance(config, str) or not config or header is None:
+        return
+    path = resolve(config, root)
+    if not path.is_file():
+        return  # said above
+    from .planning.config import load_config
+    try:
+        cfg = load_config(path)
+    except CxkitError:
+        return  # the notebook says what is wrong with the file, with every detail
+    ratings = _ratings(header)
+    mapped = " after the column mapping" if data.columns.get("responses") else ""
+    for i, lens in enumerate(cfg.lenses):
+        for side in ("value", "obstacle"):
+            q = getattr(lens, side)
+            if q not in header:
+                say("config", f"names {config}, whose lens {lens.name!r} (lenses[{i}].{side}) "
+                              f"reads question '{q}', which {data.shown('responses')} does "
+                              f"not have{mapped}{did_you_mean(q, ratings)}; write lenses of "
+                              "this survey's questions in a planning file of your own")
 
 
 def _report_checks(report: str, values, data: _Data, out: list[str]) -> None:
@@ -318,9 +334,8 @@ def _driver_checks(values, data: _Data, say: Callable) -> None:
     header = data.header("responses")
     if header is None:
         return
-    from .io import TABLES
     from .io.schemas import ROLES
-    ratings = TABLES["responses"].extra_columns(header)
+    ratings = _ratings(header)
     shown = data.shown("responses")
     mapped = " after the column mapping" if data.columns.get("responses") else ""
 
@@ -358,6 +373,12 @@ def _driver_checks(values, data: _Data, say: Callable) -> None:
             if r not in ROLES:
                 say("role_weights", f"names role '{r}'{did_you_mean(r, ROLES)} "
                                     f"(roles: {', '.join(ROLES)})")
+
+
+def _ratings(header: list[str]) -> list[str]:
+    """The columns of a responses header beyond the data model's: the ratings."""
+    from .io import TABLES
+    return TABLES["responses"].extra_columns(header)
 
 
 def _a(noun: str) -> str:

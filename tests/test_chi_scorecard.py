@@ -119,3 +119,15 @@ def test_workbook_is_formula_free_and_opens_in_libreoffice(card, tmp_path):
     # printed pages: the sample's 841 current accounts listed once, the rest on a page or two
     # each (57 pages on 300 accounts before print setup)
     assert converts_in_libreoffice(path, tmp_path) <= 18
+
+
+def test_kpis_none_of_which_the_model_scores_are_refused_not_scored_as_nothing():
+    """A client's KPIs under other names: no health index of nothing (0 red, 0 amber)."""
+    from cxkit import io
+    from cxkit.chi import ChiScorecard
+    from cxkit.errors import DataError
+    t = io.load("data/sample", tables=["accounts", "kpis"])
+    t["kpis"] = t["kpis"].assign(kpi="client " + t["kpis"]["kpi"])
+    with pytest.raises(DataError, match="kpis: none of the KPIs of params/chi_model.yaml is "
+                                        "in the data .*point `model` at a health-index model"):
+        ChiScorecard(n_boot=20).fit(t)

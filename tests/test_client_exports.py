@@ -218,3 +218,17 @@ def test_a_7_point_question_read_as_0_to_10_gives_no_nps(tmp_path):
     assert "looks like a 1–7 scale" in a.scale_note_
     assert a.key_results()["nps"] is None
     assert a.rating_.mean == pytest.approx(raw["cusl_1"].dropna().mean())
+
+
+def test_init_places_every_file_named_after_its_table(small_dir, tmp_path, capsys):
+    folder = tmp_path / "named"
+    shutil.copytree(small_dir, folder)
+    (folder / "cxkit.yaml").unlink()  # as a client's folder: no description yet
+    code, out, err = _cli(capsys, "init", folder)
+    assert code == 0, err
+    tables = safe_load((folder / "cxkit.yaml").read_text(encoding="utf-8"))["tables"]
+    from cxkit.io import find_table
+    assert all(find_table(folder, name, "").name == t["file"] for name, t in tables.items())
+    assert {"accounts", "contacts", "responses", "revenue", "kpis"} <= set(tables)
+    assert [n for n, t in tables.items() if "scale" in t] == ["responses"]  # ratings only
+    assert _cli(capsys, "validate", folder)[0] == 0

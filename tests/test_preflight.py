@@ -192,3 +192,16 @@ def test_a_data_folder_with_a_quote_in_its_name_is_suggested_whole(tmp_path):
     typed = tmp_path / "O'Brien export"
     assert preflight.problems({"data_dir": str(typed)}) == [
         f"parameter 'data_dir' names {typed}, which is not a folder; did you mean '{there}'?"]
+
+
+def test_a_lens_question_the_survey_lacks_is_named_before_the_kernel(renamed_driver, root,
+                                                                    no_kernel):
+    """The shipped lenses read the sample's questions: on another survey, the file is named."""
+    with pytest.raises(ParameterError) as err:
+        run_parameters(root / "notebooks" / "key_account_plan.ipynb",
+                       overrides={"data_dir": str(renamed_driver)})
+    text = str(err.value)
+    assert ("parameter 'config' names params/planning.yaml, whose lens 'Fulfilment' "
+            "(lenses[1].value) reads question 'shipping_confidence'") in text
+    assert "does not have; write lenses of this survey's questions" in text
+    assert text.startswith("params/key_account_plan.yaml: parameter 'config'")

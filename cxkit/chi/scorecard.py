@@ -121,8 +121,17 @@ class ChiScorecard(Analysis):
             long = pd.concat([derived, long[~long["kpi"].isin(defs["kpis"])]], ignore_index=True)
         self.model_ = model
         observed = set(long["kpi"])
-        # a KPI never observed is missing everywhere, not an error here
+        # a KPI never observed is missing everywhere, not an error here; none observed is:
+        # a health index of nothing would read as no account red, amber or green
         self.missing_kpis_ = [k for k in model.kpi_names if k not in observed]
+        if len(self.missing_kpis_) == len(model.kpi_names):
+            from ..errors import DataError, listing
+            source = self.model if isinstance(self.model, str) else "the health-index model"
+            raise DataError(
+                f"kpis: none of the KPIs of {source or 'params/chi_model.yaml'} is in the "
+                f"data (the model scores {listing(model.kpi_names, 8)}; the data has "
+                f"{listing(sorted(observed), 8) or 'none'}); point `model` at a health-index model of "
+                "your own KPIs")
         wide = kpi_wide(long, model.kpi_names)
         self.normalised_ = normalise(wide, model)  # once, for scores and explanations
         self.scores_ = wide[["account_id", "period"]].join(

@@ -152,8 +152,8 @@ def guess_table(path: Path, taken: set[str], only: bool) -> Guess | None:
     numeric = {c for c in header
                if numbers[c].notna().sum() >= 0.9 * max(raw[c].notna().sum(), 1)
                and raw[c].notna().any()}
-    scales = {c: _scale_of(numbers[c]) for c in numeric}
-    ratings = [c for c in header if c in numeric and scales[c][0] is not None]
+    scales = {c: _scale_of(numbers[c]) for c in numeric} if table == "responses" else {}
+    ratings = [c for c in header if c in scales and scales[c][0] is not None]
     for f, (words, is_id) in FIELD_WORDS.items():
         if f not in fields or f in used:
             continue
