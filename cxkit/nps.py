@@ -52,20 +52,6 @@ def categories(scores) -> pd.Series:
     return out
 
 
-def _clean(scores, weights):
-    s = np.asarray(pd.Series(scores, dtype="float64"), dtype=float)
-    w = np.ones_like(s) if weights is None else np.asarray(weights, dtype=float)
-    if w.shape != s.shape:
-        raise ParameterError(f"weights has {w.size} values for {s.size} scores")
-    bad = (s < 0) | (s > 10)
-    if np.any(bad[~np.isnan(s)]):
-        raise ParameterError(f"scores must be on the 0–10 scale; got {s[bad][:5].tolist()}")
-    if np.any(w[~np.isnan(w)] < 0):
-        raise ParameterError("weights must not be negative")
-    keep = ~np.isnan(s) & ~np.isnan(w) & (w > 0)
-    return s[keep], w[keep]
-
-
 def _interval(p, d, n, confidence, method):
     z = stats.norm.ppf(0.5 + confidence / 2)
     if method == "wald":
@@ -159,7 +145,7 @@ def estimate(scores, weights=None, confidence: float = 0.95, method: str = "adju
         raise ParameterError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
     if not 0 < confidence < 1:
         raise ParameterError(f"confidence must be between 0 and 1, got {confidence}")
-    s, w = _clean(scores, weights)
+    s, w = ratings.clean(scores, weights)  # on the 0–10 scale
     n = int(s.size)
     if n == 0:
         return NpsEstimate(np.nan, np.nan, np.nan, np.nan, 0, 0.0, np.nan, np.nan, np.nan,

@@ -57,15 +57,25 @@ class RatingEstimate:
         return asdict(self)
 
 
-def _clean(scores, weights, scale: Scale):
+def clean(scores, weights=None, scale: Scale = DEFAULT_SCALE) -> tuple[np.ndarray, np.ndarray]:
+    """Scores on ``scale`` and their weights, without the missing or zero-weighted ones
+    (shared by NPS and the mean rating).
+
+    Raises
+    ------
+    ParameterError
+        A score off the scale, a negative weight, or weights of another length.
+    """
     s = np.asarray(pd.Series(scores, dtype="float64"), dtype=float)
     w = np.ones_like(s) if weights is None else np.asarray(weights, dtype=float)
     if w.shape != s.shape:
         raise ParameterError(f"weights has {w.size} values for {s.size} scores")
     off = ~np.isnan(s) & ((s < scale.low) | (s > scale.high))
     if off.any():
-        raise ParameterError(f"ratings must be on the {scale} scale; got "
+        raise ParameterError(f"scores must be on the {scale} scale; got "
                              f"{s[off][:5].tolist()}")
+    if np.any(w[~np.isnan(w)] < 0):
+        raise ParameterError("weights must not be negative")
     keep = ~np.isnan(s) & ~np.isnan(w) & (w > 0)
     return s[keep], w[keep]
 
@@ -88,7 +98,7 @@ def estimate(scores, weights=None, scale: Scale = DEFAULT_SCALE,
     -------
     RatingEstimate
     """
-    s, w = _clean(scores, weights, scale)
+    s, w = clean(scores, weights, scale)
     n = len(s)
     if n == 0:
         return RatingEstimate(*([np.nan] * 6), 0, 0.0, str(scale), confidence)
@@ -248,5 +258,5 @@ def plot_trend(trend: pd.DataFrame, scale: Scale | None = None, column: str = "m
     return plain_text(ax)
 
 
-__all__ = ["RatingEstimate", "COLUMNS", "estimate", "group_table", "period_changes", "by_group", "by_period",
+__all__ = ["RatingEstimate", "COLUMNS", "clean", "estimate", "group_table", "period_changes", "by_group", "by_period",
            "estimate_sentence", "trend_sentence", "plot_trend"]
