@@ -179,10 +179,11 @@ class DataFolder:
         return {k: v for k, v in out.items() if k in declared}
 
 
-def _display(path: Path) -> str:
+def display(path: Path) -> str:
+    """The path as a user would type it: relative below the working folder, else absolute."""
     try:
         rel = os.path.relpath(path)
-    except ValueError:
+    except ValueError:  # another drive on Windows
         return str(path)
     return str(path) if rel.startswith("..") else rel
 
@@ -200,7 +201,7 @@ def describe(data_dir: str | os.PathLike) -> DataFolder:
     path = folder / DESCRIPTION
     if not path.is_file():
         return DataFolder(folder)
-    shown = _display(path)
+    shown = display(path)
     raw = read_yaml_mapping(path, "data folder description", shown)
     unknown = [t for t in (raw.get("tables") or {}) if t not in TABLES]
     if unknown:

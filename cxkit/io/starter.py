@@ -32,7 +32,8 @@ from ..paths import resolve
 from .dates import parse_dates
 from .folder import CODE_LIKE, DESCRIPTION
 from .schemas import TABLES
-from .tables import SUFFIXES, _display, read_raw
+from .folder import display as _display
+from .tables import SUFFIXES, read_raw
 
 #: scales a rating may be on, most specific first (a 0–100 one is declared by hand: ages
 #: and tenures in months take such ranges too)

@@ -32,6 +32,7 @@ from ..errors import DataError, visible
 from ..paths import resolve
 from .dates import check_format, parse_dates
 from .folder import CODE_LIKE, DESCRIPTION, TableSource, describe, merge_columns
+from .folder import display as _display
 from .schemas import OPTIONAL_TABLES, REQUIRED_TABLES, TABLES, TableSpec, pandera_schema
 
 SUFFIXES = (".csv", ".csv.gz", ".parquet", ".xlsx", ".xls")
@@ -89,15 +90,6 @@ def raise_problems(problems: list[Problem]) -> None:
 
 
 # --------------------------------------------------------------------------- files
-def _display(path: Path) -> str:
-    """The path as a user would type it: relative below the working folder, else absolute."""
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:  # another drive on Windows
-        return str(path)
-    return str(path) if rel.startswith("..") else rel
-
-
 class TableMissing(DataError):
     """No file of the table in the data folder (skipped where the table is optional)."""
 
