@@ -31,8 +31,8 @@ from ..errors import DataError
 from ..paths import resolve
 from .dates import parse_dates
 from .folder import CODE_LIKE, DESCRIPTION
-from .schemas import TABLES
 from .folder import display as _display
+from .schemas import TABLES
 from .tables import SUFFIXES, read_raw
 
 #: scales a rating may be on, most specific first (a 0–100 one is declared by hand: ages
