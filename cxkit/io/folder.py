@@ -81,10 +81,6 @@ class Scale(NamedTuple):
         return (self.low, self.high) in ((0, 10), (1, 10))
 
     @property
-    def points(self) -> int:
-        return self.high - self.low + 1
-
-    @property
     def top_two(self) -> tuple[int, int]:
         """The top two boxes: ``(high − 1, high)``."""
         return self.high - 1, self.high
@@ -132,20 +128,6 @@ class TableSource:
 
     def declared_scale(self, column: str) -> bool:
         return column in self.scales
-
-    def is_missing_code(self, text: str) -> bool:
-        """Whether a value (as the file has it, stripped) is one of the ``missing`` codes."""
-        for code in self.missing:
-            if isinstance(code, str):
-                if text == code.strip():
-                    return True
-            else:
-                try:
-                    if float(text) == float(code):
-                        return True
-                except ValueError:
-                    pass
-        return False
 
 
 @dataclass(frozen=True)
