@@ -161,8 +161,13 @@ def _type_problems(values: Mapping[str, Any], declared: Mapping[str, Any], noteb
     for name, value in values.items():
         tp = declared.get(name)
         if tp is not None and not matches(value, tp):
+            hint = ""
+            if _type_name(tp).startswith("list"):
+                hint = f" (type -p {name} a,b or -p {name} '[a, b]')"
+            elif _type_name(tp).startswith("dict"):
+                hint = f" (type -p {name} '{{key: value}}')"
             out.append(f"{notebook}: parameter '{name}' must be {_type_name(tp)}, "
-                       f"got {value!r} ({type(value).__name__})")
+                       f"got {value!r} ({type(value).__name__}){hint}")
     return out
 
 
@@ -367,8 +372,10 @@ def parse_value(text: str, type_name: str | None = None) -> Any:
 
     ``str``: the text as typed (``A00003 #2``, ``00123``, ``2024-03-31`` and ``''`` stay
     text). ``int`` and ``float``: the decimal number. ``bool``: true/false, yes/no, 1/0.
-    Anything else (``dict``, ``list``, undeclared): YAML, read by :class:`SafeYamlLoader`.
-    A value that does not parse is returned as text, for the type check to name.
+    ``list``: YAML (``[a, b]``), or names separated by commas as a shell user types them
+    (``a,b``; one name alone is a list of one). Anything else (``dict``, undeclared):
+    YAML, read by :class:`SafeYamlLoader`. A value that does not parse is returned as
+    text, for the type check to name.
 
     Examples
     --------
@@ -376,6 +383,8 @@ def parse_value(text: str, type_name: str | None = None) -> Any:
     ('00123', 123, ['a', 'b'])
     >>> parse_value("A00003 #2", "str"), parse_value("-2+3", "str"), parse_value("", "str")
     ('A00003 #2', '-2+3', '')
+    >>> parse_value("product_quality,PM expertise", "list"), parse_value("IMAG1", "list")
+    (['product_quality', 'PM expertise'], ['IMAG1'])
     """
     if type_name == "str":
         return text
@@ -391,6 +400,8 @@ def parse_value(text: str, type_name: str | None = None) -> Any:
     if type_name == "bool":
         low = stripped.lower()
         return True if low in _TRUE else False if low in _FALSE else text
+    if (type_name or "").startswith("list") and not stripped.startswith("["):
+        return [part.strip() for part in stripped.split(",") if part.strip()]
     try:
         return safe_load(text, f"value {text!r}")
     except ParameterError as exc:

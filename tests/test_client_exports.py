@@ -232,3 +232,93 @@ def test_init_places_every_file_named_after_its_table(small_dir, tmp_path, capsy
     assert {"accounts", "contacts", "responses", "revenue", "kpis"} <= set(tables)
     assert [n for n, t in tables.items() if "scale" in t] == ["responses"]  # ratings only
     assert _cli(capsys, "validate", folder)[0] == 0
+
+
+# ---------------------------------------------------------------- outcomes among the ratings
+ALL_ITEMS_FILE = "ecsi_all_items.csv"
+ALL_RECOMMEND = "CUSL3 Loyalty: how likely you would recommend us to a friend or colleague"
+#: the outcome items of the ECSI questionnaire, each named so in its header
+OUTCOME_ITEMS = ["PERQ1 Overall perceived quality", "CUSA1 Satisfaction: overall",
+                 "CUSA2 Satisfaction: fulfilment of your expectations",
+                 "CUSA3 Satisfaction: against your ideal operator",
+                 "CUSL1 Loyalty: how likely you would choose us again",
+                 "CUSL2 Loyalty: a price difference that would make you switch"]
+
+
+@pytest.fixture
+def all_items(tmp_path):
+    """The 24-item ECSI export with the cxkit.yaml a consultant writes by hand: the
+    recommend question mapped, the scale declared, no drivers and no not_drivers."""
+    folder = tmp_path / "ecsi all items"
+    shutil.copytree(EXPORTS / "ecsi_all_items", folder)
+    (folder / "cxkit.yaml").write_text(
+        "tables:\n  responses:\n    file: ecsi_all_items.csv\n    columns:\n"
+        "      Respondent: response_id\n      Date: response_date\n"
+        f'      "{ALL_RECOMMEND}": ltr\n    scale: {{default: 1-10}}\n', encoding="utf-8")
+    return folder
+
+
+def test_outcome_items_among_23_ratings_are_left_out_and_importance_is_exact(all_items,
+                                                                             tmp_path):
+    res = _run(all_items, tmp_path / "out")
+    raw = pd.read_csv(all_items / ALL_ITEMS_FILE)
+    ratings = [c for c in raw.columns[2:] if c != ALL_RECOMMEND]
+    assert len(ratings) == 23
+    assert res["drivers_left_out"] == {c: "its name says it is an outcome" for c in OUTCOME_ITEMS}
+    drivers = [c for c in ratings if c not in OUTCOME_ITEMS]
+    assert sorted(res["importance"]) == sorted(drivers) and len(drivers) == 17
+    note = next(n for n in res["notes"] if n.startswith("Not analysed as drivers"))
+    assert all(f"'{c}'" in note for c in OUTCOME_ITEMS)
+    # Shapley values of R² by brute force over the 2^17 subsets of the drivers left
+    exact = _shapley_r2(raw[ALL_RECOMMEND].to_numpy(float), raw[drivers])
+    total = sum(exact.values())
+    assert res["r2"] == pytest.approx(total, abs=1e-10)
+    for d in drivers:
+        assert res["importance"][d]["share"] == pytest.approx(exact[d] / total, abs=1e-10)
+    # no accounts in the export: responses are resampled, not "accounts"
+    assert res["importance_method"] == {"method": "shapley", "exact": True,
+                                        "intervals": "bootstrap", "n_boot": 50,
+                                        "resampled": "responses"}
+    assert res["outcome_like"] == {}  # none correlates above 0.8 with recommending
+    html = (tmp_path / "out" / "driver_analysis.html").read_text(encoding="utf-8")
+    assert "Not analysed as drivers" in html and "IMAG5 It is" in html  # names as written
+    assert "Imag5" not in html
+    assert "check the question wording" not in html
+
+
+def test_23_drivers_named_by_the_analyst_are_exact_without_intervals(all_items):
+    from cxkit.drivers import DriverAnalysis, relative_importance
+    tables = load(all_items, tables=["responses"])
+    raw = pd.read_csv(all_items / ALL_ITEMS_FILE)
+    drivers = [c for c in raw.columns[2:] if c != ALL_RECOMMEND]
+    a = DriverAnalysis(drivers=drivers, n_boot=50, random_state=1).fit(tables)
+    assert len(a.drivers_) == 23 and a.choice_.named and a.choice_.left_out.empty
+    exact = relative_importance(tables["responses"], "ltr", drivers, scale=None).table
+    np.testing.assert_allclose(a.importance_.table["importance"], exact["importance"],
+                               atol=1e-14)
+    key = a.key_results()
+    assert key["importance_method"] == {"method": "shapley", "exact": True,
+                                        "intervals": "none", "n_boot": 0, "resampled": None}
+    assert all(v["ci_low"] is None and v["p_top"] is None for v in key["importance"].values())
+    assert any("23 drivers: importance has no bootstrap intervals" in n for n in a.notes_)
+    assert "no intervals of importance or rank" in a.importance_method_sentences()[0]
+    assert "rank_interval" not in a.importance_table()
+    assert not any("bootstrap resamples" in h for h in a.headlines())
+
+
+def test_drivers_typed_on_the_command_line_as_a_list(reputation, tmp_path, capsys):
+    _cli(capsys, "init", reputation)
+    _consultant_edits(reputation)
+    out = tmp_path / "out"
+    code, _, err = _cli(capsys, "run", "driver_analysis", "-p", "data_dir", reputation,
+                        "-p", "drivers", "qual_1,perf_1, csor_1", "-p", "n_boot", "20",
+                        "--out", out)
+    assert code == 0, err
+    res = json.loads((out / "driver_analysis.json").read_text())["results"]
+    assert sorted(res["importance"]) == ["csor_1", "perf_1", "qual_1"]
+    code, _, err = _cli(capsys, "run", "driver_analysis", "-p", "data_dir", reputation,
+                        "-p", "drivers", "qual_1,nope", "--out", out)
+    assert code != 0 and "Traceback" not in err and "'nope'" in err
+    code, _, err = _cli(capsys, "run", "driver_analysis", "-p", "role_weights", "user",
+                        "--out", out)
+    assert code != 0 and "type -p role_weights '{key: value}'" in err

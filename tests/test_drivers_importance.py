@@ -250,11 +250,32 @@ def test_bootstrap_intervals_and_ranks(sample_dir):
     assert rw_res.cluster is None and (rw["ci_high"] > rw["ci_low"]).all()
 
 
-def test_bootstrap_limit():
-    df = pd.DataFrame(np.random.default_rng(0).normal(size=(100, 22)),
-                      columns=[f"d{i}" for i in range(21)] + ["y"])
-    with pytest.raises(ParameterError, match="up to 20 drivers"):
-        bootstrap_importance(df, "y", [f"d{i}" for i in range(21)], scale=None, n_boot=2)
+def test_more_than_20_drivers_are_exact_without_intervals_and_sampled_beyond_25():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(300, 27))
+    df = pd.DataFrame(x, columns=[f"d{i}" for i in range(27)])
+    df["y"] = x[:, :27] @ np.linspace(1, 0.1, 27) + rng.normal(size=300)
+    names = [f"d{i}" for i in range(21)]
+    with pytest.warns(CxkitWarning, match="21 drivers: importance has no bootstrap intervals"):
+        b = bootstrap_importance(df, "y", names, scale=None, n_boot=50, random_state=1)
+    exact = relative_importance(df, "y", names, scale=None)
+    # the point estimates are the exact Shapley values; no interval is made up
+    np.testing.assert_allclose(b.table["importance"], exact.table["importance"], atol=1e-15)
+    assert b.exact and b.n_boot == 0 and not b.has_intervals
+    assert b.table[["ci_low", "ci_high", "rank_ci_low", "rank_ci_high", "p_top"]].isna().all().all()
+    assert b.how() == {"method": "shapley", "exact": True, "intervals": "none", "n_boot": 0,
+                       "resampled": None}
+    assert "no intervals" in b.how_sentence() and "exact over every subset" in b.how_sentence()
+    with pytest.warns(CxkitWarning, match="estimated from random orders"):
+        s = bootstrap_importance(df, "y", [f"d{i}" for i in range(27)], scale=None, n_boot=50,
+                                 random_state=1)
+    assert not s.exact and "se" in s.table and (s.table["se"] > 0).all()
+    assert s.how()["exact"] is False and "Monte Carlo error" in s.how_sentence()
+    # the sampled estimate stays within a few Monte Carlo errors of its sum, R²
+    assert s.table["importance"].sum() == pytest.approx(s.r2)
+    small = bootstrap_importance(df, "y", names[:5], scale=None, n_boot=50, random_state=1)
+    assert small.how() == {"method": "shapley", "exact": True, "intervals": "bootstrap",
+                           "n_boot": 50, "resampled": "responses"}
 
 
 def test_kernel_handles_a_batch():

@@ -20,12 +20,14 @@ import pandas as pd
 from .. import periods
 from ..analysis import Analysis
 from ..errors import CxkitWarning, ParameterError
-from ..io.datamodel import driver_columns, rating_scale
+from ..io.datamodel import rating_scale
 from ..io.tables import read_info
 from ..nps import NpsAnalysis
+from .choice import choose_drivers
 from .importance import bootstrap_importance
 from .measures import measure_links
 from .model import DriverModel
+from .prepare import weighted_corr
 from .priority import performance, priority_matrix
 from .revenue import RevenueLink, account_periods, category_economics
 
@@ -37,6 +39,11 @@ DEFAULT_MEASURES = {
 }
 
 
+def _known(x) -> float | None:
+    """A number for the results file; None where it is unknown (NaN)."""
+    return None if pd.isna(x) else float(x)
+
+
 class DriverAnalysis(Analysis):
     """NPS, driver importance with intervals, driver model, priorities, revenue and measures.
 
@@ -45,7 +52,10 @@ class DriverAnalysis(Analysis):
     outcome : str
         Likelihood-to-recommend column.
     drivers : list of str, optional
-        Driver columns; default every rating column of the responses.
+        Driver columns; default every rating column of the responses but the outcomes
+        (:func:`cxkit.drivers.choice.choose_drivers`: those the data folder declares
+        ``not_drivers``, and those whose names say recommend, loyalty, satisfaction,
+        likelihood or NPS).
     method : {"shapley", "relative_weights"}
         Relative importance method.
     missing : {"listwise", "pairwise", "impute"}
@@ -72,6 +82,9 @@ class DriverAnalysis(Analysis):
     Attributes
     ----------
     drivers_ : list of str
+    choice_ : DriverChoice
+        The drivers chosen, those left out with the reason, and those correlating above
+        0.8 with the outcome (probably other outcome measures).
     nps_analysis_ : NpsAnalysis
         NPS with the same weights, per period and by segment.
     nps_ : NpsEstimate or None
@@ -86,6 +99,10 @@ class DriverAnalysis(Analysis):
     importance_ : DriverImportance
         :func:`bootstrap_importance` (its ``table`` indexed by driver).
     model_ : DriverModel
+    against_ : DataFrame
+        Drivers whose effect in the driver model is below zero with its whole interval
+        (``coef``, ``ci_low``, ``ci_high``, ``r``: their correlation with the outcome on
+        their own); never "fix now".
     matrix_ : DataFrame
         :func:`priority_matrix`.
     panel_, economics_ : DataFrame
@@ -127,16 +144,19 @@ class DriverAnalysis(Analysis):
         if self.n_boot < 10:
             raise ParameterError(f"n_boot must be at least 10, got {self.n_boot}")
         responses, contacts = tables["responses"], tables.get("contacts")
-        self.drivers_ = list(self.drivers or []) or driver_columns(responses)
+        self.choice_ = choose_drivers(responses, self.outcome, self.drivers)
+        self.drivers_ = self.choice_.drivers
         if not self.drivers_:
-            raise ParameterError("the responses have no driver-rating columns; name them in "
-                                 "`drivers`")
+            left = (f" (left out as outcomes: {', '.join(self.choice_.left_out.index)})"
+                    if len(self.choice_.left_out) else "")
+            raise ParameterError("the responses have no driver-rating columns" + left
+                                 + "; name them in `drivers`")
         read = read_info(responses)
         # a table read from a data folder was checked column by column against its own scale
         scale = None if read else (0, 10)
         scales = {str(rating_scale(responses, d)) for d in self.drivers_}
         self.driver_scale_ = scales.pop() if len(scales) == 1 else ""
-        notes: list[str] = []
+        notes: list[str] = self.choice_.sentences()
         if read.get("derived", {}).get("account_id"):
             notes.append("The survey export names no accounts: each respondent is counted as "
                          "its own account.")
@@ -151,7 +171,9 @@ class DriverAnalysis(Analysis):
             self.trend_ = self.nps_analysis_.trend_
             self.segments_ = self.nps_analysis_.groups_
             data = responses.assign(_weight=self.nps_analysis_.weights_.to_numpy())
-            cluster = "account_id" if self.resample_accounts else None
+            # without accounts in the export each respondent is its own: resample responses
+            own = bool(read.get("derived", {}).get("account_id"))
+            cluster = "account_id" if self.resample_accounts and not own else None
             self.importance_ = bootstrap_importance(
                 data, self.outcome, self.drivers_, self.method, self.n_boot, cluster,
                 "_weight", self.missing, scale=scale, confidence=self.confidence,
@@ -159,11 +181,12 @@ class DriverAnalysis(Analysis):
             imp = self.importance_.table
             self.model_ = DriverModel(
                 imp.index.tolist(), self.outcome,
-                cov="cluster" if self.resample_accounts else "hc3", weights="_weight",
+                cov="cluster" if cluster else "hc3", weights="_weight",
                 missing="listwise" if self.missing == "pairwise" else self.missing,
                 confidence=self.confidence).fit(data)
+            self.against_ = self._against(data)
             perf = performance(data, imp.index, "_weight", self.confidence)
-            self.matrix_ = priority_matrix(imp, perf)
+            self.matrix_ = priority_matrix(imp, perf, self.directions())
             self.panel_ = self.economics_ = pd.DataFrame()
             self.revenue_ = None
             if "revenue" in tables and "accounts" in tables:
@@ -194,6 +217,21 @@ class DriverAnalysis(Analysis):
         self.responses_ = responses
         return self
 
+    def _against(self, data: pd.DataFrame) -> pd.DataFrame:
+        """The drivers whose effect's whole interval is below zero once the others are held
+        equal, with ``coef``, ``ci_low``, ``ci_high`` and ``r`` (the driver's weighted
+        correlation with the outcome on its own)."""
+        down = self.directions()
+        names = down.index[down == "lowers"].tolist()
+        coef = self.model_.coef_.reindex(names)[["coef", "ci_low", "ci_high"]]
+        w = data["_weight"]
+        r = {}
+        for d in names:
+            pair = data[[d, self.outcome]].apply(pd.to_numeric, errors="coerce")
+            ok = pair.notna().all(axis=1) & (w > 0)
+            r[d] = float(weighted_corr(pair[ok].to_numpy(float), w[ok].to_numpy(float))[0, 1])
+        return coef.assign(r=pd.Series(r, dtype=float))
+
     @property
     def has_revenue_link(self) -> bool:
         """Whether the revenue link was fitted (a revenue table with enough periods)."""
@@ -208,14 +246,26 @@ class DriverAnalysis(Analysis):
     def importance_table(self) -> pd.DataFrame:
         """Importance for display: share, rank with its interval, how often ranked first."""
         imp = self.importance_.table.sort_values("importance", ascending=False)
+        if not self.importance_.has_intervals:
+            return pd.DataFrame({"share": imp["share"], "rank": imp["rank"],
+                                 "direction": self.directions().reindex(imp.index)})
         return pd.DataFrame({
             "share": imp["share"],
             "rank": imp["rank"],
-            "rank_interval": [f"{lo}–{hi}" if lo != hi else f"{lo}"
+            "rank_interval": [f"{lo:.0f}–{hi:.0f}" if lo != hi else f"{lo:.0f}"
                               for lo, hi in zip(imp["rank_ci_low"], imp["rank_ci_high"])],
             "ranked_first": imp["p_top"],
-            "direction": np.where(imp["sign"] >= 0, "raises", "lowers"),
+            "direction": self.directions().reindex(imp.index),
         })
+
+    def directions(self) -> pd.Series:
+        """Each driver's direction once the others are held equal, from the driver
+        model's interval: ``raises`` (interval above zero), ``lowers`` (below zero) or
+        ``not clear`` (it spans zero)."""
+        coef = self.model_.coef_.reindex(self.importance_.table.index)
+        return pd.Series(np.select([coef["ci_low"] > 0, coef["ci_high"] < 0],
+                                   ["raises", "lowers"], "not clear"), index=coef.index,
+                         name="direction")
 
     def measures_table(self) -> pd.DataFrame:
         """Measure links for display, intervals written as ranges (empty without
@@ -285,7 +335,7 @@ class DriverAnalysis(Analysis):
         """The findings a manager reads first, in plain sentences."""
         from ..present import findings
         out = self.nps_analysis_.score_sentences()
-        out += findings.importance_sentences(self.importance_, self.top_n)
+        out += findings.importance_sentences(self.importance_, self.top_n, self.against_)
         out.append(findings.priority_sentence(self.matrix_))
         if self.has_revenue_link:
             out += self.revenue_sentences()
@@ -297,6 +347,7 @@ class DriverAnalysis(Analysis):
         """Numbers for the JSON results file."""
         res = self.importance_
         imp = res.table
+        total = imp["importance"].sum()
         rating = self.nps_analysis_.rating_
         out = {
             "nps": ({k: getattr(self.nps_, k) for k in ("nps", "ci_low", "ci_high", "n",
@@ -308,12 +359,16 @@ class DriverAnalysis(Analysis):
                            "n": rating.n, "scale": rating.scale}}),
             "r2": res.r2, "responses_used": res.counts["n_used"],
             "responses_left_out": res.counts["n_dropped"], "method": res.method,
+            "importance_method": res.how(),
+            "drivers_left_out": self.choice_.key_results()["left_out"],
+            "outcome_like": self.choice_.key_results()["outcome_like"],
             "top_drivers": self.top_drivers(),
-            "importance": {d: {"share": r["share"], "ci_low": r["ci_low"] / imp["importance"].sum(),
-                               "ci_high": r["ci_high"] / imp["importance"].sum(),
-                               "rank": int(r["rank"]), "p_top": r["p_top"]}
+            "importance": {d: {"share": r["share"], "ci_low": _known(r["ci_low"] / total),
+                               "ci_high": _known(r["ci_high"] / total),
+                               "rank": int(r["rank"]), "p_top": _known(r["p_top"])}
                            for d, r in imp.iterrows()},
             "fix_now": self.matrix_.index[self.matrix_["quadrant"] == "fix now"].tolist(),
+            "goes_against": self.against_.index.tolist(),
             "notes": self.notes_,
         }
         if self.has_revenue_link:
@@ -327,6 +382,16 @@ class DriverAnalysis(Analysis):
             out["measures"] = {f"{d} ~ {m}": {"r": r["r"], "rating_per_unit": r["rating_per_unit"],
                                               "measure_per_point": r["measure_per_point"]}
                                for (d, m), r in self.links_.iterrows()}
+        return out
+
+    def importance_method_sentences(self) -> list[str]:
+        """How the importances were made and what their intervals mean, in words."""
+        res = self.importance_
+        out = [res.how_sentence()]
+        if res.has_intervals:
+            out.append(f"Whiskers and the rank interval span {res.confidence:.0%} of the "
+                       "bootstrap resamples; \"ranked first\" is how often the driver came out "
+                       "on top.")
         return out
 
     def model_sentences(self) -> list[str]:

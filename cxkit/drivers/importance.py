@@ -99,6 +99,43 @@ class DriverImportance:
     cluster: str | None = None
     confidence: float | None = None
 
+    @property
+    def has_intervals(self) -> bool:
+        """Whether the table holds bootstrap intervals (not where there were too many
+        drivers to resample, :data:`BOOTSTRAP_EXACT_LIMIT`)."""
+        return self.n_boot > 0 and "ci_low" in self.table and bool(
+            self.table["ci_low"].notna().any())
+
+    def how(self) -> dict:
+        """How the importances were made, for the results file: ``method`` (shapley or
+        relative_weights), ``exact`` (False: estimated from random orders, with their
+        Monte Carlo error in ``se``), ``intervals`` (``bootstrap`` or ``none``),
+        ``n_boot`` and ``resampled`` (``accounts`` or ``responses``; None without)."""
+        return {"method": self.method, "exact": self.exact,
+                "intervals": "bootstrap" if self.has_intervals else "none",
+                "n_boot": self.n_boot if self.has_intervals else 0,
+                "resampled": (("accounts" if self.cluster else "responses")
+                              if self.has_intervals else None)}
+
+    def how_sentence(self) -> str:
+        """How the importances were made, in words (for the report's method section)."""
+        p = len(self.table)
+        what = ("Shapley values of R² (LMG, general dominance)" if self.method == "shapley"
+                else "Johnson's relative weights")
+        if self.method == "shapley" and not self.exact:
+            what += (f", estimated from random orders of the {p} drivers (more than "
+                     f"{EXACT_LIMIT} make every subset too many to count; each value's "
+                     "Monte Carlo error is in the technical appendix)")
+        elif self.method == "shapley":
+            what += f", exact over every subset of the {p} drivers"
+        if self.has_intervals:
+            unit = "accounts" if self.cluster else "responses"
+            return (f"Importance: {what}; intervals of importance and rank from "
+                    f"{self.n_boot:,} bootstrap resamples of {unit}.")
+        return (f"Importance: {what}; no intervals of importance or rank: with more than "
+                f"{BOOTSTRAP_EXACT_LIMIT} drivers the bootstrap is not run, as each resample "
+                "would count every subset again.")
+
 
 def _result(prep: Prepared, importance: np.ndarray, corr: np.ndarray, method: str,
             se: np.ndarray | None = None, exact: bool = True, **boot) -> DriverImportance:
@@ -276,7 +313,10 @@ def bootstrap_importance(data: pd.DataFrame, outcome: str, drivers, method: str 
     Parameters
     ----------
     data, outcome, drivers, method, weights, missing, scale
-        As for :func:`relative_importance` (exact Shapley up to 20 drivers).
+        As for :func:`relative_importance`. Shapley values of more than
+        :data:`BOOTSTRAP_EXACT_LIMIT` (20) drivers are not resampled: they are exact up
+        to :data:`EXACT_LIMIT` (25) drivers and estimated from random orders beyond, the
+        interval columns are empty (NaN), ``n_boot`` is 0 and a note says so.
     n_boot : int
         Resamples.
     cluster : str, optional
@@ -312,9 +352,8 @@ def bootstrap_importance(data: pd.DataFrame, outcome: str, drivers, method: str 
     prep = prepare(data, outcome, drivers, weights, missing, scale, groups=cluster)
     p = len(prep.drivers)
     if kind == "shapley" and p > BOOTSTRAP_EXACT_LIMIT:
-        raise ParameterError(f"bootstrap of exact Shapley values supports up to "
-                             f"{BOOTSTRAP_EXACT_LIMIT} drivers, got {p}; use "
-                             "method='relative_weights' or fewer drivers")
+        return _without_bootstrap(data, outcome, drivers, weights, missing, scale, cluster,
+                                  confidence, random_state)
     corr = driver_corr(prep)
     point = (_subsets.shapley_from_r2(_subsets.all_subsets_r2(corr), p) if kind == "shapley"
              else _subsets.relative_weights(corr))
@@ -347,3 +386,25 @@ def bootstrap_importance(data: pd.DataFrame, outcome: str, drivers, method: str 
     table = out[["importance", "share", "ci_low", "ci_high", "sign", "rank", "rank_ci_low",
                  "rank_ci_high", "p_top"]]
     return dataclasses.replace(res, table=table)
+
+
+def _without_bootstrap(data, outcome, drivers, weights, missing, scale, cluster, confidence,
+                       random_state) -> DriverImportance:
+    """More than :data:`BOOTSTRAP_EXACT_LIMIT` drivers: exact Shapley values up to
+    :data:`EXACT_LIMIT` (sampled orders beyond, with their Monte Carlo error), the
+    interval columns empty, and a note saying so."""
+    res = relative_importance(data, outcome, drivers, "shapley", weights, missing, scale,
+                              random_state=random_state)
+    p = len(res.table)
+    text = (f"{p} drivers: importance has no bootstrap intervals (beyond "
+            f"{BOOTSTRAP_EXACT_LIMIT} drivers each resample would count every subset again); "
+            + ("the importances are exact." if res.exact else
+               "the importances are estimated from random orders of the drivers."))
+    warnings.warn(text, CxkitWarning, stacklevel=3)
+    out = res.table.copy()
+    for c in ("ci_low", "ci_high", "rank_ci_low", "rank_ci_high", "p_top"):
+        out[c] = np.nan
+    cols = ["importance", "share", "ci_low", "ci_high", "sign", "rank", "rank_ci_low",
+            "rank_ci_high", "p_top"] + (["se"] if "se" in out else [])
+    return dataclasses.replace(res, table=out[cols], notes=[*res.notes, text], n_boot=0,
+                               cluster=cluster, confidence=confidence)

@@ -148,7 +148,7 @@ def plot_measure_link(responses: pd.DataFrame, operations: pd.DataFrame, driver:
     import matplotlib.pyplot as plt
     import seaborn as sns
 
-    from ..present.labels import pretty
+    from ..present.labels import pretty, sentence_start
 
     panel = driver_periods(responses, [driver], freq).merge(
         operations[["account_id", "period", measure]], on=["account_id", "period"]).dropna()
@@ -158,7 +158,7 @@ def plot_measure_link(responses: pd.DataFrame, operations: pd.DataFrame, driver:
                 line_kws={"color": "#c00000"})
     ax.set_xlabel(pretty(measure))
     ax.set_ylabel(f"mean {pretty(driver)} rating")
-    ax.set_title(f"{pretty(driver).capitalize()} against {pretty(measure)} (account-periods)")
+    ax.set_title(f"{sentence_start(pretty(driver))} against {pretty(measure)} (account-periods)")
     sns.despine(ax=ax)
     from ..present.show import plain_text
     return plain_text(ax)

@@ -9,6 +9,13 @@ the plane into four quadrants:
 - **maintain**: important and rated well;
 - **monitor**: less important and rated below the median;
 - **don't over-invest**: less important and rated well.
+
+Given each driver's direction in the driver model (:meth:`DriverAnalysis.directions
+<cxkit.drivers.DriverAnalysis.directions>`), a place to act must survive a second look:
+a driver is "fix now" only where its effect's whole interval is above zero (else it is
+"monitor"), and a driver whose interval is below zero (higher ratings go with lower
+likelihood to recommend once the other drivers are held equal) is placed in none of the
+quadrants: it is marked **goes against**.
 """
 from __future__ import annotations
 
@@ -20,8 +27,10 @@ from .prepare import survey_weights
 
 QUADRANTS = {(True, False): "fix now", (True, True): "maintain",
              (False, False): "monitor", (False, True): "don't over-invest"}
+AGAINST = "goes against"
 QUADRANT_COLOURS = {"fix now": "#c00000", "maintain": "#2e75b6", "monitor": "#7f7f7f",
-                    "don't over-invest": "#70ad47"}
+                    "don't over-invest": "#70ad47", AGAINST: "#b4a7d6"}
+LABEL_LIMIT = 10  # more drivers than this: labels placed apart (adjustText)
 
 
 def quadrant_cuts(matrix: pd.DataFrame) -> tuple[float, float]:
@@ -58,7 +67,8 @@ def performance(data: pd.DataFrame, drivers, weights=None, confidence: float = 0
     return out
 
 
-def priority_matrix(importance: pd.DataFrame, perf: pd.DataFrame) -> pd.DataFrame:
+def priority_matrix(importance: pd.DataFrame, perf: pd.DataFrame,
+                    directions: pd.Series | None = None) -> pd.DataFrame:
     """Combine importance and performance and name each driver's quadrant.
 
     Parameters
@@ -68,6 +78,10 @@ def priority_matrix(importance: pd.DataFrame, perf: pd.DataFrame) -> pd.DataFram
         (``share``, and ``ci_low``/``ci_high`` of the importance when bootstrapped).
     perf : DataFrame
         From :func:`performance`.
+    directions : Series, optional
+        Each driver's direction once the others are held equal: ``raises``, ``lowers``
+        or ``not clear``. ``lowers``: quadrant ``goes against``, whatever the
+        importance and rating; "fix now" only for ``raises``, else "monitor".
 
     Returns
     -------
@@ -75,7 +89,7 @@ def priority_matrix(importance: pd.DataFrame, perf: pd.DataFrame) -> pd.DataFram
         Indexed by ``driver``: ``share`` (of explained variance), ``share_ci_low``,
         ``share_ci_high`` (when bootstrapped), ``performance``, ``performance_ci_low``,
         ``performance_ci_high``, ``quadrant``; most important first. The quadrants
-        split at :func:`quadrant_cuts`.
+        split at :func:`quadrant_cuts` (of every driver, those going against included).
     """
     total = importance["importance"].sum()
     out = pd.DataFrame({"share": importance["share"]})
@@ -88,7 +102,13 @@ def priority_matrix(importance: pd.DataFrame, perf: pd.DataFrame) -> pd.DataFram
     share_cut, performance_cut = quadrant_cuts(out)
     hi_imp = out["share"] >= share_cut
     hi_perf = out["performance"] >= performance_cut
-    out["quadrant"] = [QUADRANTS[(bool(i), bool(p))] for i, p in zip(hi_imp, hi_perf)]
+    quadrant = pd.Series([QUADRANTS[(bool(i), bool(p))] for i, p in zip(hi_imp, hi_perf)],
+                         index=out.index)
+    if directions is not None:
+        way = directions.reindex(out.index)
+        quadrant[(quadrant == "fix now") & (way != "raises")] = "monitor"
+        quadrant[way == "lowers"] = AGAINST
+    out["quadrant"] = quadrant
     return out.sort_values("share", ascending=False)
 
 
@@ -99,17 +119,19 @@ def plot_priority_matrix(matrix: pd.DataFrame, ax=None, scale: str = "0–10"):
 
     from ..present.labels import pretty
     if ax is None:
-        _, ax = plt.subplots(figsize=(8, 5.5))
+        _, ax = plt.subplots(figsize=(8, 5.5) if len(matrix) <= LABEL_LIMIT else (11, 6))
     x, y = matrix["performance"], 100 * matrix["share"]
     xerr = np.vstack([x - matrix["performance_ci_low"], matrix["performance_ci_high"] - x])
     yerr = None
-    if "share_ci_low" in matrix:
+    if "share_ci_low" in matrix and matrix["share_ci_low"].notna().any():
         yerr = np.vstack([y - 100 * matrix["share_ci_low"], 100 * matrix["share_ci_high"] - y])
     colours = [QUADRANT_COLOURS[q] for q in matrix["quadrant"]]
     ax.errorbar(x, y, xerr=xerr, yerr=yerr, fmt="none", ecolor="#bbbbbb", elinewidth=1, zorder=1)
     ax.scatter(x, y, c=colours, s=70, zorder=2)
-    for name, xi, yi in zip(matrix.index, x, y):
-        ax.annotate(pretty(name), (xi, yi), xytext=(6, 4), textcoords="offset points", fontsize=9)
+    if (matrix["quadrant"] == AGAINST).any():
+        ax.scatter([], [], c=QUADRANT_COLOURS[AGAINST], s=70,
+                   label="goes against recommendation once the others are held equal")
+        ax.legend(loc="lower right", bbox_to_anchor=(1, 1.0), frameon=False, fontsize=8)
     share_cut, xc = quadrant_cuts(matrix)
     yc = 100 * share_cut
     ax.axvline(xc, color="#999999", lw=0.8, ls="--")
@@ -127,8 +149,31 @@ def plot_priority_matrix(matrix: pd.DataFrame, ax=None, scale: str = "0–10"):
                   "performance: mean rating")
     ax.set_ylabel("importance: share of explained variance (%)")
     ax.set_title("Priority matrix")
+    _label_points(ax, [pretty(n) for n in matrix.index], x.to_numpy(float), y.to_numpy(float))
     from ..present.show import plain_text
     return plain_text(ax)
+
+
+def _label_points(ax, names, x, y) -> None:
+    """Each point's name beside it. With more than :data:`LABEL_LIMIT` points, each is
+    numbered instead (most important first), the numbers moved apart until none
+    overlaps (adjustText) and joined to their points by a line, and the names listed
+    by number beside the chart."""
+    if len(names) <= LABEL_LIMIT:
+        for name, xi, yi in zip(names, x, y):
+            ax.annotate(name, (xi, yi), xytext=(6, 4), textcoords="offset points", fontsize=9)
+        return
+    import textwrap
+
+    from adjustText import adjust_text
+    texts = [ax.text(xi, yi, str(k), fontsize=8, fontweight="bold")
+             for k, (xi, yi) in enumerate(zip(x, y), start=1)]
+    adjust_text(texts, x=x, y=y, ax=ax, expand=(1.6, 1.8),
+                arrowprops={"arrowstyle": "-", "color": "#999999", "lw": 0.5})
+    key = "\n".join(textwrap.fill(f"{k}  {name}", 46, subsequent_indent="     ")
+                    for k, name in enumerate(names, start=1))
+    ax.text(1.02, 1.0, key, transform=ax.transAxes, va="top", ha="left", fontsize=8,
+            linespacing=1.35)
 
 
 def plot_importance(importance: pd.DataFrame, ax=None):
@@ -142,7 +187,7 @@ def plot_importance(importance: pd.DataFrame, ax=None):
         _, ax = plt.subplots(figsize=(8, 0.45 * len(data) + 1))
     share = 100 * data["share"]
     xerr = None
-    if {"ci_low", "ci_high"} <= set(data.columns):
+    if {"ci_low", "ci_high"} <= set(data.columns) and data["ci_low"].notna().any():
         total = importance["importance"].sum()
         xerr = np.vstack([share - 100 * data["ci_low"] / total,
                           100 * data["ci_high"] / total - share])

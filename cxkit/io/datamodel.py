@@ -1,6 +1,8 @@
 """Questions every analysis asks of the data model, answered once.
 
 - :func:`driver_columns`: the driver-rating columns of a responses table;
+- :func:`names_outcome`: whether a column's name says it is an outcome (loyalty), not a
+  driver;
 - :func:`rating_scale`: the scale a rating column was read on;
 - :func:`current_accounts`: which accounts are customers at a date or in a period;
 - :func:`yearly_revenue`: each account's spend over a year and its growth on the year before;
@@ -20,6 +22,8 @@ Examples
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -29,6 +33,28 @@ from .schemas import TABLES
 from .tables import read_info
 
 DIRECTIONS = ("up", "down", "flat")
+#: words that open a word of a column's name that says the rating is an outcome (loyalty,
+#: satisfaction, likelihood to recommend), not a driver
+OUTCOME_WORDS = ("recommend", "loyal", "satisf", "likel", "nps", "overall", "repurchase",
+                 "continue", "retain", "advoca")
+
+
+def name_words(name) -> list[str]:
+    """The words of a column's name, folded to lower case (``"CUSL3 How likely"`` →
+    ``["cusl3", "how", "likely"]``)."""
+    return [w for w in re.sub(r"[^a-z0-9]+", "_", str(name).casefold()).split("_") if w]
+
+
+def names_outcome(name) -> bool:
+    """Whether a column's name says it is an outcome: one of its words begins with a
+    word of :data:`OUTCOME_WORDS`.
+
+    >>> names_outcome("CUSA1 Overall satisfaction"), names_outcome("loyalty_index")
+    (True, True)
+    >>> names_outcome("PERQ2 Technical quality of the network"), names_outcome("pm_expertise")
+    (False, False)
+    """
+    return any(w.startswith(k) for w in name_words(name) for k in OUTCOME_WORDS)
 
 
 def driver_columns(responses: pd.DataFrame) -> list[str]:

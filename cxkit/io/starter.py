@@ -29,6 +29,7 @@ import pandas as pd
 
 from ..errors import DataError
 from ..paths import resolve
+from .datamodel import name_words, names_outcome
 from .dates import parse_dates
 from .folder import CODE_LIKE, DESCRIPTION
 from .folder import display as _display
@@ -40,9 +41,6 @@ from .tables import SUFFIXES, read_raw
 SCALES = ((1, 5), (1, 7), (0, 10))
 #: words in a column's name that say it is likelihood to recommend
 RECOMMEND = ("recommend", "ltr", "nps", "promot")
-#: words that say a rating is an outcome (loyalty), not a driver
-OUTCOME_WORDS = ("recommend", "loyal", "satisf", "likel", "nps", "overall", "repurchase",
-                 "continue", "retain", "advoca")
 TEXT_WORDS = ("comment", "verbatim", "open", "why", "reason", "text", "feedback", "remark")
 #: cxkit's field -> words any of which, with "id" where it is an id, names it
 FIELD_WORDS = {
@@ -57,8 +55,7 @@ def _norm(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", str(name).casefold()).strip("_")
 
 
-def _words(name: str) -> list[str]:
-    return [w for w in _norm(name).split("_") if w]
+_words = name_words
 
 
 @dataclass
@@ -229,7 +226,7 @@ def _guess_responses(g: Guess, raw: pd.DataFrame, header, fields, used, numeric,
     for c in ratings:
         if c == ltr_own or c in g.columns:
             continue
-        if any(any(w.startswith(k) for w in _words(c)) for k in OUTCOME_WORDS):
+        if names_outcome(c):
             g.not_drivers.append(c)
     comment_taken = "comment" in used
     for c in header:

@@ -181,7 +181,7 @@ def objectives(accounts: pd.DataFrame, config: PlanningConfig, plan_date, lenses
                                 f"the last {window} months" if k else
                                 f"no {role} contact on file")
                     add(account_id, kind, f"Get feedback from a {role}",
-                        rule.owner, f"{role.capitalize()} responses", 0, 1, "responses",
+                        rule.owner, f"{role[:1].upper()}{role[1:]} responses", 0, 1, "responses",
                         evidence, item=role)
     out = pd.DataFrame(rows, columns=COLUMNS)
     return out.sort_values("account_id", kind="stable").reset_index(drop=True)

@@ -7,8 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..drivers.priority import quadrant_cuts
-from .labels import pretty
+from .labels import pretty, sentence_start
 
 
 def _pct(x: float, signed: bool = False) -> str:
@@ -20,8 +19,14 @@ def _list(names) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def importance_sentences(result, top_n: int = 3) -> list[str]:
-    """What the importance (a :class:`~cxkit.drivers.DriverImportance`) says."""
+def importance_sentences(result, top_n: int = 3, against: pd.DataFrame | None = None
+                         ) -> list[str]:
+    """What the importance (a :class:`~cxkit.drivers.DriverImportance`) says.
+
+    ``against``: the drivers going against recommendation once the others are held equal
+    (their interval below zero), indexed by driver with ``r``, their correlation with the
+    outcome on their own. A negative coefficient whose interval spans zero says nothing.
+    """
     imp = result.table
     top = imp.sort_values("importance", ascending=False).head(top_n)
     parts = [f"{pretty(d)} ({r['share']:.0%})" for d, r in top.iterrows()]
@@ -29,17 +34,28 @@ def importance_sentences(result, top_n: int = 3) -> list[str]:
            f"{', '.join(parts[:-1]) + ' and ' + parts[-1] if len(parts) > 1 else parts[0]} "
            f"of the explained variance; all {len(imp)} drivers together explain "
            f"{result.r2:.0%} of it (R²), from {result.counts['n_used']:,} responses."]
-    against = imp.index[imp["sign"] < 0].tolist()
-    if against:
-        out.append(f"{_list(against).capitalize()} {'goes' if len(against) == 1 else 'go'} "
-                   "against recommendation: higher ratings come with lower likelihood to "
-                   "recommend once the other drivers are held equal; check the question wording.")
-    if "p_top" in imp:
+    if against is not None and len(against):
+        rises = against.index[against["r"] > 0].tolist()
+        falls = against.index[against["r"] <= 0].tolist()
+        if rises:
+            one = len(rises) == 1
+            out.append(f"{sentence_start(_list(rises))} {'rises' if one else 'rise'} with "
+                       "likelihood to recommend on {0} own, but {1} against it once the other "
+                       "drivers are held equal (the whole interval of the effect is below zero): "
+                       "{2} what the other drivers measure, so {3} share of importance is no "
+                       "reason to act on {4} alone.".format(
+                           "its" if one else "their", "goes" if one else "go",
+                           "it overlaps with" if one else "they overlap with",
+                           "its" if one else "their", "it" if one else "them"))
+        if falls:
+            out.append(f"Higher ratings of {_list(falls)} go with lower likelihood to "
+                       "recommend, on their own and with the other drivers held equal.")
+    if result.has_intervals:
         lead = imp["p_top"].idxmax()
         share = imp.loc[lead, "p_top"]
         how = "resampling whole accounts" if result.cluster else "resampling responses"
         if share >= 0.9:
-            out.append(f"{pretty(lead).capitalize()} is the top driver in {share:.0%} of "
+            out.append(f"{sentence_start(pretty(lead))} is the top driver in {share:.0%} of "
                        f"{result.n_boot:,} bootstrap resamples ({how}): a firm result.")
         else:
             rivals = imp.index[imp["rank_ci_low"] == 1].tolist()
@@ -61,17 +77,24 @@ def model_sentence(model) -> str:
         how = (f" Errors are clustered by account ({model.n_clusters_:,} accounts); intervals "
                f"use Student's t with {model.n_clusters_ - 1:,} degrees of freedom, as Stata "
                "and R do.")
+    elif model.cov == "hc3":
+        how = " Errors are robust to unequal variances (HC3), each response counted on its own."
     return (f"The model rests on {model.n_:,} of {c['n_total']:,} responses ({left}{imputed}); "
             f"{fit}.{how}")
 
 
 def priority_sentence(matrix: pd.DataFrame) -> str:
+    """Which drivers to fix now: important, and among the lower-rated half of the
+    drivers (said in words that hold however the ratings round)."""
     fix = matrix[matrix["quadrant"] == "fix now"]
+    n = len(matrix)
     if fix.empty:
-        return "No important driver is rated below the median: maintain the leaders."
+        return (f"No important driver is among the lower-rated half of the {n} drivers: "
+                "maintain the leaders.")
     names = [f"{pretty(d)} (rated {r['performance']:.1f})" for d, r in fix.iterrows()]
-    return (f"Fix now: {', '.join(names)} — important and rated below the median of "
-            f"{quadrant_cuts(matrix)[1]:.1f}.")
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return (f"Fix now: {listed}: important, and among the lower-rated half of the {n} "
+            "drivers.")
 
 
 def revenue_sentences(link, economics: pd.DataFrame | None = None, unit: str = "period"

@@ -51,6 +51,17 @@ def weighting_note(lens_row) -> str:
     return f"weighting moves a score by {lens_row['moved_points']:.0f} points"
 
 
+def sentence_start(text: str) -> str:
+    """``text`` to begin a sentence: its first letter upper case, the rest as written
+    (``str.capitalize`` would turn "IMAG1" into "Imag1" and "PM expertise" into
+    "Pm expertise").
+
+    >>> sentence_start("PM expertise"), sentence_start("iMAG1 trust"), sentence_start("")
+    ('PM expertise', 'IMAG1 trust', '')
+    """
+    return text[:1].upper() + text[1:]
+
+
 def pretty(name: str) -> str:
     """A column name as words: ``on_time_shipment_pct`` → ``on-time shipment %``.
 

