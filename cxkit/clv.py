@@ -43,7 +43,8 @@ from scipy import optimize, special, stats
 
 from .errors import CxkitWarning, ParameterError
 
-MIN_PERIODS = 3  # a cohort needs its size and at least two later counts to fit
+MIN_PERIODS = 3  # a cohort fitted alone needs its size and at least two later counts
+MIN_JOINT = 2  # in a joint fit, its size and one later count are information too
 
 
 @dataclass(frozen=True)
@@ -103,11 +104,16 @@ def _as_cohorts(active) -> list[Cohort]:
     return cohorts
 
 
-def _check(cohort: Cohort) -> None:
+def _check(cohort: Cohort, alone: bool = True) -> None:
     a = cohort.active
-    if a.ndim != 1 or len(a) < MIN_PERIODS:
-        raise ParameterError(f"{cohort.name}: {len(a)} periods of active counts; a cohort needs "
-                             f"at least {MIN_PERIODS} (its size and two later counts) to fit")
+    if alone and (a.ndim != 1 or len(a) < MIN_PERIODS):
+        raise ParameterError(f"{cohort.name}: {len(a)} periods of active counts; a cohort "
+                             f"fitted alone needs at least {MIN_PERIODS} (its size and two "
+                             "later counts)")
+    if a.ndim != 1 or len(a) < MIN_JOINT:
+        raise ParameterError(f"{cohort.name}: {len(a)} periods of active counts; a cohort "
+                             f"needs at least {MIN_JOINT} (its size and one later count), "
+                             "beside other cohorts")
     if (a < 0).any() or not np.isfinite(a).all():
         raise ParameterError(f"{cohort.name}: active counts must be finite and not negative")
     if np.any(a != np.round(a)):
@@ -149,6 +155,22 @@ class _Terms:
             dx += [np.ones(len(lost)), [0.0], [0.0]]
             dy += [np.arange(a0 + 1, age + 1) - 1.0, [float(age)], [float(a0)]]
         return cls(*(np.concatenate(v).astype(float) for v in (w, dx, dy)))
+
+    @classmethod
+    def of_durations(cls, durations: np.ndarray, lost: np.ndarray, entry: np.ndarray
+                     ) -> "_Terms":
+        """One customer's terms: lost at the end of period d, ``ln B(α + 1, β + d − 1)``;
+        still a customer after d periods, ``ln B(α, β + d)``; first seen at age e,
+        ``−ln B(α, β + e)``; less the ``ln B(α, β)`` of each, which the weights of a
+        cohort's terms cancel the same way. Equal terms are summed."""
+        n = len(durations)
+        dx = np.r_[lost.astype(float), np.zeros(n)]
+        dy = np.r_[np.where(lost, durations - 1.0, durations), entry.astype(float)]
+        w = np.r_[np.ones(n), -np.ones(n)]
+        key, inverse = np.unique(np.c_[dx, dy], axis=0, return_inverse=True)
+        weight = np.bincount(inverse.ravel(), weights=w, minlength=len(key))
+        keep = weight != 0
+        return cls(weight[keep], key[keep, 0], key[keep, 1])
 
     def loglik(self, a: float, b: float) -> float:
         return float(np.dot(self.w, special.betaln(a + self.dx, b + self.dy)))
@@ -331,11 +353,83 @@ class ShiftedBetaGeometric:
         if not cohorts:
             raise ParameterError("no cohorts to fit")
         for c in cohorts:
-            _check(c)
+            _check(c, alone=len(cohorts) == 1)
         if sum(float(c.active[0] - c.active[-1]) for c in cohorts) == 0:
             raise ParameterError("no customer was lost in any cohort: churn cannot be "
                                  "estimated yet")
-        x, ll, grad, hess, met = _maximise(_Terms.of(cohorts))
+        self._fit_terms(_Terms.of(cohorts))
+        self.cohorts_ = cohorts
+        self.n_customers_ = int(sum(c.active[0] for c in cohorts))  # when first seen
+        return self
+
+    def fit_durations(self, durations, event_observed=None, entry=None
+                      ) -> "ShiftedBetaGeometric":
+        """Fit α and β to one row per customer, as lifelines' fitters take them.
+
+        Parameters
+        ----------
+        durations : array-like of int
+            Renewal periods each customer was observed for: the period it was lost in
+            (lost at its end, so ``T = d``), or the periods it has completed so far.
+        event_observed : array-like of bool, optional
+            True where the customer was lost; default every customer lost.
+        entry : array-like of int, optional
+            The age at which each customer was first seen (left truncation: a table of
+            the customers active at a date holds only those who survived to their age
+            then); default 0, every customer seen from its start. A lost customer was
+            seen before it was lost (``entry < d``), one still active by ``d``.
+
+        Raises
+        ------
+        ParameterError
+            Durations or entries that are not whole numbers of periods, negative, a lost
+            customer with duration 0 or seen first at or after its loss, or no customer
+            lost (naming the rows).
+
+        Examples
+        --------
+        Fader & Hardie's regular cohort as one row per customer:
+
+        >>> counts = [1000, 631, 468, 382, 326, 289, 262, 241]
+        >>> lost = [a - b for a, b in zip(counts, counts[1:])]
+        >>> d = [t for t, k in enumerate(lost, start=1) for _ in range(k)] + [7] * 241
+        >>> e = [True] * sum(lost) + [False] * 241
+        >>> m = ShiftedBetaGeometric().fit_durations(d, e)
+        >>> round(m.alpha_, 3), round(m.beta_, 3), m.converged_
+        (0.704, 1.182, True)
+        """
+        if not 0 < self.confidence < 1:
+            raise ParameterError(f"confidence must be between 0 and 1, got {self.confidence}")
+        d = _whole("durations", durations)
+        n = len(d)
+        lost = (np.ones(n, dtype=bool) if event_observed is None
+                else np.asarray(event_observed, dtype=bool).ravel())
+        e = np.zeros(n, dtype=int) if entry is None else _whole("entry", entry)
+        if len(lost) != n or len(e) != n:
+            raise ParameterError(f"durations ({n}), event_observed ({len(lost)}) and entry "
+                                 f"({len(e)}) must have one value per customer")
+        if n == 0:
+            raise ParameterError("no customers to fit")
+        for bad, what in ((lost & (d < 1), "lost with a duration of 0 periods, though a "
+                                           "customer is lost at the end of a period it had"),
+                          (e > d, "first seen (entry) after its duration"),
+                          (lost & (e >= d), "lost in the period it was first seen, or "
+                                            "before: its entry must be below its duration")):
+            if bad.any():
+                rows = np.flatnonzero(bad)
+                shown = ", ".join(str(i) for i in rows[:5])
+                raise ParameterError(f"{len(rows):,} customers {what} (rows {shown}"
+                                     + (", ..." if len(rows) > 5 else "") + ")")
+        if not lost.any():
+            raise ParameterError("no customer was lost: churn cannot be estimated yet")
+        self._fit_terms(_Terms.of_durations(d, lost, e))
+        self.cohorts_ = []
+        self.n_customers_ = n
+        return self
+
+    def _fit_terms(self, terms: "_Terms") -> None:
+        """Maximise the likelihood of ``terms`` and set the fitted attributes."""
+        x, ll, grad, hess, met = _maximise(terms)
         self.alpha_, self.beta_ = (float(v) for v in np.exp(x))
         self.loglik_ = ll
         self.at_bound_ = bool(np.any(np.abs(x) >= BOUND - 1e-9))
@@ -349,10 +443,7 @@ class ShiftedBetaGeometric:
         self._cov = _covariance(hess)
         sd = np.sqrt(np.diag(self._cov)) if self._cov is not None else np.full(2, np.nan)
         self.se_ = {"alpha": self.alpha_ * float(sd[0]), "beta": self.beta_ * float(sd[1])}
-        self.cohorts_ = cohorts
-        self.n_customers_ = int(sum(c.active[0] for c in cohorts))  # when first seen
         self.intervals_ = self._interval_table()
-        return self
 
     def _interval_table(self) -> pd.DataFrame:
         z = stats.norm.ppf(0.5 + self.confidence / 2)
@@ -623,6 +714,19 @@ class ShiftedBetaGeometric:
         ax.legend(frameon=False)
         sns.despine(ax=ax)
         return plain_text(ax)
+
+
+def _whole(name: str, values) -> np.ndarray:
+    """Whole, non-negative numbers of periods, or an error naming the rows."""
+    v = np.asarray(values, dtype=float).ravel()
+    bad = ~np.isfinite(v) | (v < 0) | (v != np.round(v))
+    if bad.any():
+        rows = np.flatnonzero(bad)
+        raise ParameterError(f"{name} must be whole numbers of periods, not negative: "
+                             f"{len(rows):,} rows are not (rows "
+                             + ", ".join(f"{i}: {v[i]:g}" for i in rows[:5])
+                             + (", ..." if len(rows) > 5 else "") + ")")
+    return v.astype(int)
 
 
 def _derl_series(a: float, b: float, n: float, d: float) -> float:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -94,9 +95,12 @@ def test_bad_cohorts_are_named():
     with pytest.raises(ParameterError, match="cohort 1: active customers rise from 600 to "
                                              "650 in period 2"):
         ShiftedBetaGeometric().fit([1000, 600, 650, 500])
-    with pytest.raises(ParameterError, match="2 periods of active counts; a cohort needs at "
-                                             "least 3"):
+    with pytest.raises(ParameterError, match="2 periods of active counts; a cohort fitted "
+                                             "alone needs at least 3"):
         ShiftedBetaGeometric().fit([100, 90])
+    with pytest.raises(ParameterError, match="cohort 2: 1 periods of active counts; a cohort "
+                                             "needs at least 2"):
+        ShiftedBetaGeometric().fit([[100, 90, 80], [50]])
     with pytest.raises(ParameterError, match="whole numbers"):
         ShiftedBetaGeometric().fit([100, 90.5, 80])
     with pytest.raises(ParameterError, match="no customer was lost"):
@@ -245,3 +249,108 @@ def test_a_base_of_one_constant_rate_is_a_flat_ridge_not_a_failure():
     assert m.converged_
     assert m.retention(1) == pytest.approx(0.8, abs=0.002)
     assert m.retention(5) == pytest.approx(m.retention(1), abs=0.002)
+
+
+# ------------------------------------------------------------ one row per customer
+def _betaln(x: float, y: float) -> float:
+    return math.lgamma(x) + math.lgamma(y) - math.lgamma(x + y)
+
+
+def _durations_loglik(a: float, b: float, d, lost, entry) -> float:
+    """The sBG likelihood of one row per customer, written out customer by customer:
+    P(T = d) / S(e) for a customer lost at the end of period d, S(d) / S(e) for one still
+    active after d periods, first seen at age e (Fader & Hardie 2007, eqs. 1-2)."""
+    total = 0.0
+    for di, li, ei in zip(d, lost, entry):
+        num = _betaln(a + 1, b + di - 1) if li else _betaln(a, b + di)
+        total += num - _betaln(a, b + ei)
+    return total
+
+
+def _independent_maximum(loglik) -> tuple[float, float]:
+    from scipy import optimize
+    res = optimize.minimize(lambda x: -loglik(*np.exp(x)), np.zeros(2), method="Nelder-Mead",
+                            options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 20000})
+    return tuple(np.exp(res.x))
+
+
+@pytest.fixture(scope="module")
+def churn():
+    # pysurvival 0.1.2's SaaS churn table (tests/data/README.md): months active, churned
+    table = pd.read_csv(Path(__file__).parent / "data" / "saas_churn.csv")
+    return table["months_active"].astype(int).to_numpy(), table["churned"].astype(bool).to_numpy()
+
+
+def test_one_row_per_customer_censored_is_at_the_independent_maximum(churn):
+    d, lost = churn
+    m = ShiftedBetaGeometric(unit="month").fit_durations(d, lost)
+    assert m.converged_ and m.n_customers_ == 2000
+    a, b = _independent_maximum(lambda a, b: _durations_loglik(a, b, d, lost, np.zeros_like(d)))
+    assert m.alpha_ == pytest.approx(a, rel=1e-5) and m.beta_ == pytest.approx(b, rel=1e-5)
+    assert m.loglik_ == pytest.approx(_durations_loglik(m.alpha_, m.beta_, d, lost,
+                                                        np.zeros_like(d)), abs=1e-8)
+    assert m.loglik_ >= _durations_loglik(a, b, d, lost, np.zeros_like(d)) - 1e-9
+
+
+def test_a_snapshot_of_current_customers_is_fitted_as_truncated_data(churn):
+    """The same table read as a snapshot: each customer was active at the start of its
+    last month (age d - 1), and the churned ones left in it."""
+    d, lost = churn
+    keep = d >= 1
+    d, lost = d[keep], lost[keep]
+    entry = d - 1
+    m = ShiftedBetaGeometric(unit="month").fit_durations(d, lost, entry)
+    assert m.converged_
+    a, b = _independent_maximum(lambda a, b: _durations_loglik(a, b, d, lost, entry))
+    assert m.alpha_ == pytest.approx(a, rel=1e-5) and m.beta_ == pytest.approx(b, rel=1e-5)
+    # a snapshot likelihood is of the last month's retention only: r(d) by tenure
+    by_tenure = pd.Series(~lost).groupby(d).agg(["sum", "size"])
+    ll = float(sum(s * math.log(m.retention(t)) + (n - s) * math.log(1 - m.retention(t))
+                   for t, (s, n) in by_tenure.iterrows()))
+    assert m.loglik_ == pytest.approx(ll, abs=1e-8)
+
+
+def test_durations_that_cannot_be_are_named_by_row():
+    m = ShiftedBetaGeometric()
+    with pytest.raises(ParameterError, match=r"1 customers lost with a duration of 0 periods, "
+                                             r"though .* \(rows 1\)"):
+        m.fit_durations([3, 0, 2], [True, True, False])
+    with pytest.raises(ParameterError, match=r"lost in the period it was first seen.*rows 0"):
+        m.fit_durations([3, 4], [True, False], entry=[3, 1])
+    with pytest.raises(ParameterError, match=r"durations must be whole numbers.*rows 1: 2.5"):
+        m.fit_durations([3, 2.5], [True, False])
+    with pytest.raises(ParameterError, match="no customer was lost"):
+        m.fit_durations([3, 2], [False, False])
+
+
+def test_a_young_cohort_counts_in_a_joint_fit():
+    """Fader & Hardie's regular cohort with a cohort acquired a year ago: its size and one
+    later count. The joint fit is the maximum of the joint likelihood written here."""
+    cohorts = [REGULAR[:8], [400, 200]]
+    m = ShiftedBetaGeometric().fit(cohorts)
+
+    def joint(a, b):
+        total = 0.0
+        for c in cohorts:
+            for t in range(1, len(c)):
+                total += (c[t - 1] - c[t]) * (_betaln(a + 1, b + t - 1) - _betaln(a, b))
+            total += c[-1] * (_betaln(a, b + len(c) - 1) - _betaln(a, b))
+        return total
+
+    a, b = _independent_maximum(joint)
+    assert m.converged_
+    assert m.alpha_ == pytest.approx(a, rel=1e-5) and m.beta_ == pytest.approx(b, rel=1e-5)
+    assert m.loglik_ == pytest.approx(joint(m.alpha_, m.beta_), abs=1e-8)
+    alone = ShiftedBetaGeometric().fit(REGULAR[:8])
+    assert m.alpha_ != pytest.approx(alone.alpha_, rel=1e-3)  # the young cohort moved it
+    # as one row per customer: the same likelihood and the same maximum
+    d, lost = [], []
+    for c in cohorts:
+        for t in range(1, len(c)):
+            d += [t] * (c[t - 1] - c[t])
+            lost += [True] * (c[t - 1] - c[t])
+        d += [len(c) - 1] * c[-1]
+        lost += [False] * c[-1]
+    rows = ShiftedBetaGeometric().fit_durations(d, lost)
+    assert rows.alpha_ == pytest.approx(m.alpha_, rel=1e-7)
+    assert rows.loglik_ == pytest.approx(m.loglik_, abs=1e-7)
