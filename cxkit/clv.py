@@ -652,7 +652,8 @@ class ShiftedBetaGeometric:
                      "early.")
         return [
             first,
-            f"Half of a new cohort is still a customer after {half} {self.unit}s."
+            f"Half of a new cohort is still a customer after {half} {self.unit}"
+            f"{'' if half == 1 else 's'}."
             if half is not None else "More than half of a new cohort is still a customer "
             f"after 100 {self.unit}s.",
         ]

@@ -65,7 +65,7 @@ _MOVE_CATEGORIES = ("", *MOVEMENTS)
 RECONCILIATION = ("error", "show")  # where the tables disagree: stop, or go on and list them
 FLOW_COLUMNS = ["start", "new", "reactivated", "lost", "end", "start_revenue", "new_revenue",
                 "reactivated_revenue", "expansion", "contraction", "lost_revenue",
-                "end_revenue"]
+                "end_revenue", "in_and_out", "in_and_out_revenue"]
 NPS_ORDER = ["detractor", "passive", "promoter"]
 BAND_ORDER = ["red", "amber", "green"]
 VALUE_TIERS = ["high", "middle", "low"]
@@ -78,6 +78,7 @@ class CustomerMathSettings(Options):
     """The rules of :class:`CustomerMath`'s settings (checked by ``fit``)."""
 
     reconciliation: str = "error"
+    renewal: str = "Y"
     margin: Annotated[float, between(0, 1)] = 0.3
     discount_rate: Annotated[float, Field(gt=0)] = 0.1
     followup_days: Annotated[int, Field(ge=0)] = 14
@@ -88,6 +89,13 @@ class CustomerMathSettings(Options):
     def _reconciliation(cls, value):
         if value not in RECONCILIATION:
             raise ValueError(f"must be error or show, not {value!r}")
+        return value
+
+    @field_validator("renewal")
+    @classmethod
+    def _renewal(cls, value):
+        if value not in per.FREQS:
+            raise ValueError(f"must be Y (year), Q (quarter) or M (month), not {value!r}")
         return value
 
 
@@ -352,7 +360,10 @@ def flows(movements: pd.DataFrame, by: str | None = None,
         Indexed by ``period`` (and ``by`` first, if given): ``start``, ``new``,
         ``reactivated``, ``lost``, ``end`` (customers) and ``start_revenue``,
         ``new_revenue``, ``reactivated_revenue``, ``expansion``, ``contraction``,
-        ``lost_revenue``, ``end_revenue``. Each period reconciles exactly (see the module
+        ``lost_revenue``, ``end_revenue``, and ``in_and_out``, ``in_and_out_revenue``:
+        the customers who came and left within the period (counted in ``new`` and
+        ``lost``, and their revenue in ``new_revenue`` and ``lost_revenue``, but never in
+        the period's starting base). Each period reconciles exactly (see the module
         docstring); the first period's start is empty: it is where the table begins.
     """
     m = movements
@@ -379,6 +390,8 @@ def flows(movements: pd.DataFrame, by: str | None = None,
         "contraction": (prev - rev).where(mv.eq("contraction"), 0.0),
         "lost_revenue": prev.where(mv.eq("lost"), 0.0) + rev.where(in_out, 0.0),
         "end_revenue": rev.where(m["active"], 0.0),
+        "in_and_out": in_out.astype(int),
+        "in_and_out_revenue": rev.where(in_out, 0.0),
     })
     out = cols.groupby([m[k] for k in keys], sort=True, observed=True).sum()[FLOW_COLUMNS]
     out.index = pd.MultiIndex.from_arrays(
@@ -398,21 +411,24 @@ def retention(flow: pd.DataFrame, definitions: Definitions | None = None) -> pd.
     Returns
     -------
     DataFrame
-        Same index: ``logo_retention`` ((start − lost) / start),
-        ``gross_revenue_retention`` ((start revenue − contraction − lost revenue) / start
-        revenue, at most 1), ``net_revenue_retention`` (gross plus expansion, plus
-        reactivated revenue where ``definitions.reactivation_in_nrr``); shares, empty
-        where nothing started the period.
+        Same index: ``logo_retention`` ((start − lost from the start) / start),
+        ``gross_revenue_retention`` ((start revenue − contraction − revenue lost from the
+        start) / start revenue, at most 1), ``net_revenue_retention`` (gross plus
+        expansion, plus reactivated revenue where ``definitions.reactivation_in_nrr``);
+        shares, empty where nothing started the period. A customer who came and left
+        within the period was never in its start: it is not counted as lost from it.
     """
     definitions = definitions or Definitions()
     f = flow
     start = f["start"].where(f["start"] > 0)
     base = f["start_revenue"].where(f["start_revenue"] > 0)
-    kept = f["start_revenue"] - f["contraction"] - f["lost_revenue"]
+    in_out = f["in_and_out"] if "in_and_out" in f else 0
+    in_out_revenue = f["in_and_out_revenue"] if "in_and_out_revenue" in f else 0.0
+    kept = f["start_revenue"] - f["contraction"] - (f["lost_revenue"] - in_out_revenue)
     net = kept + f["expansion"]
     if definitions.reactivation_in_nrr:
         net = net + f["reactivated_revenue"]
-    return pd.DataFrame({"logo_retention": (f["start"] - f["lost"]) / start,
+    return pd.DataFrame({"logo_retention": (f["start"] - (f["lost"] - in_out)) / start,
                          "gross_revenue_retention": kept / base,
                          "net_revenue_retention": net / base}, index=f.index)
 
@@ -878,43 +894,50 @@ def value_experience_grid(asset: pd.DataFrame, experience: pd.Series
 # --------------------------------------------------------------------------- lifetime value
 
 def renewal_cohorts(accounts: pd.DataFrame, start, end,
-                    lost_customers: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Yearly acquisition cohorts, for the shifted-beta-geometric model.
+                    lost_customers: pd.DataFrame | None = None, freq: str = "Y"
+                    ) -> pd.DataFrame:
+    """Acquisition cohorts by renewal period, for the shifted-beta-geometric model.
 
-    A cohort is the calendar year of ``customer_since``. Its age t is 1 January of the
-    year ``cohort + t``; age 0 is the acquisition year itself (every member). A member is
-    active on a date if it became a customer by then and had not left before it: its first
-    departure counts (:func:`first_departure`), so an account won back later is not
-    counted as surviving.
+    A cohort is the renewal period (``freq``: year, quarter or month) of
+    ``customer_since``. Its age t is the first day of the period ``cohort + t`` (1 January
+    of the year ``cohort + t`` for yearly renewals); age 0 is the acquisition period itself
+    (every member). A member is active on a date if it became a customer by then and had
+    not left before it: its first departure counts (:func:`first_departure`), so an
+    account won back later is not counted as surviving.
     Only dates inside the data window ``[start, end + 1 day]`` are counted, so a cohort
-    acquired before the data begins is seen from its first 1 January in the window
+    acquired before the data begins is seen from its first period start in the window
     (left-truncated: the fit conditions on its members surviving to it).
 
     Returns
     -------
     DataFrame
-        Indexed by ``cohort`` (year), one column per age (0, 1, ...): customers active,
-        empty where not observed.
+        Indexed by ``cohort`` (the year as a number for yearly renewals, else the period
+        label, ``2025-03``), one column per age (0, 1, ...): customers active, empty where
+        not observed.
     """
+    per.check(freq)
     start, end = pd.Timestamp(start), pd.Timestamp(end) + pd.Timedelta(days=1)
     since = accounts["customer_since"]
     lost = first_departure(accounts, lost_customers)
-    cohort = since.dt.year
-    years = range(start.year + (start > pd.Timestamp(start.year, 1, 1)), end.year + 1)
-    rows: dict[int, dict[int, int]] = {}
-    for y in sorted(cohort.unique()):
-        if pd.Timestamp(int(y), 1, 1) >= end:  # acquired after the window
+    cohort = since.dt.to_period(freq)
+    first = pd.Period(start, freq)
+    if first.start_time < start:
+        first += 1
+    days = [(p, p.start_time) for p in pd.period_range(first, pd.Period(end, freq), freq=freq)
+            if p.start_time <= end]
+    rows: dict = {}
+    for c in sorted(cohort.dropna().unique()):
+        if c.start_time >= end:  # acquired after the window
             continue
-        members = cohort == y
+        members = (cohort == c).to_numpy()
         counts = {}
-        if pd.Timestamp(int(y), 1, 1) >= start:  # acquired inside the window: its size
+        if c.start_time >= start:  # acquired inside the window: its size
             counts[0] = int(members.sum())
-        for jan in years:
-            day = pd.Timestamp(jan, 1, 1)
-            if jan > y:
+        for p, day in days:
+            if p > c:
                 alive = members & (since <= day) & (lost.isna() | (lost > day))
-                counts[jan - int(y)] = int(alive.sum())
-        rows[int(y)] = counts
+                counts[p.ordinal - c.ordinal] = int(alive.sum())
+        rows[c.year if freq == "Y" else str(c)] = counts
     out = pd.DataFrame.from_dict(rows, orient="index").sort_index(axis=1)
     out.index.name = "cohort"
     out.columns.name = "age"
@@ -935,8 +958,12 @@ class _AssetValues:
 
 
 def _asset_values(model, accounts: pd.DataFrame, movements: pd.DataFrame, period: str,
-                  margin: float, discount_rate: float) -> _AssetValues:
-    """Each account's residual lifetime value at the end of each period (accounts × periods)."""
+                  margin: float, discount_rate: float, renewal: str = "Y") -> _AssetValues:
+    """Each account's residual lifetime value at the end of each period (accounts × periods).
+
+    With renewals more often than yearly, a renewal's revenue is the annual revenue over
+    the renewals in a year, and the yearly discount rate becomes the rate per renewal
+    period that compounds to it."""
     ppy = per.per_year(period)
     acc = movements["account_id"].cat.codes.to_numpy()
     col = movements["period"].cat.codes.to_numpy()
@@ -955,21 +982,31 @@ def _asset_values(model, accounts: pd.DataFrame, movements: pd.DataFrame, period
     lag[:, ppy:], lag_n[:, ppy:] = cum_r[:, :-ppy], cum_n[:, :-ppy]
     n_active = cum_n - lag_n
     annual = np.where(n_active > 0, (cum_r - lag) / np.maximum(n_active, 1) * ppy, 0.0)
-    # renewals made by the day after each period: whole years since the acquisition year
+    # renewals made by the day after each period: whole renewal periods since the
+    # acquisition period (years since the acquisition year, for yearly renewals)
     since = accounts.set_index("account_id")["customer_since"].reindex(ids)
-    day_year = np.array([(pd.Period(p, freq=period).end_time + pd.Timedelta(days=1)).year
-                         for p in labels])
-    renewals = np.clip(day_year[None, :] - since.dt.year.to_numpy(dtype=float)[:, None], 0, None)
+    day = np.array([pd.Period(pd.Period(p, freq=period).end_time + pd.Timedelta(days=1),
+                              renewal).ordinal for p in labels], dtype=float)
+    joined = np.array([np.nan if pd.isna(t) else pd.Period(t, renewal).ordinal
+                       for t in since], dtype=float)
+    renewals = np.clip(day[None, :] - joined[:, None], 0, None)
     renewals = np.nan_to_num(renewals).astype(int)
+    k = per.per_year(renewal)
+    per_renewal = (1 + discount_rate) ** (1 / k) - 1
     uniq, inv = np.unique(renewals, return_inverse=True)
-    derl = model.derl(discount_rate, uniq)[inv].reshape(shape)
-    value = np.where(active, margin * annual * derl, 0.0)
+    derl = model.derl(per_renewal, uniq)[inv].reshape(shape)
+    value = np.where(active, margin * annual / k * derl, 0.0)
     return _AssetValues(ids, labels, active, annual, renewals, derl, value)
 
 
 def customer_asset(model, accounts: pd.DataFrame, movements: pd.DataFrame, period: str = "Q",
-                   margin: float = 0.3, discount_rate: float = 0.1) -> pd.DataFrame:
+                   margin: float = 0.3, discount_rate: float = 0.1, renewal: str = "Y"
+                   ) -> pd.DataFrame:
     """Each current customer's residual lifetime value: margin × annual revenue × DERL.
+
+    With ``renewal`` more often than a year (``"Q"``, ``"M"``): margin × the revenue of
+    one renewal (annual revenue over the renewals in a year) × DERL in renewals, at the
+    discount rate per renewal that compounds to ``discount_rate`` a year.
 
     Current customers are those active at the end of the last period. Renewals made are
     the customer's completed years on the day after the last period (1 January of the
@@ -985,7 +1022,7 @@ def customer_asset(model, accounts: pd.DataFrame, movements: pd.DataFrame, perio
         Indexed by ``account_id``: ``renewals``, ``annual_revenue``, ``derl``, ``value``.
     """
     return _asset_table(_asset_values(model, accounts, movements, period, margin,
-                                      discount_rate))
+                                      discount_rate, renewal))
 
 
 def _asset_table(v: _AssetValues) -> pd.DataFrame:
@@ -996,7 +1033,8 @@ def _asset_table(v: _AssetValues) -> pd.DataFrame:
 
 
 def asset_change(model, accounts: pd.DataFrame, movements: pd.DataFrame, period: str = "Q",
-                 margin: float = 0.3, discount_rate: float = 0.1) -> pd.DataFrame:
+                 margin: float = 0.3, discount_rate: float = 0.1, renewal: str = "Y"
+                 ) -> pd.DataFrame:
     """The customer asset at the end of each period and what changed it.
 
     Each customer active at a period's end is valued as in :func:`customer_asset`, with the
@@ -1014,7 +1052,7 @@ def asset_change(model, accounts: pd.DataFrame, movements: pd.DataFrame, period:
         ``end_asset`` (the first period has only ``end_asset``).
     """
     return _asset_change_table(_asset_values(model, accounts, movements, period, margin,
-                                             discount_rate))
+                                             discount_rate, renewal))
 
 
 def _asset_change_table(v: _AssetValues) -> pd.DataFrame:
@@ -1048,10 +1086,14 @@ class CustomerMath(Analysis):
     reconciliation : {"error", "show"}
         Where the tables contradict each other (:func:`reconcile`): stop with an error
         naming the accounts and periods, or go on and show them as a table.
+    renewal : {"Y", "Q", "M"}
+        How often a customer renews (or leaves), for the lifetime model: yearly
+        contracts, or month-to-month ones (``"M"``). Acquisition cohorts and renewals are
+        counted in these periods, whatever the period of the revenue table.
     margin : float
         Share of revenue that is margin, for lifetime value.
     discount_rate : float
-        Per year, for lifetime value.
+        Per year, for lifetime value (per renewal: the rate that compounds to it).
     followup_days : int
         The closed-loop promise: a detractor is followed up within this many days.
     chi_model : str or ChiModel, optional
@@ -1088,9 +1130,15 @@ class CustomerMath(Analysis):
     chi_ : DataFrame
         :func:`chi_bands` (empty without KPIs).
     renewal_cohorts_ : DataFrame
-        :func:`renewal_cohorts` (yearly cohorts from ``customer_since``).
+        :func:`renewal_cohorts` (cohorts by renewal period from ``customer_since``).
+    snapshot_ : str or None
+        The period label where the tables are a snapshot: every departure they hold falls
+        in their last period, so they hold only the customers active at its start (those
+        lost before are not in them). The lifetime model is then fitted from that
+        period's start (left-truncated), not from the window's.
     clv_ : ShiftedBetaGeometric or None
-        Fitted to the cohorts seen in at least three years; None where none is.
+        Fitted jointly to the cohorts seen at two period starts or more (a cohort fitted
+        alone needs three); None where none is.
     asset_ : DataFrame
         :func:`customer_asset` (empty without a fitted model).
     asset_change_ : DataFrame
@@ -1103,7 +1151,8 @@ class CustomerMath(Analysis):
     settings_model = CustomerMathSettings
 
     def __init__(self, *, period: str = "Q", definitions=None, experience_reasons=(),
-                 other_reasons=(), reconciliation: str = "error", margin: float = 0.3,
+                 other_reasons=(), reconciliation: str = "error", renewal: str = "Y",
+                 margin: float = 0.3,
                  discount_rate: float = 0.1, followup_days: int = 14, chi_model=None,
                  confidence: float = 0.95, currency: str = ""):
         self.period = period
@@ -1112,6 +1161,7 @@ class CustomerMath(Analysis):
         self.experience_reasons = experience_reasons
         self.other_reasons = other_reasons
         self.reconciliation = reconciliation
+        self.renewal = renewal
         self.margin = margin
         self.discount_rate = discount_rate
         self.followup_days = followup_days
@@ -1183,30 +1233,83 @@ class CustomerMath(Analysis):
         self._tables = {k: tables[k] for k in ("accounts", "contacts", "revenue") if k in tables}
         return self
 
+    def _snapshot(self, accounts: pd.DataFrame, lost) -> str | None:
+        """The last period's label where every departure in the window falls in it."""
+        labels = self.flows_.index
+        first = pd.Period(labels[0], freq=self.period).start_time
+        last = pd.Period(labels[-1], freq=self.period)
+        gone = departures(accounts, lost)["lost_date"]
+        inside = gone[(gone >= first) & (gone <= self.window_end_)]
+        if inside.empty or (inside < last.start_time).any():
+            return None
+        return str(last)
+
     def _fit_lifetime(self, accounts: pd.DataFrame, lost) -> None:
-        from .clv import ShiftedBetaGeometric
+        from .clv import MIN_JOINT, ShiftedBetaGeometric
 
         labels = self.flows_.index
         start = pd.Period(labels[0], freq=self.period).start_time
-        self.renewal_cohorts_ = renewal_cohorts(accounts, start, self.window_end_, lost)
-        usable = self.renewal_cohorts_[self.renewal_cohorts_.notna().sum(axis=1) >= 3]
+        self.snapshot_ = self._snapshot(accounts, lost)
+        if self.snapshot_ is not None:  # only the customers active at its start are here
+            start = pd.Period(self.snapshot_, freq=self.period).start_time
+        self.renewal_cohorts_ = renewal_cohorts(accounts, start, self.window_end_, lost,
+                                                self.renewal)
+        usable = self.renewal_cohorts_[self.renewal_cohorts_.notna().sum(axis=1) >= MIN_JOINT]
         self.clv_, self.lifetime_note_ = None, ""
+        unit = per.unit(self.renewal)
         try:
             with warnings.catch_warnings():  # not converged: said in lifetime()
                 warnings.simplefilter("ignore", CxkitWarning)
                 self.clv_ = ShiftedBetaGeometric(confidence=self.confidence,
-                                                 unit="year").fit(usable)
+                                                 unit=unit).fit(usable)
         except ParameterError as exc:
-            self.lifetime_note_ = f"No lifetime model: {exc}"
+            hint = (f" Renewals are counted by {unit}: for month-to-month contracts set the "
+                    "renewal period to months." if self.renewal != "M" else "")
+            self.lifetime_note_ = f"No lifetime model: {exc}.{hint}"
+            if usable.empty:
+                self.lifetime_note_ = ("No lifetime model: no cohort of customers is seen at "
+                                       f"two starts of a {unit} inside the tables' dates."
+                                       + hint)
         if self.clv_ is None:
             self.asset_ = pd.DataFrame(columns=["renewals", "annual_revenue", "derl", "value"])
             self.asset_change_ = pd.DataFrame(columns=["start_asset", "added", "taken",
                                                        "stayed_change", "end_asset"])
             return
         values = _asset_values(self.clv_, accounts, self.movements_, self.period, self.margin,
-                               self.discount_rate)  # once, for the asset and its change
+                               self.discount_rate, self.renewal)  # once, for both
         self.asset_ = _asset_table(values)
         self.asset_change_ = _asset_change_table(values)
+
+    def _retention(self) -> pd.Series:
+        """Logo, gross and net revenue retention per period: the mean over the window, or
+        in a snapshot the last period's, the only one whose departures are known."""
+        cols = ["logo_retention", "gross_revenue_retention", "net_revenue_retention"]
+        if self.snapshot_:
+            return self.flows_[cols].iloc[-1]
+        return self.flows_[cols].iloc[1:].mean()
+
+    def lifetime_method(self) -> str:
+        """How the lifetime model reads the tables, in words (for the report)."""
+        unit = per.unit(self.renewal)
+        return (f"Contracts renew once a {unit} (the renewal setting). Customers are grouped "
+                f"by the {unit} they were acquired in; the share of each group still a "
+                f"customer at the start of each {unit} of tenure is fitted with the "
+                "shifted-beta-geometric model (Fader & Hardie), which lets each customer have "
+                "its own chance of leaving. Groups acquired before the data begins are seen "
+                f"from their first {unit} start in the data on. Each current customer is then "
+                "valued at its margin over the rest of its expected lifetime, discounted.")
+
+    def snapshot_sentence(self) -> str:
+        """What a snapshot table means for the numbers ("" where the tables are not one)."""
+        if self.snapshot_ is None:
+            return ""
+        unit = per.unit(self.period)
+        return (f"Every customer lost in these tables was lost in {self.snapshot_}, the last "
+                f"{unit}, and none before: the tables are a snapshot of the customers active "
+                f"at the start of {self.snapshot_}, and those lost earlier are not in them. "
+                f"Retention before {self.snapshot_} cannot be seen; the lifetime model is "
+                f"fitted to these customers as first seen at the start of {self.snapshot_}, "
+                "at their tenure then.")
 
     def _fit_grid(self, responses) -> None:
         """Each current customer's experience: latest CHI band, else latest NPS category."""
@@ -1314,23 +1417,29 @@ class CustomerMath(Analysis):
         """Sentences on retention by tenure and the customer asset (or why there is none)."""
         from .present.formats import money
 
+        snap = [self.snapshot_sentence()] if self.snapshot_ else []
         if self.clv_ is None:
-            return [self.lifetime_note_]
+            return snap + [self.lifetime_note_]
         m = self.clv_
-        caveat = ([] if m.converged_ else
+        caveat = snap + ([] if m.converged_ else
                   ["Too few customers were lost to tell how churn varies across them: the "
                    "lifetime model did not converge, and the values below are rough."])
         total = self.asset_["value"].sum()
         revenue = self.asset_["annual_revenue"].sum()
-        r = float(self.flows_["logo_retention"].iloc[1:].mean()) ** per.per_year(self.period)
-        flat = self.margin * revenue * (1 + self.discount_rate) * r / (1 + self.discount_rate - r)
+        # one constant retention rate per renewal: the window's (a snapshot's last period's)
+        k = per.per_year(self.renewal)
+        r = float(self._retention()["logo_retention"]) ** (per.per_year(self.period) / k)
+        d = (1 + self.discount_rate) ** (1 / k) - 1
+        flat = self.margin * revenue / k * (1 + d) * r / (1 + d - r)
+        where = f"that of {self.snapshot_}" if self.snapshot_ else "the mean of the window"
+        unit = per.unit(self.renewal)
         return caveat + m.headlines() + [
             f"The customer asset: {len(self.asset_):,} current customers are worth "
             f"{money(total, self.currency)} in margin over the rest of their lifetimes "
             f"({self.margin:.0%} "
-            f"margin, {self.discount_rate:.0%} discount a year, the year paid for not "
-            "counted).",
-            f"One constant retention rate ({r:.0%} a year, the mean of the window) would value "
+            f"margin, {self.discount_rate:.0%} discount a year, the "
+            f"{per.unit(self.renewal)} paid for not counted).",
+            f"One constant retention rate ({r:.0%} a {unit}, {where}) would value "
             f"them at {money(flat, self.currency)} ({flat / total - 1:+.0%})." if total > 0 else ""]
 
     def leaky_bucket(self) -> pd.DataFrame:
@@ -1503,11 +1612,18 @@ class CustomerMath(Analysis):
             f"customers and {m(w['expansion'])} of expansion over {n} {unit}"
             f"{'s' if n != 1 else ''}.",
         ]
-        r = self.flows_[["logo_retention", "gross_revenue_retention",
-                         "net_revenue_retention"]].iloc[1:].mean()
-        out.append(f"Per {unit}, on average, {fmt(r['logo_retention'], 'rate')} of customers "
-                   f"stay, and {fmt(r['gross_revenue_retention'], 'rate')} of their revenue "
-                   f"({fmt(r['net_revenue_retention'], 'rate')} with expansion).")
+        r = self._retention()
+        if self.snapshot_:
+            out.append(self.snapshot_sentence())
+            out.append(f"In {self.snapshot_}, the only {unit} whose departures the tables hold, "
+                       f"{fmt(r['logo_retention'], 'rate')} of customers stayed, and "
+                       f"{fmt(r['gross_revenue_retention'], 'rate')} of their revenue "
+                       f"({fmt(r['net_revenue_retention'], 'rate')} with expansion).")
+        else:
+            out.append(f"Per {unit}, on average, {fmt(r['logo_retention'], 'rate')} of "
+                       f"customers stay, and {fmt(r['gross_revenue_retention'], 'rate')} of "
+                       f"their revenue ({fmt(r['net_revenue_retention'], 'rate')} with "
+                       "expansion).")
         if len(self.lost_by_reason_):
             exp = self.lost_by_reason_.loc[self.lost_by_reason_["kind"] == "experience",
                                            "revenue_lost"].sum()
@@ -1572,10 +1688,11 @@ class CustomerMath(Analysis):
         """JSON-ready numbers: the window's flows, average retention, experience share."""
         from .results import to_jsonable
         w = self.window().iloc[0].to_dict()
-        r = self.flows_[["logo_retention", "gross_revenue_retention",
-                         "net_revenue_retention"]].iloc[1:].mean().to_dict()
-        out = {"period": self.period, **w, **{f"mean_{k}": v for k, v in r.items()},
-               "contradictions": int(len(self.reconciliation_))}
+        r = self._retention().to_dict()
+        out = {"period": self.period, "renewal": self.renewal, **w,
+               **{f"mean_{k}": v for k, v in r.items()},
+               "contradictions": int(len(self.reconciliation_)),
+               "snapshot": self.snapshot_}
         if self.clv_ is not None:
             out.update({"sbg_alpha": self.clv_.alpha_, "sbg_beta": self.clv_.beta_,
                         "customer_asset": float(self.asset_["value"].sum()),
@@ -1618,7 +1735,7 @@ class CustomerMath(Analysis):
         if self.clv_ is not None:
             sheets["Lifetime value"] = [s for s in self.lifetime() if s]
             sheets["Renewal cohorts"] = self.renewal_cohorts_.rename(
-                columns=lambda k: f"year {k}")
+                columns=lambda k: f"{per.unit(self.renewal)} {k}")
             sheets["Customer asset"] = self.asset_
             sheets["Asset change"] = self.asset_change_
             sheets["Value x experience"] = self.grid_

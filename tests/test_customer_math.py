@@ -87,6 +87,22 @@ def test_lost_date_counts_the_loss_in_its_period():
     assert by_revenue.loc["2024Q3", "lost"] == 0 and by_revenue.loc["2024Q4", "lost"] == 1
 
 
+def test_a_customer_in_and_out_within_a_period_is_not_lost_from_its_start():
+    """C joins and leaves in 2024Q3 (lost date inside it): it is new and lost there, but
+    it was never in the quarter's starting base, so retention counts A and B only."""
+    revenue = _revenue({"A": [10, 10, 10, 10], "B": [10, 10, 0, 0], "C": [0, 0, 6, 0]})
+    accounts = pd.DataFrame({"account_id": ["A", "B", "C"], "status": ["active", "lost", "lost"],
+                             "lost_date": pd.to_datetime([None, "2024-07-20", "2024-09-10"])})
+    f = cm.flows(cm.account_movements(revenue, accounts=accounts))
+    q3 = f.loc["2024Q3"]
+    assert (q3["start"], q3["new"], q3["lost"], q3["end"], q3["in_and_out"]) == (2, 1, 2, 1, 1)
+    _identities(f)
+    r = cm.retention(f).loc["2024Q3"]
+    assert r["logo_retention"] == pytest.approx(1 / 2)  # A of A and B; not (2 - 2) / 2
+    # B's 10 lost of a starting 20; C's 6 came and went within the quarter
+    assert r["gross_revenue_retention"] == pytest.approx(10 / 20)
+
+
 def test_flows_reconcile_on_the_sample_every_period_and_segment(tables):
     accounts = tables["accounts"]
     segment = accounts.set_index("account_id")["segment"]
