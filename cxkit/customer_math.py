@@ -1131,8 +1131,8 @@ class CustomerMath(Analysis):
         :func:`chi_bands` (empty without KPIs).
     renewal_cohorts_ : DataFrame
         :func:`renewal_cohorts` (cohorts by renewal period from ``customer_since``).
-    snapshot_ : str or None
-        The period label where the tables are a snapshot: every departure they hold falls
+    snapshot_ : str
+        The period label where the tables are a snapshot ("" where they are not): every departure they hold falls
         in their last period, so they hold only the customers active at its start (those
         lost before are not in them). The lifetime model is then fitted from that
         period's start (left-truncated), not from the window's.
@@ -1145,6 +1145,9 @@ class CustomerMath(Analysis):
         :func:`asset_change` (empty without a fitted model).
     grid_, grid_accounts_ : DataFrame
         :func:`value_experience_grid` (empty without a fitted model).
+    experience_known_ : bool
+        Whether any current customer has an experience (a CHI band or an NPS category);
+        without, the high-value poor-experience count is unknown (None), not 0.
     """
 
     title = "Customer math"
@@ -1233,15 +1236,15 @@ class CustomerMath(Analysis):
         self._tables = {k: tables[k] for k in ("accounts", "contacts", "revenue") if k in tables}
         return self
 
-    def _snapshot(self, accounts: pd.DataFrame, lost) -> str | None:
-        """The last period's label where every departure in the window falls in it."""
+    def _snapshot(self, accounts: pd.DataFrame, lost) -> str:
+        """The last period's label where every departure in the window falls in it ("")."""
         labels = self.flows_.index
         first = pd.Period(labels[0], freq=self.period).start_time
         last = pd.Period(labels[-1], freq=self.period)
         gone = departures(accounts, lost)["lost_date"]
         inside = gone[(gone >= first) & (gone <= self.window_end_)]
         if inside.empty or (inside < last.start_time).any():
-            return None
+            return ""
         return str(last)
 
     def _fit_lifetime(self, accounts: pd.DataFrame, lost) -> None:
@@ -1250,7 +1253,7 @@ class CustomerMath(Analysis):
         labels = self.flows_.index
         start = pd.Period(labels[0], freq=self.period).start_time
         self.snapshot_ = self._snapshot(accounts, lost)
-        if self.snapshot_ is not None:  # only the customers active at its start are here
+        if self.snapshot_:  # only the customers active at its start are here
             start = pd.Period(self.snapshot_, freq=self.period).start_time
         self.renewal_cohorts_ = renewal_cohorts(accounts, start, self.window_end_, lost,
                                                 self.renewal)
@@ -1301,7 +1304,7 @@ class CustomerMath(Analysis):
 
     def snapshot_sentence(self) -> str:
         """What a snapshot table means for the numbers ("" where the tables are not one)."""
-        if self.snapshot_ is None:
+        if not self.snapshot_:
             return ""
         unit = per.unit(self.period)
         return (f"Every customer lost in these tables was lost in {self.snapshot_}, the last "
@@ -1322,6 +1325,7 @@ class CustomerMath(Analysis):
             band = scored.groupby("account_id")["band"].last()
             latest = band.combine_first(latest) if len(latest) else band
         self.experience_ = latest.map(EXPERIENCE_OF).rename("experience")
+        self.experience_known_ = bool(self.experience_.notna().any())
         self.experience_source_ = latest.rename("source")
         self.grid_, self.grid_accounts_ = value_experience_grid(self.asset_, self.experience_)
 
@@ -1666,11 +1670,14 @@ class CustomerMath(Analysis):
 
             out.append(f"Accounts in the CHI red band were lost in the next {unit} at "
                        f"{rate('red')}, green ones at {rate('green')}.")
-        if len(self.grid_accounts_):
+        if len(self.grid_accounts_) and self.experience_known_:
             hp = self.high_value_poor_experience()
             out.append(f"{len(hp):,} high-value customers have a poor experience; together "
                        f"{m(hp['lifetime_value'].sum())} of lifetime value. They are listed "
                        "first, with their account managers.")
+        elif len(self.grid_accounts_):
+            out.append("No survey answers or health-index KPIs: the customers' experience is "
+                       "unknown, so no customer is placed as high value and poor experience.")
         if len(self.credits_):
             out.append(f"{plural(len(self.credits_), 'account-period')} had more credit notes than "
                        f"invoices ({m(self.credits_['revenue'].sum())}); they count as "
@@ -1692,7 +1699,7 @@ class CustomerMath(Analysis):
         out = {"period": self.period, "renewal": self.renewal, **w,
                **{f"mean_{k}": v for k, v in r.items()},
                "contradictions": int(len(self.reconciliation_)),
-               "snapshot": self.snapshot_}
+               "snapshot": self.snapshot_ or None}
         if self.clv_ is not None:
             out.update({"sbg_alpha": self.clv_.alpha_, "sbg_beta": self.clv_.beta_,
                         "customer_asset": float(self.asset_["value"].sum()),
@@ -1716,8 +1723,9 @@ class CustomerMath(Analysis):
                         **{f"followup_{k}": int(c.get(k, 0))
                            for k in ("in_time", "late", "due", "missing")},
                         "detractors_to_call": int(len(self.detractors_to_call()))})
-        if len(self.grid_accounts_):
-            out["high_value_poor_experience"] = int(len(self.high_value_poor_experience()))
+        if len(self.grid_accounts_):  # unknown without any experience data, not 0
+            out["high_value_poor_experience"] = (int(len(self.high_value_poor_experience()))
+                                                 if self.experience_known_ else None)
         out["credit_periods"] = int(len(self.credits_))
         return to_jsonable(out)
 
@@ -1836,7 +1844,7 @@ class CustomerMath(Analysis):
         from .present.show import plain_text
         if self.clv_ is not None:
             ax = self.clv_.plot(ax=ax)
-            ax.set_xlabel("years since acquisition")
+            ax.set_xlabel(f"{per.unit(self.renewal)}s since acquisition")
             return ax
         if ax is None:
             _, ax = plt.subplots(figsize=(8, 1.5))

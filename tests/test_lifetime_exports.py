@@ -54,7 +54,7 @@ def test_monthly_renewals_from_the_crm_dates_fit_the_one_row_table(churn):
     d, lost = churn
     cm = CustomerMath(period="M", renewal="M", currency="USD").fit(_tables("saas_churn"))
     rows = ShiftedBetaGeometric().fit_durations(d, lost)
-    assert cm.snapshot_ is None and cm.clv_.converged_ and cm.clv_.unit == "month"
+    assert cm.snapshot_ == "" and cm.clv_.converged_ and cm.clv_.unit == "month"
     assert cm.clv_.alpha_ == pytest.approx(rows.alpha_, rel=1e-8)
     assert cm.clv_.beta_ == pytest.approx(rows.beta_, rel=1e-8)
     # the cohorts' likelihood is the customers' one, written out here
@@ -95,6 +95,10 @@ def test_a_snapshot_is_said_and_fitted_as_truncated_data(churn):
     said = next(h for h in heads if h.startswith("In 2025-12, the only month"))
     assert f"{100 * stayed:.1f}% of customers stayed" in said
     assert not any(h.startswith("Per month, on average") for h in heads)
+    # no survey, no KPIs: the experience is unknown, never "0 high-value customers"
+    assert not cm.experience_known_ and cm.key_results()["high_value_poor_experience"] is None
+    assert any("the customers' experience is unknown" in h for h in heads)
+    assert not any("high-value customers have a poor experience" in h for h in heads)
 
 
 def test_the_snapshot_report_runs_from_the_command_line(tmp_path, capsys):
