@@ -161,8 +161,8 @@ class _Terms:
                      ) -> "_Terms":
         """One customer's terms: lost at the end of period d, ``ln B(α + 1, β + d − 1)``;
         still a customer after d periods, ``ln B(α, β + d)``; first seen at age e,
-        ``−ln B(α, β + e)``; less the ``ln B(α, β)`` of each, which the weights of a
-        cohort's terms cancel the same way. Equal terms are summed."""
+        ``−ln B(α, β + e)`` (the ``ln B(α, β)`` of P(T = d) or S(d) and of S(e) cancel).
+        Equal terms are summed."""
         n = len(durations)
         dx = np.r_[lost.astype(float), np.zeros(n)]
         dy = np.r_[np.where(lost, durations - 1.0, durations), entry.astype(float)]

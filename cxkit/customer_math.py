@@ -422,13 +422,11 @@ def retention(flow: pd.DataFrame, definitions: Definitions | None = None) -> pd.
     f = flow
     start = f["start"].where(f["start"] > 0)
     base = f["start_revenue"].where(f["start_revenue"] > 0)
-    in_out = f["in_and_out"] if "in_and_out" in f else 0
-    in_out_revenue = f["in_and_out_revenue"] if "in_and_out_revenue" in f else 0.0
-    kept = f["start_revenue"] - f["contraction"] - (f["lost_revenue"] - in_out_revenue)
+    kept = f["start_revenue"] - f["contraction"] - (f["lost_revenue"] - f["in_and_out_revenue"])
     net = kept + f["expansion"]
     if definitions.reactivation_in_nrr:
         net = net + f["reactivated_revenue"]
-    return pd.DataFrame({"logo_retention": (f["start"] - (f["lost"] - in_out)) / start,
+    return pd.DataFrame({"logo_retention": (f["start"] - (f["lost"] - f["in_and_out"])) / start,
                          "gross_revenue_retention": kept / base,
                          "net_revenue_retention": net / base}, index=f.index)
 
@@ -985,10 +983,9 @@ def _asset_values(model, accounts: pd.DataFrame, movements: pd.DataFrame, period
     # renewals made by the day after each period: whole renewal periods since the
     # acquisition period (years since the acquisition year, for yearly renewals)
     since = accounts.set_index("account_id")["customer_since"].reindex(ids)
-    day = np.array([pd.Period(pd.Period(p, freq=period).end_time + pd.Timedelta(days=1),
-                              renewal).ordinal for p in labels], dtype=float)
-    joined = np.array([np.nan if pd.isna(t) else pd.Period(t, renewal).ordinal
-                       for t in since], dtype=float)
+    after = pd.PeriodIndex(np.asarray(labels).astype(str), freq=period).end_time.normalize()
+    day = (after + pd.Timedelta(days=1)).to_period(renewal).asi8.astype(float)
+    joined = np.where(since.isna(), np.nan, since.dt.to_period(renewal).array.asi8)
     renewals = np.clip(day[None, :] - joined[:, None], 0, None)
     renewals = np.nan_to_num(renewals).astype(int)
     k = per.per_year(renewal)
@@ -1132,9 +1129,9 @@ class CustomerMath(Analysis):
     renewal_cohorts_ : DataFrame
         :func:`renewal_cohorts` (cohorts by renewal period from ``customer_since``).
     snapshot_ : str
-        The period label where the tables are a snapshot ("" where they are not): every departure they hold falls
-        in their last period, so they hold only the customers active at its start (those
-        lost before are not in them). The lifetime model is then fitted from that
+        The period label where the tables are a snapshot ("" where they are not): every
+        departure they hold falls in their last period, so they hold only the customers
+        active at its start (those lost before are not in them). The lifetime model is then fitted from that
         period's start (left-truncated), not from the window's.
     clv_ : ShiftedBetaGeometric or None
         Fitted jointly to the cohorts seen at two period starts or more (a cohort fitted
@@ -1268,11 +1265,9 @@ class CustomerMath(Analysis):
         except ParameterError as exc:
             hint = (f" Renewals are counted by {unit}: for month-to-month contracts set the "
                     "renewal period to months." if self.renewal != "M" else "")
-            self.lifetime_note_ = f"No lifetime model: {exc}.{hint}"
-            if usable.empty:
-                self.lifetime_note_ = ("No lifetime model: no cohort of customers is seen at "
-                                       f"two starts of a {unit} inside the tables' dates."
-                                       + hint)
+            why = (f"no cohort of customers is seen at two starts of a {unit} inside the "
+                   "tables' dates" if usable.empty else str(exc))
+            self.lifetime_note_ = f"No lifetime model: {why}.{hint}"
         if self.clv_ is None:
             self.asset_ = pd.DataFrame(columns=["renewals", "annual_revenue", "derl", "value"])
             self.asset_change_ = pd.DataFrame(columns=["start_asset", "added", "taken",
@@ -1441,8 +1436,8 @@ class CustomerMath(Analysis):
             f"The customer asset: {len(self.asset_):,} current customers are worth "
             f"{money(total, self.currency)} in margin over the rest of their lifetimes "
             f"({self.margin:.0%} "
-            f"margin, {self.discount_rate:.0%} discount a year, the "
-            f"{per.unit(self.renewal)} paid for not counted).",
+            f"margin, {self.discount_rate:.0%} discount a year, the {unit} paid for not "
+            "counted).",
             f"One constant retention rate ({r:.0%} a {unit}, {where}) would value "
             f"them at {money(flat, self.currency)} ({flat / total - 1:+.0%})." if total > 0 else ""]
 

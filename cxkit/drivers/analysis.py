@@ -349,6 +349,7 @@ class DriverAnalysis(Analysis):
         imp = res.table
         total = imp["importance"].sum()
         rating = self.nps_analysis_.rating_
+        choice = self.choice_.key_results()
         out = {
             "nps": ({k: getattr(self.nps_, k) for k in ("nps", "ci_low", "ci_high", "n",
                                                          "promoters", "detractors")}
@@ -360,8 +361,7 @@ class DriverAnalysis(Analysis):
             "r2": res.r2, "responses_used": res.counts["n_used"],
             "responses_left_out": res.counts["n_dropped"], "method": res.method,
             "importance_method": res.how(),
-            "drivers_left_out": self.choice_.key_results()["left_out"],
-            "outcome_like": self.choice_.key_results()["outcome_like"],
+            "drivers_left_out": choice["left_out"], "outcome_like": choice["outcome_like"],
             "top_drivers": self.top_drivers(),
             "importance": {d: {"share": r["share"], "ci_low": _known(r["ci_low"] / total),
                                "ci_high": _known(r["ci_high"] / total),

@@ -55,9 +55,6 @@ def _norm(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", str(name).casefold()).strip("_")
 
 
-_words = name_words
-
-
 @dataclass
 class Guess:
     """What :func:`guess_table` made of one file."""
@@ -97,7 +94,7 @@ def _table_of(path: Path, header: list[str], taken: set[str], only: bool) -> tup
             best, score = name, hits / len(required)
     if score >= 0.5:
         return best, f"{score:.0%} of its required columns are there"
-    words = set(_words(path.name))
+    words = set(name_words(path.name))
     if "responses" not in taken and (only or words & {"survey", "responses", "response",
                                                       "nps", "feedback", "export"}):
         return "responses", ("the only export in the folder, taken for the survey responses"
@@ -158,7 +155,7 @@ def guess_table(path: Path, taken: set[str], only: bool) -> Guess | None:
         for c in header:
             if c in g.columns or _norm(c) in fields:
                 continue
-            w = set(_words(c))
+            w = set(name_words(c))
             name_hit = any(any(x.startswith(k) for x in w) for k in words)
             if name_hit and (not is_id or w & {"id", "no", "number", "key", "code"}):
                 if f == "response_date" and c in numeric:
@@ -214,7 +211,7 @@ def guess_table(path: Path, taken: set[str], only: bool) -> Guess | None:
 def _guess_responses(g: Guess, raw: pd.DataFrame, header, fields, used, numeric, ratings):
     if "ltr" not in used:
         for c in ratings:
-            if any(any(w.startswith(k) for w in _words(c)) for k in RECOMMEND):
+            if any(any(w.startswith(k) for w in name_words(c)) for k in RECOMMEND):
                 g.columns[c] = ("ltr", "its name says recommend")
                 used.add("ltr")
                 break
@@ -236,7 +233,7 @@ def _guess_responses(g: Guess, raw: pd.DataFrame, header, fields, used, numeric,
         if text.empty:
             continue
         long = text.str.len().mean() > 25 or text.nunique() > 0.5 * len(text) > 20
-        named = any(any(w.startswith(k) for w in _words(c)) for k in TEXT_WORDS)
+        named = any(any(w.startswith(k) for w in name_words(c)) for k in TEXT_WORDS)
         if named and not comment_taken and long:
             g.columns[c] = ("comment", "free text whose name says comment")
             used.add("comment")

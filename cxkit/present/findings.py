@@ -14,9 +14,14 @@ def _pct(x: float, signed: bool = False) -> str:
     return f"{x:+.1f}%" if signed else f"{x:.0f}%"
 
 
+def _and(items) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
 def _list(names) -> str:
-    names = [pretty(n) for n in names]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return _and(pretty(n) for n in names)
 
 
 def importance_sentences(result, top_n: int = 3, against: pd.DataFrame | None = None
@@ -91,8 +96,7 @@ def priority_sentence(matrix: pd.DataFrame) -> str:
     if fix.empty:
         return (f"No important driver is among the lower-rated half of the {n} drivers: "
                 "maintain the leaders.")
-    names = [f"{pretty(d)} (rated {r['performance']:.1f})" for d, r in fix.iterrows()]
-    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    listed = _and(f"{pretty(d)} (rated {r['performance']:.1f})" for d, r in fix.iterrows())
     return (f"Fix now: {listed}: important, and among the lower-rated half of the {n} "
             "drivers.")
 
