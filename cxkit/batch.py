@@ -18,7 +18,9 @@ Stopping a batch (Ctrl-C, or SIGTERM to ``cxkit batch``) starts no queued accoun
 the running kernels, removes their temporary files and writes ``batch.json`` with the
 accounts done, failed and not run (``"status": "interrupted"``; ``"running"`` while it
 runs, so a batch killed outright leaves no earlier batch's file); ``--resume`` then runs
-only the accounts not done, in the same folder. A lock file (``.cxkit-batch.lock``)
+only the accounts not done, in the same folder, and refuses where the data, the settings
+or cxkit's version changed since (``batch.json`` records what the reports were made
+from, :func:`batch_key`). A lock file (``.cxkit-batch.lock``)
 keeps two batches from writing into one folder at once.
 """
 from __future__ import annotations
@@ -35,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
-from .errors import CxkitError, ParameterError, listing
+from .errors import CxkitError, KernelDied, ParameterError, listing
 from .params import declared_defaults, notebook_parameters
 from .paths import (HOST, MAX_STEM, alive, atomic_write_text, clean_stale_temporaries, digest,
                     file_stem, project_root, resolve)
@@ -80,6 +82,9 @@ class BatchResult:
     error : str or None
         Why the batch could not run at all (the portfolio-wide work failed, the scheduler
         could not be reached); ``batch.json`` then says ``"status": "failed"``.
+    key : dict
+        What the reports were made from (:func:`batch_key`): the data files' and the
+        settings' content and cxkit's version; ``--resume`` refuses another.
     """
 
     notebook: str
@@ -92,6 +97,7 @@ class BatchResult:
     running: bool = False
     prepared: dict = field(default_factory=dict)
     error: str | None = None
+    key: dict = field(default_factory=dict)
 
     @property
     def failed(self) -> dict[str, str]:
@@ -127,7 +133,7 @@ class BatchResult:
                 "seconds": round(self.seconds, 3), "workers": self.workers,
                 "n_reports": len(self.runs), "n_failed": len(self.failed),
                 "n_not_run": len(self.not_run), "prepared": self.prepared, "error": self.error,
-                "runs": self.runs, "not_run": self.not_run}
+                "key": self.key, "runs": self.runs, "not_run": self.not_run}
 
 
 class BatchInterrupted(KeyboardInterrupt):
@@ -182,7 +188,67 @@ def folder_lock(out: Path):
         path.unlink(missing_ok=True)
 
 
-def done_before(out: Path, notebook: str) -> dict[str, dict]:
+def batch_key(notebook: Path, values: Mapping[str, Any], root: Path) -> dict:
+    """What a batch's reports are made from, as digests: ``files`` (each table the report
+    reads and the data folder's ``cxkit.yaml``, SHA-256 of its bytes), ``data`` (of them
+    all), ``settings`` (the parameters but the account, and the content of the files they
+    name) and cxkit's ``version``. Two batches with the same key make the same reports.
+    """
+    import hashlib
+
+    from . import __version__
+    from .io import TABLES, find_table
+    from .io.folder import DESCRIPTION, describe
+    from .preflight import FILE_PARAMETERS
+    from .prepared import file_digest
+    from .reports import REPORTS
+
+    def blob(x) -> str:
+        text = json.dumps(x, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+    folder = resolve(values.get("data_dir") or "data/sample", root)
+    described = describe(folder) if folder.is_dir() else None
+    report = REPORTS.get(notebook.stem)
+    files: dict[str, str | None] = {}
+    for name in ((*report.needs, *report.uses) if report else TABLES):
+        try:
+            path = find_table(folder, name, described.table(name).file if described else None)
+            files[name] = file_digest(path)
+        except CxkitError:
+            files[name] = None
+    own = folder / DESCRIPTION
+    files[DESCRIPTION] = file_digest(own) if own.is_file() else None
+    settings = {k: v for k, v in values.items() if k != ACCOUNT_PARAMETER}
+    named = {}
+    for name in FILE_PARAMETERS:
+        value = values.get(name)
+        path = resolve(value, root) if isinstance(value, str) and value else None
+        if path is not None and path.is_file():
+            named[name] = file_digest(path)
+    return {"data": blob(files), "settings": blob([settings, named]), "version": __version__,
+            "files": files}
+
+
+def _changed(earlier: Mapping[str, Any], now: Mapping[str, Any]) -> list[str]:
+    """What differs between two batch keys, in words ("the data (revenue, accounts)")."""
+    if not earlier:
+        return ["the data, settings and version (the earlier batch recorded none)"]
+    out = []
+    if earlier.get("data") != now.get("data"):
+        files = [n for n in sorted(set(earlier.get("files", {})) | set(now["files"]))
+                 if earlier.get("files", {}).get(n) != now["files"].get(n)]
+        out.append(f"the data ({', '.join(files)})" if files else "the data")
+    if earlier.get("settings") != now.get("settings"):
+        out.append("the settings (parameters, or the files they name)")
+    if earlier.get("version") != now.get("version"):
+        out.append(f"cxkit's version ({earlier.get('version')} then, {now.get('version')} "
+                   "now)")
+    return out
+
+
+def done_before(out: Path, notebook: str, key: Mapping[str, Any] | None = None
+                ) -> dict[str, dict]:
     """The accounts an earlier batch in ``out`` finished, whose files are all still there.
 
     Read from ``out/batch.json``; failed and not-run accounts are not done. Empty if there
@@ -191,7 +257,9 @@ def done_before(out: Path, notebook: str) -> dict[str, dict]:
     Raises
     ------
     CxkitError
-        If ``batch.json`` is of another notebook or cannot be read.
+        If ``batch.json`` is of another notebook or cannot be read, or if ``key``
+        (:func:`batch_key`) differs from the one it records: one batch never holds
+        reports of two versions of the data or of the settings.
     """
     path = out / "batch.json"
     if not path.is_file():
@@ -204,8 +272,15 @@ def done_before(out: Path, notebook: str) -> dict[str, dict]:
     if earlier.get("notebook") != notebook:
         raise CxkitError(f"{path} is a batch of {earlier.get('notebook')!r}, not {notebook!r}: "
                          "--resume continues the same notebook in the same folder")
-    return {r["account"]: r for r in earlier.get("runs", [])
+    done = {r["account"]: r for r in earlier.get("runs", [])
             if r.get("ok") and r.get("files") and all(Path(f).is_file() for f in r["files"])}
+    if key is not None and done:
+        changed = _changed(earlier.get("key") or {}, key)
+        if changed:
+            raise CxkitError(f"{path}: cannot resume: {' and '.join(changed)} changed since "
+                             f"its {len(done):,} reports were made; run the batch again "
+                             "without --resume to make every report from what is there now")
+    return done
 
 
 def select_accounts(notebook: str | os.PathLike, accounts: str | Iterable[str] = "all",
@@ -312,10 +387,17 @@ def run_account(notebook: str, account: str, stem: str, out_dir: str, root: str,
     started = time.perf_counter()
     values = dict(overrides or {})
     values[ACCOUNT_PARAMETER] = account
+    run = dict(progress=False, name=stem, root=root, env=env, warm=True,
+               checked=True)  # by run_batch, and the accounts by select_accounts
     try:
-        result = run_notebook(notebook, params_file, values, out_dir, progress=False,
-                              name=stem, root=root, env=env, warm=True,
-                              checked=True)  # by run_batch, and the accounts by select_accounts
+        try:
+            result = run_notebook(notebook, params_file, values, out_dir, **run)
+        except KernelDied:  # killed by the system, as a worker can be: once more, afresh
+            result = run_notebook(notebook, params_file, values, out_dir, **run)
+    except KernelDied as exc:
+        return _outcome(account, started, error=_one_line(
+            f"its kernel died twice while running this account (killed by the system? out "
+            f"of memory is the usual cause): {exc}"))
     except CxkitError as exc:
         return _outcome(account, started, error=_one_line(str(exc)))
     except Exception as exc:  # a bug or the environment: still this account only
@@ -448,7 +530,8 @@ def _run_locked(path, chosen, out, root, params_file, overrides, workers, schedu
     from . import prepared
     from .runner import clean_kernel_folders
 
-    earlier = done_before(out, path.stem) if resume else {}
+    key = batch_key(path, values, root)
+    earlier = done_before(out, path.stem, key) if resume else {}
     todo = [a for a in chosen if a not in earlier]
     stems = _stems(chosen)
     if scheduler:
@@ -464,7 +547,7 @@ def _run_locked(path, chosen, out, root, params_file, overrides, workers, schedu
     outcomes: dict[str, dict] = dict(earlier)
     interrupted = False
     under_way = BatchResult(path.stem, out, [earlier[a] for a in chosen if a in earlier], 0.0,
-                            where, not_run=todo, running=True)
+                            where, not_run=todo, running=True, key=key)
     atomic_write_text(out / "batch.json", json.dumps(under_way.to_dict(), indent=2))
     folder, done, error = None, {}, None
     bar = running = None
@@ -492,7 +575,8 @@ def _run_locked(path, chosen, out, root, params_file, overrides, workers, schedu
         if error is not None:
             failed = BatchResult(path.stem, out, [outcomes[a] for a in chosen if a in outcomes],
                                  time.perf_counter() - started, where,
-                                 not_run=[a for a in chosen if a not in outcomes], error=error)
+                                 not_run=[a for a in chosen if a not in outcomes], error=error,
+                                 key=key)
             atomic_write_text(out / "batch.json", json.dumps(failed.to_dict(), indent=2))
         if hasattr(running, "close"):
             running.close()  # a stopped runner cancels its queue and ends its workers
@@ -507,7 +591,7 @@ def _run_locked(path, chosen, out, root, params_file, overrides, workers, schedu
     result = BatchResult(path.stem, out, [outcomes[a] for a in chosen if a in outcomes],
                          time.perf_counter() - started, where,
                          not_run=[a for a in chosen if a not in outcomes],
-                         interrupted=interrupted, prepared=done)
+                         interrupted=interrupted, prepared=done, key=key)
     atomic_write_text(out / "batch.json", json.dumps(result.to_dict(), indent=2))
     if interrupted:
         raise BatchInterrupted(result)

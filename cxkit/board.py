@@ -36,6 +36,7 @@ import pandas as pd
 from . import reports
 from .analysis import Analysis
 from .errors import CxkitError, ParameterError
+from .io.tables import like
 
 SECTIONS = ("asset", "losses", "loyalty", "health", "plans", "growth", "practices")
 
@@ -185,6 +186,10 @@ def period_span(labels, freq: str, period: str = "", comparison: str = ""
     (('2025Q1', '2025Q4'), ('2024Q1', '2024Q4'))
     >>> period_span(labels, "Q", "2025Q4", "2024Q4")
     (('2025Q4', '2025Q4'), ('2024Q4', '2024Q4'))
+    >>> period_span(labels, "Q", "2025", "2025Q2")
+    Traceback (most recent call last):
+    ...
+    cxkit.errors.ParameterError: comparison_period '2025Q2' (2025Q2 to 2025Q2) is not before the report period (2025Q1 to 2025Q4): it must end before the report period begins, e.g. the year before
     """
     labels = [str(x) for x in labels]
     data = [pd.Period(x, freq=freq) for x in labels]
@@ -216,6 +221,11 @@ def period_span(labels, freq: str, period: str = "", comparison: str = ""
         i, j = span(str(year), "report_period")
     if comparison:
         k, m = span(comparison, "comparison_period")
+        if m >= i:
+            raise ParameterError(
+                f"comparison_period {comparison!r} ({labels[k]} to {labels[m]}) is not before "
+                f"the report period ({labels[i]} to {labels[j]}): it must end before the "
+                "report period begins, e.g. the year before")
     elif i - (j - i + 1) >= 1:
         k, m = i - (j - i + 1), i - 1
     else:
@@ -290,7 +300,8 @@ def accounts_at_risk(latest: pd.DataFrame | None, to_call: pd.DataFrame | None,
     return out
 
 
-def practices(math=None, plan=None, company_wide: float = 0.8) -> pd.DataFrame:
+def practices(math=None, plan=None, company_wide: float = 0.8, no_math: str = "revenue"
+              ) -> pd.DataFrame:
     """The five CEM practices of the benchmarking study, each measured from the data.
 
     Parameters
@@ -299,6 +310,9 @@ def practices(math=None, plan=None, company_wide: float = 0.8) -> pd.DataFrame:
     plan : PortfolioPlan, optional
     company_wide : float
         Coverage from which a practice counts as applied company-wide.
+    no_math : str
+        What a practice measured by customer math lacks without ``math``: ``revenue``
+        (the table), or the code of customer math's failure (``failed:customer_math``).
 
     Returns
     -------
@@ -338,16 +352,19 @@ def practices(math=None, plan=None, company_wide: float = 0.8) -> pd.DataFrame:
     if has_lost:
         lbr = math.lost_by_reason_
         known = ~lbr.index.astype(str).str.strip().str.lower().isin(UNKNOWN_REASONS)
-        put("lost_sales", float(lbr.loc[known, "revenue_lost"].sum()),
-            float(lbr["revenue_lost"].sum()))
+        total = lbr["revenue_lost"].sum(min_count=1)
+        if pd.isna(total):  # the departures are there, the revenue they took is not
+            put("lost_sales", np.nan, 0, ["revenue_lost"])
+        else:
+            put("lost_sales", float(lbr.loc[known, "revenue_lost"].sum()), float(total))
     else:
-        put("lost_sales", np.nan, 0, ["lost_customers" if math is not None else "revenue"])
+        put("lost_sales", np.nan, 0, ["lost_customers" if math is not None else no_math])
     if math is not None and math.clv_ is not None:
         current = math._annual_revenue().reindex(math._current()).fillna(0.0)
         valued = math.asset_["annual_revenue"].reindex(current.index).notna()
         put("lifetime_value", float(current[valued].sum()), float(current.sum()))
     else:
-        put("lifetime_value", np.nan, 0, ["lifetime_model" if math is not None else "revenue"])
+        put("lifetime_value", np.nan, 0, ["lifetime_model" if math is not None else no_math])
     if math is not None and len(math.closed_loop_):
         status = math.closed_loop_["status"]
         put("front_line", float((status == "in_time").sum()), float(len(status)),
@@ -355,11 +372,11 @@ def practices(math=None, plan=None, company_wide: float = 0.8) -> pd.DataFrame:
         rows["front_line"]["lacks"] = ";".join(filter(None, [rows["front_line"]["lacks"],
                                                               "decision_records"]))
     else:
-        put("front_line", np.nan, 0, ["responses" if math is not None else "revenue"])
+        put("front_line", np.nan, 0, ["responses" if math is not None else no_math])
     if math is not None and math.clv_ is not None:
         put("segmentation", float(len(math.grid_accounts_)), float(len(math.asset_)))
     else:
-        put("segmentation", np.nan, 0, ["lifetime_model" if math is not None else "revenue"])
+        put("segmentation", np.nan, 0, ["lifetime_model" if math is not None else no_math])
     out = pd.DataFrame.from_dict(rows, orient="index").reindex(list(PRACTICES))
     out.index.name = "practice"
     return out
@@ -367,9 +384,13 @@ def practices(math=None, plan=None, company_wide: float = 0.8) -> pd.DataFrame:
 
 #: departure reasons that say the reason is not known
 UNKNOWN_REASONS = ("", "unknown", "nan", "not known", "no reason given", "other / unknown")
+#: the start of the code of a detailed report that could not run on data it had
+#: (``failed:customer_math``; the error is in ``failures_``): what it would have said is
+#: not known
+FAILED = "failed:"
 #: what the practices' ``lacks`` codes name
 LACKS = ("responses", "lost_customers", "revenue", "lifetime_model", "followups",
-         "decision_records")
+         "decision_records", "revenue_lost")
 
 
 class BoardPack(Analysis):
@@ -413,7 +434,11 @@ class BoardPack(Analysis):
     analyses_ : dict
         The fitted analyses by report name (only those that could be fitted).
     errors_ : dict of str to str
-        Why a report's analysis could not be fitted, by report name.
+        Why a report's analysis could not be fitted, by report name: ``needs:TABLE;...``
+        for tables the data folder lacks, ``failed:REPORT`` where it had them and the
+        analysis stopped (its numbers are then not known, never 0).
+    failures_ : dict of str to str
+        The error each ``failed:`` report stopped with, by report name.
     span_, comparison_span_ : tuple of str
         First and last period label of the period and of the comparison (``()`` without
         a revenue table, or without data that far back for the comparison).
@@ -468,7 +493,7 @@ class BoardPack(Analysis):
         if self.data_dir:
             common["data_dir"] = self.data_dir
         self.report_settings_ = {}
-        self.analyses_, self.errors_ = {}, {}
+        self.analyses_, self.errors_, self.failures_ = {}, {}, {}
         for name, report in REPORTS.items():
             settings = report_settings(name, {**common, **given.get(name, {})})
             if name == "portfolio_plan" and (self.segment or self.account_manager):
@@ -478,17 +503,19 @@ class BoardPack(Analysis):
             if missing:
                 self.errors_[name] = "needs:" + ";".join(missing)
                 continue
-            mine = {t: tables[t] for t in (*report.tables, *report.optional) if t in tables}
+            mine = like(tables, {t: tables[t] for t in (*report.tables, *report.optional)
+                               if t in tables})
             try:
                 self.analyses_[name] = build(name, settings).fit(mine)
-            except CxkitError as exc:
-                self.errors_[name] = str(exc)
+            except CxkitError as exc:  # unknown, never zero: the sections say why
+                self.errors_[name] = f"{FAILED}{name}"
+                self.failures_[name] = str(exc).splitlines()[0]
         self.currency_ = self.currency or self.report_settings_["customer_math"].get(
             "currency", "")
         math = self.analyses_.get("customer_math")
         self.span_, self.comparison_span_ = (), ()
         if math is not None:
-            span, comparison = period_span(math.flows_.index, math.period,
+            span, comparison = period_span(math.flows_.index, math.period_,
                                            self.report_period, self.comparison_period)
             self.span_, self.comparison_span_ = span, comparison or ()
         self.tracking_ = self._track(tables)
@@ -508,11 +535,12 @@ class BoardPack(Analysis):
                 keep &= known.eq(value)
         self.scope_ = {"segment": self.segment, "account_manager": self.account_manager,
                        "accounts": int(keep.sum())}
-        return tables if keep.all() else for_accounts(tables, accounts.loc[keep, "account_id"])
+        return tables if keep.all() else like(tables, for_accounts(tables,
+                                                                  accounts.loc[keep, "account_id"]))
 
     def _track(self, tables: dict) -> pd.DataFrame:
         from .planning import KeyAccountPlanner
-        from .planning.tracking import COLUMNS, track_objectives
+        from .planning.tracking import COLUMNS, LOST, track_objectives
 
         plan = self.analyses_.get("portfolio_plan")
         if plan is None:
@@ -524,7 +552,8 @@ class BoardPack(Analysis):
             raise ParameterError(f"previous_plan_date {previous.date()} is not before the "
                                  f"plan date {now.plan_date_.date()}")
         report = REPORTS["portfolio_plan"]
-        mine = {t: tables[t] for t in (*report.tables, *report.optional) if t in tables}
+        mine = like(tables, {t: tables[t] for t in (*report.tables, *report.optional)
+                               if t in tables})
         try:
             # the plan's own planner settings, on the earlier date
             before = KeyAccountPlanner(**{**now.get_params(),
@@ -534,7 +563,8 @@ class BoardPack(Analysis):
             return pd.DataFrame(columns=COLUMNS)
         self.previous_plan_date_ = str(previous.date())
         tracked = track_objectives(before, now, self.moving_share)
-        return tracked[tracked["account_id"].isin(plan.account_ids_)].reset_index(drop=True)
+        mine = tracked["account_id"].isin(plan.account_ids_) | tracked["status"].eq(LOST)
+        return tracked[mine].reset_index(drop=True)
 
     def _needs(self, *reports) -> list[str]:
         return [self.errors_[r] for r in reports if r in self.errors_]
@@ -574,7 +604,8 @@ class BoardPack(Analysis):
             if len(math.lost_by_reason_):
                 lbr = math.lost_by_reason_
                 key = math.key_results()
-                s.numbers["lost_revenue"] = float(lbr["revenue_lost"].sum())
+                total = lbr["revenue_lost"].sum(min_count=1)
+                s.numbers["lost_revenue"] = None if pd.isna(total) else float(total)
                 s.numbers["lost_accounts"] = int(lbr["accounts"].sum())
                 s.numbers["experience_share"] = key.get("experience_share_of_lost_revenue")
                 exp = lbr[lbr["kind"] == "experience"]
@@ -594,13 +625,19 @@ class BoardPack(Analysis):
         if latest is not None or to_call is not None:
             risk = accounts_at_risk(latest, to_call, math.asset_ if math is not None else None)
             s.tables["at_risk"] = risk
+
+            def total(column):  # unknown (None) where no account has one, never 0
+                x = risk[column].sum(min_count=1)
+                return None if pd.isna(x) else float(x)
+
             s.numbers["at_risk"] = {
                 "accounts": int(len(risk)), "chi_red": int(risk["chi_red"].sum()),
                 "chi_falling": int(risk["chi_falling"].sum()),
                 "red_and_falling": int((risk["chi_red"] & risk["chi_falling"]).sum()),
-                "detractors_waiting": int((risk["detractors_waiting"] > 0).sum()),
-                "annual_revenue": float(risk["annual_revenue"].sum()),
-                "lifetime_value": float(risk["lifetime_value"].sum())}
+                "detractors_waiting": (int((risk["detractors_waiting"] > 0).sum())
+                                       if to_call is not None else None),
+                "annual_revenue": total("annual_revenue"),
+                "lifetime_value": total("lifetime_value")}
         return s
 
     def _section_loyalty(self) -> Section:
@@ -696,8 +733,10 @@ class BoardPack(Analysis):
 
     def _section_practices(self) -> Section:
         s = Section("practices", ("customer_math", "portfolio_plan"))
+        failed = self.errors_.get("customer_math", "")
         t = practices(self.analyses_.get("customer_math"), self.analyses_.get("portfolio_plan"),
-                      self.company_wide)
+                      self.company_wide,
+                      no_math=failed if failed.startswith(FAILED) else "revenue")
         s.numbers = {p: {"coverage": (None if pd.isna(r["coverage"]) else float(r["coverage"])),
                          "company_wide": bool(r["company_wide"]),
                          "lacks": [x for x in r["lacks"].split(";") if x]}
@@ -729,7 +768,7 @@ class BoardPack(Analysis):
         """Per section its numbers, what it needs and the reports they come from."""
         from .results import to_jsonable
         out = {"period": list(self.span_), "comparison_period": list(self.comparison_span_),
-               "scope": self.scope_,
+               "scope": self.scope_, "not_known": dict(self.failures_),
                "sections": {n: {"reports": list(s.reports), "needs": s.needs, **s.numbers}
                             for n, s in self.sections_.items()}}
         return to_jsonable(out)

@@ -89,7 +89,10 @@ def _parser() -> argparse.ArgumentParser:
                          "(never over an existing one).")
     ini.add_argument("data_dir", type=_here, metavar="DATA_DIR")
 
-    val = sub.add_parser("validate", help="check every table of a data folder")
+    val = sub.add_parser("validate", help="check every table of a data folder",
+                         description="Validate every table of a data folder and check them "
+                         "against each other (dates after the data ends, lost accounts that "
+                         "keep paying, missing periods...), without running a notebook.")
     val.add_argument("data_dir", type=_here, metavar="DATA_DIR")
     val.add_argument("-f", "--file", dest="params_file", type=_here, metavar="PARAMS.yaml",
                      help="parameters file whose `columns` maps your column names and whose "
@@ -165,14 +168,24 @@ def _cmd_validate(args) -> int:
     sources.update(dict.fromkeys(overrides, "command line"))
     values.update(overrides)
     preflight.check({**values, "data_dir": args.data_dir}, sources)
+    from .io.contradictions import mode_of, raise_contradictions
+    from .io.folder import describe
     tables = load_folder(args.data_dir, columns=values.get("columns") or None,
-                         date_format=values.get("date_format") or None)
+                         date_format=values.get("date_format") or None, contradictions="show")
+    rule = mode_of(describe(args.data_dir).contradictions)
+    if rule == "error":  # every contradiction, one line each, as a run would stop with
+        raise_contradictions(tables.contradictions, tables.rule_file)
     shown = os.path.relpath(args.data_dir) if not os.path.relpath(args.data_dir).startswith(
         "..") else args.data_dir
     print(f"{shown}: valid ("
           + ", ".join(f"{name} {len(df):,} rows" for name, df in tables.items()) + ")")
+    print(f"  {tables.span.sentence()}")
     for note in reading_notes(tables):
         print(visible(f"  {note}"))
+    if tables.contradictions:
+        print(f"Contradictions ({tables.rule_file} says show: every report lists them):")
+        for c in tables.contradictions:
+            print(visible(f"  {c}"))
     print("Reports:")
     for report, state in readiness(tables).items():
         print(f"  {report}: {state}")

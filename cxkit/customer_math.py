@@ -57,12 +57,15 @@ from . import periods as per
 from .analysis import Analysis
 from .errors import CxkitWarning, DataError, ParameterError
 from .intervals import wilson
-from .io.datamodel import yearly_revenue
+from .io.contradictions import revenue_after_lost
+from .io.datamodel import reporting_period, yearly_revenue
+from .io.folder import CONTRADICTIONS
+from .io.problems import read_info
+from .io.tables import contradictions_of
 from .settings import Annotated, Field, Literal, Options, between
 
 MOVEMENTS = ("new", "reactivated", "expansion", "contraction", "flat", "lost", "new_lost")
 _MOVE_CATEGORIES = ("", *MOVEMENTS)
-RECONCILIATION = ("error", "show")  # where the tables disagree: stop, or go on and list them
 FLOW_COLUMNS = ["start", "new", "reactivated", "lost", "end", "start_revenue", "new_revenue",
                 "reactivated_revenue", "expansion", "contraction", "lost_revenue",
                 "end_revenue", "in_and_out", "in_and_out_revenue"]
@@ -77,18 +80,19 @@ EXPERIENCE_OF = {"red": "poor", "amber": "fair", "green": "good", "detractor": "
 class CustomerMathSettings(Options):
     """The rules of :class:`CustomerMath`'s settings (checked by ``fit``)."""
 
-    reconciliation: str = "error"
+    contradictions: str = ""
     renewal: str = "Y"
     margin: Annotated[float, between(0, 1)] = 0.3
-    discount_rate: Annotated[float, Field(gt=0)] = 0.1
-    followup_days: Annotated[int, Field(ge=0)] = 14
+    discount_rate: Annotated[float, Field(gt=0, le=1)] = 0.1  # as BOUNDS, for the API
+    followup_days: Annotated[int, Field(ge=0, le=3650)] = 14
     confidence: Annotated[float, Field(gt=0, lt=1)] = 0.95
 
-    @field_validator("reconciliation")
+    @field_validator("contradictions")
     @classmethod
-    def _reconciliation(cls, value):
-        if value not in RECONCILIATION:
-            raise ValueError(f"must be error or show, not {value!r}")
+    def _contradictions(cls, value):
+        if value not in ("", *CONTRADICTIONS):
+            raise ValueError(f"must be error or show (or empty: the data folder's rule), "
+                             f"not {value!r}")
         return value
 
     @field_validator("renewal")
@@ -467,7 +471,8 @@ def cohort_table(movements: pd.DataFrame, metric: str = "logo") -> pd.DataFrame:
 
 def reconcile(revenue: pd.DataFrame, accounts: pd.DataFrame, freq: str = "Q",
               lost_customers: pd.DataFrame | None = None,
-              definitions: Definitions | None = None) -> pd.DataFrame:
+              definitions: Definitions | None = None,
+              movements: pd.DataFrame | None = None) -> pd.DataFrame:
     """Where the tables contradict each other about who is a customer.
 
     Returns
@@ -480,7 +485,11 @@ def reconcile(revenue: pd.DataFrame, accounts: pd.DataFrame, freq: str = "Q",
         an active account that never stopped paying, i.e. with revenue in the period
         right after its departure's (an account won back after a gap is fine);
         ``revenue_before_customer_since``: with ``new="customer_since"`` only, revenue in
-        a period before the one of ``customer_since``), ``detail``. Empty when
+        a period before the one of ``customer_since``; ``departure_without_reason``, with
+        ``movements`` (:func:`account_movements`) and ``lost_customers``: a departure the
+        flows count that no ``lost_customers`` row explains, dated in its period or the
+        one before, e.g. the second departure of an account won back and lost again, whose
+        revenue would otherwise leave in no reason and no year), ``detail``. Empty when
         everything agrees.
     """
     definitions = definitions or Definitions()
@@ -497,20 +506,10 @@ def reconcile(revenue: pd.DataFrame, accounts: pd.DataFrame, freq: str = "Q",
                          "problem": "revenue_before_customer_since",
                          "detail": f"revenue {r.revenue:,.2f} before customer_since "
                                    f"{since[r.account_id]}"})
-    lost = accounts.loc[accounts["lost_date"].notna(), ["account_id", "lost_date"]]
-    if len(lost):
-        lost_period = per.labels(lost["lost_date"], freq)
-        last = pd.Series(pd.PeriodIndex(lost_period, freq=freq).to_numpy(),
-                         index=lost["account_id"].to_numpy())
-        rev = revenue[revenue["revenue"] > 0]
-        rev = rev[rev["account_id"].isin(last.index)]
-        after = pd.PeriodIndex(rev["period"], freq=freq) > pd.PeriodIndex(
-            last.reindex(rev["account_id"]).to_numpy(), freq=freq)
-        for _, r in rev[after].iterrows():
-            rows.append({"account_id": r["account_id"], "period": r["period"],
-                         "problem": "revenue_after_lost_date",
-                         "detail": f"revenue {r['revenue']:,.2f} after lost_date "
-                                   f"{last[r['account_id']]}"})
+    for r in revenue_after_lost(revenue, accounts, freq).itertuples():
+        rows.append({"account_id": r.account_id, "period": r.period,
+                     "problem": "revenue_after_lost_date",
+                     "detail": f"revenue {r.revenue:,.2f} after lost_date {r.lost_period}"})
     if lost_customers is not None:
         status_lost = set(accounts.loc[accounts["status"].eq("lost"), "account_id"])
         with_reason = set(lost_customers["account_id"])
@@ -519,7 +518,30 @@ def reconcile(revenue: pd.DataFrame, accounts: pd.DataFrame, freq: str = "Q",
                          "detail": "status lost, no row in lost_customers"})
         active = set(accounts.loc[accounts["status"].eq("active"), "account_id"])
         rows.extend(_reason_for_active(revenue, lost_customers, active, freq))
+        if movements is not None:
+            rows.extend(_unexplained_departures(movements, lost_customers, freq,
+                                                status_lost - with_reason))
     return pd.DataFrame(rows, columns=["account_id", "period", "problem", "detail"])
+
+
+def _unexplained_departures(movements, lost_customers, freq: str, said: set) -> list[dict]:
+    """Departures in the flows with no ``lost_customers`` row dated in their period or the
+    one before (accounts in ``said`` are listed as lost without a reason already)."""
+    gone = movements[movements["movement"].isin(["lost", "new_lost"])
+                     & ~movements["account_id"].isin(said)]
+    if gone.empty:
+        return []
+    dated = pd.PeriodIndex(per.labels(lost_customers["lost_date"], freq), freq=freq)
+    explained = set(zip(lost_customers["account_id"], dated.astype(str))) | set(
+        zip(lost_customers["account_id"], (dated + 1).astype(str)))
+    rows = []
+    for r in gone.itertuples():
+        if (r.account_id, str(r.period)) not in explained:
+            rows.append({"account_id": r.account_id, "period": str(r.period),
+                         "problem": "departure_without_reason",
+                         "detail": f"left in {r.period} with revenue {r.previous_revenue or 0:,.2f} "
+                                   "the period before; no row in lost_customers explains it"})
+    return rows
 
 
 def _reason_for_active(revenue, lost_customers, active: set, freq: str) -> list[dict]:
@@ -539,8 +561,13 @@ def _reason_for_active(revenue, lost_customers, active: set, freq: str) -> list[
     return rows
 
 
-def raise_reconciliation(problems: pd.DataFrame, limit: int = 5) -> None:
-    """Raise one :class:`DataError` per kind of problem, naming accounts and periods."""
+_RULE_FILE = "the data folder's cxkit.yaml"
+
+
+def raise_reconciliation(problems: pd.DataFrame, where: str = "", limit: int = 5) -> None:
+    """Raise one :class:`DataError` per kind of problem, naming accounts and periods.
+
+    ``where`` names the file that sets the rule (the data folder's ``cxkit.yaml``)."""
     if problems.empty:
         return
     lines = []
@@ -553,10 +580,13 @@ def raise_reconciliation(problems: pd.DataFrame, limit: int = 5) -> None:
                 "lost_without_reason": "accounts lost with no row in lost_customers",
                 "reason_for_active_account": "lost_customers rows for active accounts that "
                                              "kept paying",
-                "revenue_before_customer_since": "revenue before customer_since"}[kind]
+                "revenue_before_customer_since": "revenue before customer_since",
+                "departure_without_reason": "departures the flows count that no row of "
+                                            "lost_customers explains"}[kind]
         lines.append(f"the tables do not reconcile: {text} in {len(g)} case"
                      f"{'s' if len(g) != 1 else ''} ({shown}); fix the data, or set "
-                     "reconciliation: show to see them as a line of the report")
+                     f"contradictions: show in {where or _RULE_FILE} (or -p contradictions "
+                     "show) to see them as a line of the report")
     raise DataError("\n".join(lines))
 
 
@@ -595,15 +625,16 @@ def lost_by_reason(lost_customers: pd.DataFrame, experience: list[str] | tuple =
                             f"neither experience_reasons nor other_reasons in {len(unknown)} "
                             f"row{'s' if len(unknown) != 1 else ''} ({rows}); add it to "
                             "one of them")
-    frame = pd.DataFrame({"reason": reasons,
-                          "revenue_lost": lost_customers["revenue_lost"].fillna(0.0)})
-    out = frame.groupby("reason").agg(accounts=("reason", "size"),
-                                      revenue_lost=("revenue_lost", "sum"))
+    frame = pd.DataFrame({"reason": reasons, "revenue_lost": lost_customers["revenue_lost"]})
+    g = frame.groupby("reason")
+    out = pd.DataFrame({"accounts": g.size(),
+                        "revenue_lost": g["revenue_lost"].sum(min_count=1)})  # unknown: NaN
     out.insert(0, "kind", ["experience" if r in exp else "other" if r in oth else "unsorted"
                            for r in out.index])
-    total = out["revenue_lost"].sum()
+    total = out["revenue_lost"].sum(min_count=1)
     out["share"] = out["revenue_lost"] / total if total > 0 else np.nan
-    return out.sort_values("revenue_lost", ascending=False)
+    return out.sort_values(["revenue_lost", "accounts"], ascending=False, na_position="last",
+                           kind="stable")
 
 
 def churn_by_group(movements: pd.DataFrame, groups: pd.Series, order, freq: str = "Q",
@@ -833,7 +864,8 @@ def lost_by_reason_trend(lost_customers: pd.DataFrame, experience=(), freq: str 
     Returns
     -------
     DataFrame
-        Indexed by ``period`` (of ``lost_date``): ``experience``, ``other`` (revenue lost),
+        Indexed by ``period`` (of ``lost_date``): ``experience``, ``other`` (revenue lost;
+        missing in a period whose departures have no ``revenue_lost``),
         ``experience_share``.
     """
     exp = {r.strip().lower() for r in experience}
@@ -841,10 +873,12 @@ def lost_by_reason_trend(lost_customers: pd.DataFrame, experience=(), freq: str 
     kind = np.where(reasons.isin(exp), "experience", "other")
     frame = pd.DataFrame({"period": per.labels(lost_customers["lost_date"], freq).to_numpy(),
                           "kind": kind,
-                          "revenue": lost_customers["revenue_lost"].fillna(0.0).to_numpy()})
-    out = frame.pivot_table(index="period", columns="kind", values="revenue", aggfunc="sum",
-                            fill_value=0.0).reindex(columns=["experience", "other"],
-                                                    fill_value=0.0)
+                          "revenue": lost_customers["revenue_lost"].to_numpy()})
+    known = frame.groupby(["period", "kind"])["revenue"].sum(min_count=1).unstack("kind")
+    out = known.reindex(columns=["experience", "other"])
+    recorded = frame.groupby("period")["revenue"].count() > 0  # a period's revenue is known
+    rows = recorded.reindex(out.index, fill_value=False).to_numpy()
+    out.loc[rows] = out.loc[rows].fillna(0.0)
     out.columns.name = None
     total = out.sum(axis=1)
     out["experience_share"] = out["experience"] / total.where(total > 0)
@@ -996,7 +1030,7 @@ def _asset_values(model, accounts: pd.DataFrame, movements: pd.DataFrame, period
     return _AssetValues(ids, labels, active, annual, renewals, derl, value)
 
 
-def customer_asset(model, accounts: pd.DataFrame, movements: pd.DataFrame, period: str = "Q",
+def customer_asset(model, accounts: pd.DataFrame, movements: pd.DataFrame, period: str = "",
                    margin: float = 0.3, discount_rate: float = 0.1, renewal: str = "Y"
                    ) -> pd.DataFrame:
     """Each current customer's residual lifetime value: margin × annual revenue × DERL.
@@ -1029,7 +1063,7 @@ def _asset_table(v: _AssetValues) -> pd.DataFrame:
                         index=pd.Index(np.asarray(v.ids)[now], name="account_id"))
 
 
-def asset_change(model, accounts: pd.DataFrame, movements: pd.DataFrame, period: str = "Q",
+def asset_change(model, accounts: pd.DataFrame, movements: pd.DataFrame, period: str = "",
                  margin: float = 0.3, discount_rate: float = 0.1, renewal: str = "Y"
                  ) -> pd.DataFrame:
     """The customer asset at the end of each period and what changed it.
@@ -1074,15 +1108,18 @@ class CustomerMath(Analysis):
 
     Parameters
     ----------
-    period : {"Q", "M", "Y"}
-        Period length of the revenue table.
+    period : {"", "Q", "M", "Y"}
+        Period length of the revenue table; empty: read from its labels (a declared one
+        that differs is an error, :func:`cxkit.io.datamodel.reporting_period`).
     definitions : Definitions or dict, optional
         What counts as new, lost and reactivated (see :class:`Definitions`).
     experience_reasons, other_reasons : list of str
         Departure reasons that are about the experience, and those that are not.
-    reconciliation : {"error", "show"}
+    contradictions : {"", "error", "show"}
         Where the tables contradict each other (:func:`reconcile`): stop with an error
-        naming the accounts and periods, or go on and show them as a table.
+        naming the accounts and periods, or go on and show them as a table; empty: the
+        rule the tables were loaded with (the data folder's ``cxkit.yaml``; ``error``
+        without one).
     renewal : {"Y", "Q", "M"}
         How often a customer renews (or leaves), for the lifetime model: yearly
         contracts, or month-to-month ones (``"M"``). Acquisition cohorts and renewals are
@@ -1112,8 +1149,14 @@ class CustomerMath(Analysis):
         :func:`cohort_table` (logo).
     credits_ : DataFrame
         :func:`credits`: account-periods with negative net revenue (counted as none).
+    period_ : str
+        The period length read (``period``, or the revenue table's labels).
     reconciliation_ : DataFrame
         :func:`reconcile` (empty when the tables agree).
+    data_contradictions_ : list
+        The contradictions :func:`cxkit.io.load` found in the tables
+        (:mod:`cxkit.io.contradictions`; empty for tables that agree, or for a dict built
+        by hand that agrees).
     lost_by_reason_ : DataFrame
         :func:`lost_by_reason` (empty without a ``lost_customers`` table).
     lost_trend_ : DataFrame
@@ -1150,8 +1193,8 @@ class CustomerMath(Analysis):
     title = "Customer math"
     settings_model = CustomerMathSettings
 
-    def __init__(self, *, period: str = "Q", definitions=None, experience_reasons=(),
-                 other_reasons=(), reconciliation: str = "error", renewal: str = "Y",
+    def __init__(self, *, period: str = "", definitions=None, experience_reasons=(),
+                 other_reasons=(), contradictions: str = "", renewal: str = "Y",
                  margin: float = 0.3,
                  discount_rate: float = 0.1, followup_days: int = 14, chi_model=None,
                  confidence: float = 0.95, currency: str = ""):
@@ -1160,7 +1203,7 @@ class CustomerMath(Analysis):
         self.definitions = definitions
         self.experience_reasons = experience_reasons
         self.other_reasons = other_reasons
-        self.reconciliation = reconciliation
+        self.contradictions = contradictions
         self.renewal = renewal
         self.margin = margin
         self.discount_rate = discount_rate
@@ -1170,20 +1213,29 @@ class CustomerMath(Analysis):
 
     def fit(self, tables: dict) -> "CustomerMath":
         """Fit on the tables :func:`cxkit.io.load` returns (accounts and revenue needed)."""
-        per.check(self.period)
+        self.period_ = reporting_period(tables, self.period)
         self.check_settings()
         d = self.definitions
         self.definitions_ = d if isinstance(d, Definitions) else Definitions.from_dict(d)
         if "revenue" not in tables:
             raise DataError("customer math needs the revenue table (revenue.csv)")
         accounts, revenue = tables["accounts"], tables["revenue"]
+        held = sorted(revenue["period"].dropna().astype(str).unique())
+        if len(held) < 2:
+            file = read_info(revenue).get("file", "the revenue table")
+            raise DataError(f"{file}: customer math needs revenue in two periods at least, "
+                            f"to count the customers who came and went between them; the "
+                            f"table holds {'only ' + held[0] if held else 'no period'}")
         lost = tables.get("lost_customers")
         self.credits_ = credits(revenue)
-        self.reconciliation_ = reconcile(revenue, accounts, self.period, lost, self.definitions_)
-        if self.reconciliation == "error":
-            raise_reconciliation(self.reconciliation_)
-        self.movements_ = account_movements(revenue, self.definitions_, accounts, self.period,
+        self.movements_ = account_movements(revenue, self.definitions_, accounts, self.period_,
                                             lost)
+        self.reconciliation_ = reconcile(revenue, accounts, self.period_, lost, self.definitions_,
+                                         self.movements_)
+        self.data_contradictions_ = list(contradictions_of(tables))
+        rule = self.contradictions or getattr(tables, "rule", "error")
+        if rule == "error":
+            raise_reconciliation(self.reconciliation_, getattr(tables, "rule_file", ""))
         f = flows(self.movements_)
         self.flows_ = f.join(retention(f, self.definitions_))
         segment = accounts.set_index("account_id")["segment"].astype(str)
@@ -1191,7 +1243,7 @@ class CustomerMath(Analysis):
         self.by_segment_ = b.join(retention(b, self.definitions_))
         self.cohorts_ = cohort_table(self.movements_, "logo")
         labels = self.flows_.index
-        self.window_end_ = pd.Period(labels[-1], freq=self.period).end_time.normalize()
+        self.window_end_ = pd.Period(labels[-1], freq=self.period_).end_time.normalize()
         has_lost = lost is not None and len(lost)
         self.lost_by_reason_ = (lost_by_reason(lost, self.experience_reasons, self.other_reasons)
                                 if has_lost else
@@ -1202,13 +1254,13 @@ class CustomerMath(Analysis):
                                 columns=["experience", "other", "experience_share"]))
         complaints = tables.get("complaints")
         self._complaints = complaints
-        self.complaints_ = (complaint_trends(complaints, self.period)
+        self.complaints_ = (complaint_trends(complaints, self.period_)
                             if complaints is not None and len(complaints) else pd.DataFrame(
                                 columns=["period", "category", "severity", "complaints", "open",
                                          "median_resolution_days", "mean_resolution_days"]))
         responses = tables.get("responses")
         has_resp = responses is not None and len(responses)
-        self.churn_by_category_ = (churn_by_category(self.movements_, responses, self.period,
+        self.churn_by_category_ = (churn_by_category(self.movements_, responses, self.period_,
                                                      self.confidence)
                                    if has_resp else pd.DataFrame())
         self.closed_loop_ = (closed_loop(responses, tables.get("followups"), self.window_end_,
@@ -1226,7 +1278,7 @@ class CustomerMath(Analysis):
             model = self.chi_model if isinstance(self.chi_model, ChiModel) else load_model(
                 self.chi_model or "params/chi_model.yaml")
             self.chi_ = chi_bands(kpis, model)
-            self.churn_by_band_ = churn_by_band(self.movements_, self.chi_, self.period,
+            self.churn_by_band_ = churn_by_band(self.movements_, self.chi_, self.period_,
                                                 self.confidence)
         self._fit_lifetime(accounts, lost)
         self._fit_grid(responses if has_resp else None)
@@ -1236,8 +1288,8 @@ class CustomerMath(Analysis):
     def _snapshot(self, accounts: pd.DataFrame, lost) -> str:
         """The last period's label where every departure in the window falls in it ("")."""
         labels = self.flows_.index
-        first = pd.Period(labels[0], freq=self.period).start_time
-        last = pd.Period(labels[-1], freq=self.period)
+        first = pd.Period(labels[0], freq=self.period_).start_time
+        last = pd.Period(labels[-1], freq=self.period_)
         gone = departures(accounts, lost)["lost_date"]
         inside = gone[(gone >= first) & (gone <= self.window_end_)]
         if inside.empty or (inside < last.start_time).any():
@@ -1248,10 +1300,10 @@ class CustomerMath(Analysis):
         from .clv import MIN_JOINT, ShiftedBetaGeometric
 
         labels = self.flows_.index
-        start = pd.Period(labels[0], freq=self.period).start_time
+        start = pd.Period(labels[0], freq=self.period_).start_time
         self.snapshot_ = self._snapshot(accounts, lost)
         if self.snapshot_:  # only the customers active at its start are here
-            start = pd.Period(self.snapshot_, freq=self.period).start_time
+            start = pd.Period(self.snapshot_, freq=self.period_).start_time
         self.renewal_cohorts_ = renewal_cohorts(accounts, start, self.window_end_, lost,
                                                 self.renewal)
         usable = self.renewal_cohorts_[self.renewal_cohorts_.notna().sum(axis=1) >= MIN_JOINT]
@@ -1273,7 +1325,7 @@ class CustomerMath(Analysis):
             self.asset_change_ = pd.DataFrame(columns=["start_asset", "added", "taken",
                                                        "stayed_change", "end_asset"])
             return
-        values = _asset_values(self.clv_, accounts, self.movements_, self.period, self.margin,
+        values = _asset_values(self.clv_, accounts, self.movements_, self.period_, self.margin,
                                self.discount_rate, self.renewal)  # once, for both
         self.asset_ = _asset_table(values)
         self.asset_change_ = _asset_change_table(values)
@@ -1301,7 +1353,7 @@ class CustomerMath(Analysis):
         """What a snapshot table means for the numbers ("" where the tables are not one)."""
         if not self.snapshot_:
             return ""
-        unit = per.unit(self.period)
+        unit = per.unit(self.period_)
         return (f"Every customer lost in these tables was lost in {self.snapshot_}, the last "
                 f"{unit}, and none before: the tables are a snapshot of the customers active "
                 f"at the start of {self.snapshot_}, and those lost earlier are not in them. "
@@ -1313,7 +1365,7 @@ class CustomerMath(Analysis):
         """Each current customer's experience: latest CHI band, else latest NPS category."""
         latest = pd.Series(dtype=object)
         if responses is not None:
-            cat = nps_categories(responses, self.period).reset_index()
+            cat = nps_categories(responses, self.period_).reset_index()
             latest = cat.sort_values("period").groupby("account_id")["category"].last()
         if len(self.chi_):
             scored = self.chi_.dropna(subset=["band"]).sort_values("period")
@@ -1427,7 +1479,7 @@ class CustomerMath(Analysis):
         revenue = self.asset_["annual_revenue"].sum()
         # one constant retention rate per renewal: the window's (a snapshot's last period's)
         k = per.per_year(self.renewal)
-        r = float(self._retention()["logo_retention"]) ** (per.per_year(self.period) / k)
+        r = float(self._retention()["logo_retention"]) ** (per.per_year(self.period_) / k)
         d = (1 + self.discount_rate) ** (1 / k) - 1
         flat = self.margin * revenue / k * (1 + d) * r / (1 + d - r)
         where = f"that of {self.snapshot_}" if self.snapshot_ else "the mean of the window"
@@ -1473,7 +1525,7 @@ class CustomerMath(Analysis):
     def _annual_revenue(self) -> pd.Series:
         """Each account's revenue over the last year of the table."""
         return yearly_revenue(self._tables["revenue"], str(self.flows_.index[-1]),
-                              self.period)["spend"].fillna(0.0)
+                              self.period_)["spend"].fillna(0.0)
 
     def detractors_to_call(self, days: int = 365) -> pd.DataFrame:
         """Current customers' detractors with no follow-up in time, for action.
@@ -1576,19 +1628,36 @@ class CustomerMath(Analysis):
         out["lifetime_value"] = g["value"].to_numpy()
         return out
 
-    def contradictions(self) -> list[str]:
+    def contradiction_sentences(self) -> list[str]:
         """The contradictions between the tables, as sentences (or that there are none)."""
-        if self.reconciliation_.empty:
+        data = [c.sentence() for c in self.data_contradictions_
+                if c.kind != "paying_after_lost"]  # that one is a row of reconciliation_
+        if self.reconciliation_.empty and not data:
             return ["Revenue, lost dates and departure reasons agree: every period reconciles "
                     "without a correcting line."]
         words = {"revenue_after_lost_date": "revenue after its lost date",
                  "lost_without_reason": "lost, with no departure reason recorded",
                  "reason_for_active_account": "a departure reason, but it never stopped "
                                               "paying",
-                 "revenue_before_customer_since": "revenue before its customer_since date"}
-        return [f"{r.account_id}: {words[r.problem]}"
-                + (f" ({r.period})" if isinstance(r.period, str) else "")
-                for r in self.reconciliation_.itertuples()]
+                 "revenue_before_customer_since": "revenue before its customer_since date",
+                 "departure_without_reason": "left, and no departure reason explains it"}
+        return data + [f"{r.account_id}: {words[r.problem]}"
+                       + (f" ({r.period})" if isinstance(r.period, str) else "")
+                       for r in self.reconciliation_.itertuples()]
+
+    def _experience_share(self) -> float | None:
+        """The share of the revenue lost that left for a reason of experience; None where
+        no reason is sorted as one, or the revenue lost is not recorded."""
+        lbr = self.lost_by_reason_
+        total = lbr["revenue_lost"].sum(min_count=1)
+        if not len(lbr) or not self.experience_reasons or pd.isna(total) or total <= 0:
+            return None
+        return float(lbr.loc[lbr["kind"] == "experience", "revenue_lost"].sum() / total)
+
+    def n_contradictions(self) -> int:
+        """How many contradictions :meth:`contradiction_sentences` lists."""
+        return len(self.reconciliation_) + sum(
+            1 for c in self.data_contradictions_ if c.kind != "paying_after_lost")
 
     def headlines(self) -> list[str]:
         """Plain sentences: the leaky bucket by count and money, retention, why revenue left."""
@@ -1599,7 +1668,7 @@ class CustomerMath(Analysis):
             return money(x, self.currency, signed)
 
         w = self.window().iloc[0]
-        unit = {"Q": "quarter", "M": "month", "Y": "year"}[self.period]
+        unit = {"Q": "quarter", "M": "month", "Y": "year"}[self.period_]
         n = len(self.flows_) - 1
         out = [
             f"From {w['from']} to {w['to']} the base went from {w['start']:,.0f} to "
@@ -1624,11 +1693,19 @@ class CustomerMath(Analysis):
                        f"their revenue ({fmt(r['net_revenue_retention'], 'rate')} with "
                        "expansion).")
         if len(self.lost_by_reason_):
-            exp = self.lost_by_reason_.loc[self.lost_by_reason_["kind"] == "experience",
-                                           "revenue_lost"].sum()
-            top = self.lost_by_reason_.index[0]
-            out.append(f"{exp / self.lost_by_reason_['revenue_lost'].sum():.0%} of the "
-                       f"revenue lost left for a reason of experience; the most: {top}.")
+            lbr = self.lost_by_reason_
+            top = lbr.index[0]
+            share = self._experience_share()
+            if pd.isna(lbr["revenue_lost"].sum(min_count=1)):
+                out.append(f"The revenue lost with departed customers is not recorded "
+                           f"in the lost-customers table; the reason given most: "
+                           f"{top} ({plural(int(lbr['accounts'].iloc[0]), 'departure')} of "
+                           f"{int(lbr['accounts'].sum()):,}).")
+            elif share is None:
+                out.append(f"The reason that took the most revenue: {top}.")
+            else:
+                out.append(f"{fmt(share, 'share')} of the revenue lost left for a reason of "
+                           f"experience; the most: {top}.")
         b = self.leaky_bucket().iloc[0]
         came = b["new_revenue"] + b["reactivated_revenue"] + b["expansion"]
         out.append(f"The leaky bucket: over {n} {unit}{'s' if n != 1 else ''}, "
@@ -1677,10 +1754,9 @@ class CustomerMath(Analysis):
             out.append(f"{plural(len(self.credits_), 'account-period')} had more credit notes than "
                        f"invoices ({m(self.credits_['revenue'].sum())}); they count as "
                        "periods without revenue and are listed.")
-        if not self.reconciliation_.empty:
-            out.append(f"{plural(len(self.reconciliation_), 'contradiction')} between the "
-                       "tables are "
-                       "listed below; the numbers use the revenue as booked.")
+        if self.n_contradictions():
+            out.append(f"{plural(self.n_contradictions(), 'contradiction')} in the data "
+                       "are listed below; the numbers use the data as it is.")
         return out
 
     def summary_tables(self) -> dict:
@@ -1691,9 +1767,9 @@ class CustomerMath(Analysis):
         from .results import to_jsonable
         w = self.window().iloc[0].to_dict()
         r = self._retention().to_dict()
-        out = {"period": self.period, "renewal": self.renewal, **w,
+        out = {"period": self.period_, "renewal": self.renewal, **w,
                **{f"mean_{k}": v for k, v in r.items()},
-               "contradictions": int(len(self.reconciliation_)),
+               "contradictions": self.n_contradictions(),
                "snapshot": self.snapshot_ or None}
         if self.clv_ is not None:
             out.update({"sbg_alpha": self.clv_.alpha_, "sbg_beta": self.clv_.beta_,
@@ -1705,10 +1781,7 @@ class CustomerMath(Analysis):
                         "asset_added": float(a["added"]), "asset_taken": float(a["taken"]),
                         "asset_stayed_change": float(a["stayed_change"])})
         if len(self.lost_by_reason_) and self.experience_reasons:
-            lbr = self.lost_by_reason_
-            out["experience_share_of_lost_revenue"] = float(
-                lbr.loc[lbr["kind"] == "experience", "revenue_lost"].sum()
-                / lbr["revenue_lost"].sum())
+            out["experience_share_of_lost_revenue"] = self._experience_share()
         b = self.leaky_bucket().iloc[0]
         out["needed_to_stand_still"] = float(b["needed_to_stand_still"])
         out["end_revenue_had_lost_stayed"] = float(b["end_revenue_had_lost_stayed"])
@@ -1729,7 +1802,7 @@ class CustomerMath(Analysis):
         from .present.excel import write_workbook
         interval = {"ci_low": "churn_rate_low", "ci_high": "churn_rate_high"}  # 95% bounds
         # cohort ages as headers a reader can read: "quarter 0", "year 3", not "0", "3"
-        cohorts = self.cohorts_.rename(columns=lambda k: f"{per.unit(self.period)} {k}")
+        cohorts = self.cohorts_.rename(columns=lambda k: f"{per.unit(self.period_)} {k}")
         sheets = {"Summary": self.headlines() + [""] + self.definitions_.sentences(),
                   "Flows": self.flows_, "By segment": self.by_segment_,
                   "Cohorts": cohorts, "Lost by reason": self.lost_by_reason_}

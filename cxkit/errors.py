@@ -70,6 +70,11 @@ class RunError(CxkitError, RuntimeError):
     """A notebook run failed; the message names the cell and its error."""
 
 
+class KernelDied(RunError):
+    """A notebook's kernel died while it ran (killed by the system: out of memory is the
+    usual cause); a batch runs the account again once."""
+
+
 class NotFittedError(CxkitError, AttributeError):
     """An analysis was asked for results before ``fit(tables)`` ran."""
 

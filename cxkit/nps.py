@@ -34,7 +34,7 @@ from scipy import stats
 from . import periods, ratings
 from .analysis import Analysis
 from .errors import ParameterError
-from .io.datamodel import rating_scale, scale_declared
+from .io.datamodel import rating_scale, scale_declared, reporting_period
 from .io.folder import Scale
 
 METHODS = ("adjusted-wald", "wald")
@@ -467,7 +467,7 @@ class NpsAnalysis(Analysis):
     title = "Net Promoter Score"
 
     def __init__(self, *, score: str = "ltr", scheme: str = "all", role_weights=None,
-                 weights: str | None = None, period: str = "Q", by: str = "segment",
+                 weights: str | None = None, period: str = "", by: str = "segment",
                  confidence: float = 0.95, method: str = "adjusted-wald"):
         self.score = score
         self.scheme = scheme
@@ -480,7 +480,7 @@ class NpsAnalysis(Analysis):
 
     def fit(self, tables: Mapping[str, pd.DataFrame]) -> "NpsAnalysis":
         """Fit on validated tables (responses; contacts for roles; accounts for groups)."""
-        periods.check(self.period)
+        self.period_ = reporting_period(tables, self.period)
         responses, contacts = tables["responses"], tables.get("contacts")
         w = respondent_weights(responses, contacts, self.scheme, self.role_weights or None)
         if self.weights:
@@ -501,7 +501,7 @@ class NpsAnalysis(Analysis):
             grouped = data.join(accounts.set_index("account_id")[self.by], on="account_id")
         if self.has_nps_:
             self.nps_ = estimate(data[self.score], data["_weight"], self.confidence, self.method)
-            self.trend_ = by_period(data, freq=self.period, score=self.score,
+            self.trend_ = by_period(data, freq=self.period_, score=self.score,
                                     weights="_weight", confidence=self.confidence,
                                     method=self.method)
             self.groups_ = (by_group(grouped, self.by, self.score, "_weight", self.confidence,
@@ -509,7 +509,7 @@ class NpsAnalysis(Analysis):
                             else pd.DataFrame(columns=COLUMNS, dtype=float))
         else:
             self.nps_ = None
-            self.trend_ = ratings.by_period(data, freq=self.period, score=self.score,
+            self.trend_ = ratings.by_period(data, freq=self.period_, score=self.score,
                                             weights="_weight", scale=self.scale_,
                                             confidence=self.confidence)
             self.groups_ = (ratings.by_group(grouped, self.by, self.score, "_weight",

@@ -22,7 +22,7 @@ import pandas as pd
 
 from . import periods
 from .analysis import Analysis
-from .io.datamodel import current_accounts
+from .io.datamodel import current_accounts, reporting_period
 from .io.schemas import ROLES, TABLES
 from .io.tables import reading_notes
 
@@ -182,17 +182,17 @@ class Overview(Analysis):
 
     title = "Data overview"
 
-    def __init__(self, *, period: str = "Q"):
+    def __init__(self, *, period: str = ""):
         self.period = period
 
     def fit(self, tables: Mapping[str, pd.DataFrame]) -> "Overview":
         """Describe validated tables (responses needed; accounts and contacts for the
         coverage of each account and the roles)."""
-        periods.check(self.period)
+        self.period_ = reporting_period(tables, self.period)
         a, c, r = tables.get("accounts"), tables.get("contacts"), tables["responses"]
         self.tables_ = describe_tables(tables)
-        self.by_role_ = responses_by_role(r, c, self.period)
-        self.rates_ = (response_rates(a, c, r, self.period) if a is not None and c is not None
+        self.by_role_ = responses_by_role(r, c, self.period_)
+        self.rates_ = (response_rates(a, c, r, self.period_) if a is not None and c is not None
                        else pd.DataFrame(columns=RATE_COLUMNS).rename_axis("account_id"))
         self.missing_ = missingness(tables)
         self.reading_ = reading_notes(tables)
@@ -244,7 +244,7 @@ class Overview(Analysis):
         """Plain sentences on what was loaded, for a reader who does not read tables."""
         r = self.rates_
         n = self.counts_
-        unit = periods.unit(self.period)
+        unit = periods.unit(self.period_)
         per = self.by_role_["total"]
         spread = (f"Each {unit} brought between {per.min():,} and {per.max():,} responses "
                   f"(median {per.median():,.0f}).")

@@ -36,6 +36,21 @@ def per_year(freq: str) -> int:
     return PER_YEAR[check(freq)]
 
 
+def freq_of(labels) -> str | None:
+    """The period length that labels are written in: ``"Q"`` (``2024Q1``), ``"M"``
+    (``2024-03``) or ``"Y"`` (``2024``); None for no labels (a table mixing lengths is
+    refused when it is read).
+
+    >>> freq_of(["2024Q1", "2024Q2"]), freq_of(pd.Series(["2024-03"])), freq_of(["2024"]), freq_of([])
+    ('Q', 'M', 'Y', None)
+    """
+    for label in labels:
+        if isinstance(label, str) and label:
+            text = label.strip()
+            return "Q" if "Q" in text.upper() else "M" if "-" in text else "Y"
+    return None
+
+
 def labels(dates: pd.Series, freq: str = "Q") -> pd.Series:
     """The period label of each date (missing dates stay missing)."""
     return dates.dt.to_period(check(freq)).astype(str).where(dates.notna())

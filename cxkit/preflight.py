@@ -46,17 +46,19 @@ def _choices(name: str) -> tuple[str, ...] | None:
     if name == "revenue_predictor":
         from .drivers.revenue import PREDICTORS
         return PREDICTORS
-    if name == "reconciliation":
-        from .customer_math import RECONCILIATION
-        return RECONCILIATION
+    if name == "contradictions":
+        from .io.folder import CONTRADICTIONS
+        return CONTRADICTIONS
     if name == "best_combine":
         from .prospects import COMBINE
         return COMBINE
     return None
 
 
+#: choices whose empty value means "from the data" (the labels, the data folder's rule)
+MAY_BE_EMPTY = ("period", "contradictions")
 CHOICE_PARAMETERS = ("period", "method", "missing", "scheme", "revenue_predictor",
-                     "reconciliation", "best_combine")
+                     "contradictions", "best_combine")
 
 
 def closest(value: str, options: Iterable[str]) -> str | None:
@@ -180,14 +182,21 @@ def problems(values: Mapping[str, Any], sources: Mapping[str, str] | None = None
     out: list[str] = []
 
     def say(name: str, text: str) -> None:
+        # one problem, one line: a line break in it is the value's, and is shown as \n
+        text = text.replace("\r", "\\r").replace("\n", "\\n")
         where = sources.get(name)
         out.append(f"{where}: parameter '{name}' {text}" if where else f"parameter '{name}' {text}")
 
     for name in CHOICE_PARAMETERS:
         value = values.get(name)
         options = _choices(name) if isinstance(value, str) else None
-        if options and value not in options:
+        if options and value not in options and not (name in MAY_BE_EMPTY and value == ""):
             say(name, f"is '{value}'{did_you_mean(value, options)} (one of {', '.join(options)})")
+    from .settings import out_of_bounds
+    for name, value in values.items():
+        why = out_of_bounds(name, value)
+        if why:
+            say(name, why)
     if isinstance(values.get("date_format"), str) and values["date_format"]:
         from .io.dates import check_format
         try:
@@ -207,6 +216,18 @@ def problems(values: Mapping[str, Any], sources: Mapping[str, str] | None = None
             _dt.date.fromisoformat(plan_date)
         except ValueError:
             say("plan_date", f"is '{plan_date}', not a date written YYYY-MM-DD")
+    shown, comparison = values.get("report_period"), values.get("comparison_period")
+    if isinstance(shown, str) and isinstance(comparison, str) and shown and comparison:
+        import pandas as pd
+        try:
+            r, c = pd.Period(shown), pd.Period(comparison)
+        except (ValueError, TypeError):
+            pass  # the pack names the one it cannot read, with the data's periods
+        else:
+            if c.end_time >= r.start_time:
+                say("comparison_period", f"is '{comparison}', which does not end before the "
+                                         f"report period '{shown}' begins; compare with a "
+                                         "period before it, e.g. the year before")
     best = values.get("best")
     if isinstance(best, Mapping) and best:
         from .prospects import CRITERIA
@@ -410,6 +431,40 @@ def _account_checks(values, data: _Data, say: Callable) -> None:
                 if len(options) <= 40 else ""
             say(name, f"is '{value}', not {_a(name.replace('_', ' '))} in "
                       f"{data.shown('accounts')}{did_you_mean(value, options)}{shown}")
+
+
+def check_data(values: Mapping[str, Any], sources: Mapping[str, str] | None = None,
+               root: Path | None = None, report: str = "") -> None:
+    """Load the tables ``report`` reads, as its notebook will, before any kernel starts.
+
+    Every row is validated and the tables are checked against each other
+    (:mod:`cxkit.io.contradictions`: with the data folder's rule ``error``, a
+    contradiction stops the run here, one line each), and a declared ``period`` against
+    the tables' period labels (:func:`cxkit.io.datamodel.reporting_period`).
+
+    Raises
+    ------
+    DataError, ParameterError
+        One line per problem.
+    """
+    from .reports import REPORTS
+    data_dir = values.get("data_dir")
+    if report not in REPORTS or not isinstance(data_dir, str):
+        return
+    from .io import load
+    from .io.datamodel import reporting_period
+    from .reports import tables_of
+    columns = values.get("columns") if isinstance(values.get("columns"), Mapping) else None
+    tables = load(resolve(data_dir or ".", root or project_root()), columns=columns,
+                  date_format=values.get("date_format") or None,
+                  contradictions=values.get("contradictions") or None, **tables_of(report))
+    period = values.get("period")
+    if isinstance(period, str):
+        try:
+            reporting_period(tables, period)
+        except ParameterError as exc:
+            where = (sources or {}).get("period")
+            raise ParameterError(f"{where}: {exc}" if where else str(exc)) from None
 
 
 def check(values: Mapping[str, Any], sources: Mapping[str, str] | None = None,

@@ -35,6 +35,7 @@ from pydantic import model_validator
 from .analysis import Analysis
 from .intervals import wilson
 from .errors import DataError, ParameterError
+from .io.contradictions import fold
 from .io.datamodel import current_accounts
 from .settings import Annotated, Field, Options
 
@@ -573,8 +574,10 @@ def score_prospects(prospects: pd.DataFrame, rules: list[Rule], precision: pd.Se
         The role to approach for each rule, in the order of ``rules``.
     known : dict of str to set, optional
         The values each categorical attribute takes among the accounts. A prospect's value
-        outside them (an industry no customer is in) says nothing about fit: it is treated
-        as missing, so the prospect is scored on the rest and flagged.
+        is first read in the accounts' form (case, width and invisible characters aside:
+        ``software`` is ``Software``). A value outside them (an industry no customer is in)
+        says nothing about fit: it meets no condition on its attribute, so it never
+        scores above a known value, and the prospect is flagged (``unseen``).
 
     Returns
     -------
@@ -591,15 +594,23 @@ def score_prospects(prospects: pd.DataFrame, rules: list[Rule], precision: pd.Se
         raise ParameterError(f"one precision per rule: {len(rules)} rules, "
                              f"{len(precision)} precisions")
     p = prospects.copy()
-    judged = p.copy()  # what the rules see: unseen values as missing
-    unseen = np.full(len(p), "", dtype=object)
+    judged = p.copy()  # what the rules see: values in the accounts' own form, unseen ones
+    unseen = np.full(len(p), "", dtype=object)  # failing every condition on them
+    unknown = pd.DataFrame(False, index=p.index, columns=list(columns))
     for c, values in (known or {}).items():
         if c in p:
-            new = (p[c].notna() & ~p[c].astype(object).isin(values)).to_numpy()
-            judged[c] = p[c].where(~new)
+            # "software", "Ｓoftware" or "Soft\u200bware" is the accounts' "Software"
+            own = {fold(v): v for v in values}
+            written = p[c].astype(object)
+            as_known = written.map(lambda v: own.get(fold(v), v) if isinstance(v, str) else v)
+            new = (written.notna() & ~as_known.isin(values)).to_numpy()
+            judged[c] = as_known.where(~new, UNSEEN)
+            if c in unknown:
+                unknown[c] = new
             unseen = np.where(new, np.where(unseen == "", c, unseen + ", " + c), unseen)
     p["unseen"] = unseen
-    present = pd.DataFrame({c: judged[c].notna() if c in judged else False for c in columns})
+    present = pd.DataFrame({c: (judged[c].notna() & ~unknown[c]) if c in judged else False
+                            for c in columns})
     p["complete"] = present.mean(axis=1).to_numpy()
     p["partial"] = p["complete"] < 1
     prec = np.asarray(precision, float)
@@ -629,6 +640,11 @@ def score_prospects(prospects: pd.DataFrame, rules: list[Rule], precision: pd.Se
     p = p.sort_values(["fit_score", "complete"], ascending=False, kind="stable")
     p["rank"] = np.arange(1, len(p) + 1)
     return p.reset_index(drop=True)
+
+
+#: what the rules see of a value no account has: present (never skipped as missing), and
+#: meeting no condition
+UNSEEN = "\x00unseen"
 
 
 # --------------------------------------------------------------------------- the analysis
@@ -782,7 +798,7 @@ class ProspectProfiler(Analysis):
             chi = chi_bands(tables["kpis"], model)
         if "lifetime_value" in crit and tables.get("revenue") is not None:
             from .customer_math import CustomerMath
-            asset = CustomerMath(reconciliation="show").fit(tables).asset_
+            asset = CustomerMath(contradictions="show").fit(tables).asset_
         return chi, asset
 
     # ------------------------------------------------------------------ reading
@@ -819,8 +835,9 @@ class ProspectProfiler(Analysis):
             unseen = int(s["unseen"].ne("").sum())
             out.append(f"{len(top):,} of {len(s):,} prospects match a rule; "
                        f"{int(s['partial'].sum()):,} were scored on partial data"
-                       + (f" ({unseen:,} with an attribute value no customer has, scored "
-                          "without it)." if unseen else "."))
+                       + (f"; {unseen:,} have a value no customer has (an industry or "
+                          "region none of them is in), which meets no rule." if unseen
+                          else "."))
         return out
 
     def top_prospects(self, n: int = 25) -> pd.DataFrame:

@@ -132,11 +132,17 @@ class Results(dict):
     ----------
     notebook : str
         Notebook name, used for the default file name.
+    data_contradictions : iterable, optional
+        Where the data contradicts itself (:mod:`cxkit.io.contradictions`, shown because
+        the data folder's rule is ``show``): saved as the ``contradictions`` list beside
+        the results, each with its kind, table, file, column, rows and sentence.
     """
 
-    def __init__(self, notebook: str, **values):
+    def __init__(self, notebook: str, data_contradictions=(), **values):
         super().__init__(**values)
         self.notebook = notebook
+        self.contradictions = [c.to_dict() if hasattr(c, "to_dict") else dict(c)
+                               for c in data_contradictions]
 
     @property
     def path(self) -> Path:
@@ -146,5 +152,6 @@ class Results(dict):
         """Write the results as JSON (atomically) and return the path."""
         payload = {"notebook": self.notebook,
                    "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+                   "contradictions": to_jsonable(self.contradictions),
                    "results": to_jsonable(dict(self))}
         return atomic_write_text(self.path, json.dumps(payload, indent=2, allow_nan=False) + "\n")

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from .errors import CxkitError, RunError
+from .errors import CxkitError, KernelDied, RunError
 from .params import (CHECKED_VAR, check_values, declared_defaults, merged_parameters,
                      notebook_parameters)
 from .paths import (HOST, alive, clean_stale_temporaries, file_stem, from_root, project_root,
@@ -196,7 +196,8 @@ def run_parameters(notebook: Path, params_file: str | os.PathLike | None = None,
 
     Checked against the notebook's declared parameters (unknown names, types), then
     against the data by :func:`cxkit.preflight.check` (choices, files, folders, table and
-    column names, with "did you mean"), before any kernel starts; each problem names the
+    column names, with "did you mean") and :func:`cxkit.preflight.check_data` (every row,
+    the contradictions between tables, the period), before any kernel starts; each problem names the
     file or the command line that set the value. In the YAML file a parameter declared
     ``str`` keeps its text as written (see :func:`cxkit.params.load_yaml`).
     ``against_data=False`` leaves out the checks against the data: a batch makes them once
@@ -213,6 +214,7 @@ def run_parameters(notebook: Path, params_file: str | os.PathLike | None = None,
                     if n not in values})
     if against_data:
         preflight.check({**defaults, **values}, sources, root, report=notebook.stem)
+        preflight.check_data({**defaults, **values}, sources, root, report=notebook.stem)
     return values
 
 
@@ -351,8 +353,9 @@ def run_notebook(notebook: str | os.PathLike, params_file: str | os.PathLike | N
                        f"{exc.strerror or exc}; {_previous(final['html'])} ({kept})") from None
     except Exception as exc:  # the kernel died, could not start, ...
         kept = _keep_failed(tmp_nb, failed)
-        raise RunError(f"{stem} could not run: {type(exc).__name__}: "
-                       f"{(str(exc).strip().splitlines() or [''])[0]} ({kept})") from None
+        error = KernelDied if type(exc).__name__ == "DeadKernelError" else RunError
+        raise error(f"{stem} could not run: {type(exc).__name__}: "
+                    f"{(str(exc).strip().splitlines() or [''])[0]} ({kept})") from None
     finally:
         if runtime_dir is not None:
             shutil.rmtree(runtime_dir, ignore_errors=True)

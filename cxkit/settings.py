@@ -37,7 +37,45 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from .errors import ParameterError
 
-__all__ = ["Settings", "Options", "between", "child", "dotted", "Annotated", "Field", "Literal"]
+__all__ = ["Settings", "Options", "between", "child", "dotted", "Annotated", "Field", "Literal",
+           "BOUNDS", "out_of_bounds"]
+
+#: the range of each number a notebook takes, by parameter name (a parameter means the same
+#: in every notebook that declares it): ``(lowest, highest, what it counts)``; the lowest
+#: is excluded where a rate of 0 means nothing (a discount rate, a confidence level)
+BOUNDS: dict[str, tuple[float, float, str]] = {
+    "company_wide": (0, 1, "a share"), "top": (1, 10_000, "rows"),
+    "trend_threshold": (0, 100, "CHI points"), "n_boot": (0, 100_000, "resamples"),
+    "random_state": (0, 2**32 - 1, "a seed"), "margin": (0, 1, "a share of revenue"),
+    "discount_rate": (0, 1, "a rate a year"), "followup_days": (0, 3650, "days"),
+    "confidence": (0, 1, "a level"), "top_n": (1, 100, "drivers"),
+    "comments": (0, 1000, "comments"), "n_rules": (1, 50, "rules"), "max_depth": (1, 10,
+                                                                          "conditions")}
+_OPEN_LOW = ("discount_rate", "confidence")  # above the lowest, not at it
+_OPEN_HIGH = ("confidence",)
+
+
+def out_of_bounds(name: str, value) -> str:
+    """Why ``value`` is outside parameter ``name``'s range (:data:`BOUNDS`), or ``""``.
+
+    >>> out_of_bounds("followup_days", 1_000_000)
+    'is 1,000,000; it must be from 0 to 3650 (days)'
+    >>> out_of_bounds("discount_rate", 1e308), out_of_bounds("discount_rate", 0.1)
+    ('is 1e+308; it must be above 0 and at most 1 (a rate a year)', '')
+    """
+    if name not in BOUNDS or isinstance(value, bool) or not isinstance(value, (int, float)):
+        return ""
+    low, high, unit = BOUNDS[name]
+    above = value > low if name in _OPEN_LOW else value >= low
+    below = value < high if name in _OPEN_HIGH else value <= high
+    if above and below:  # NaN fails both
+        return ""
+    lo = f"above {low:g}" if name in _OPEN_LOW else f"from {low:g}"
+    hi = (f"below {high:g}" if name in _OPEN_HIGH else
+          f"at most {high:g}" if name in _OPEN_LOW else f"to {high:g}")
+    joined = f"{lo} and {hi}" if name in _OPEN_LOW else f"{lo} {hi}"
+    shown = f"{value:,}" if isinstance(value, int) else f"{value:g}"
+    return f"is {shown}; it must be {joined} ({unit})"
 
 
 class Settings(BaseModel):

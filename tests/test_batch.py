@@ -38,7 +38,9 @@ def probe(tmp_path_factory, small_dir):
         'fail: str = ""  # the account for which this notebook fails\n'
         'rendezvous: str = ""  # folder where runs meet\n'
         'pause: float = 0.0  # seconds each run waits, so a test can stop a batch midway\n'
-        'die: str = ""  # the account whose run kills its worker process, as the system would')
+        'die: str = ""  # the account whose run kills its worker process, as the system would\n'
+        'kernel_dies: str = ""  # the account whose run kills its own kernel\n'
+        'once: str = ""  # a file: with it, the kernel dies only on the run that creates it')
     params.metadata["tags"] = ["parameters"]
     body = nbformat.v4.new_code_cell(
         "import os, time\n"
@@ -52,6 +54,11 @@ def probe(tmp_path_factory, small_dir):
         "        peer = len(os.listdir(rendezvous)) >= 2\n"
         "        time.sleep(0.05)\n"
         "time.sleep(pause)\n"
+        "if account_id == kernel_dies and not (once and os.path.exists(once)):\n"
+        "    if once:\n"
+        "        open(once, 'w').close()\n"
+        "    import signal\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)  # the kernel itself, as the system would\n"
         "if account_id == die:\n"
         "    import signal\n"
         "    os.kill(os.getppid(), signal.SIGKILL)  # the kernel's parent: its worker\n"
@@ -157,6 +164,22 @@ def test_cli_batch_in_parallel_a_failure_does_not_stop_the_others(probe, current
     # runs the last accounts depends on timing)
     assert len({p.read_text().split()[0] for p in meet.iterdir()}) == 2
     assert all(r["peer"] for r in runs)  # and ran at the same time
+
+
+def test_a_kernel_killed_by_the_system_is_run_again_once(probe, current, tmp_path):
+    """A kernel killed outright (DeadKernelError) is retried as a killed worker is: once
+    killed, the account runs again and gets its report; killed every time, it fails
+    alone, named, and the others are run."""
+    accounts = current[:3]
+    dying = accounts[1]
+    result = run_batch(probe, accounts, out_dir=tmp_path / "once", workers=1, progress=False,
+                       overrides={"kernel_dies": dying, "once": str(tmp_path / "died")})
+    assert result.ok and (tmp_path / "died").exists()
+    assert (tmp_path / "once" / f"{dying}.html").exists()
+    result = run_batch(probe, accounts, out_dir=tmp_path / "always", workers=1,
+                       progress=False, overrides={"kernel_dies": dying})
+    assert list(result.failed) == [dying]
+    assert "its kernel died twice" in result.failed[dying]
 
 
 def test_a_worker_killed_by_the_system_fails_only_its_account(probe, current, tmp_path):
@@ -324,10 +347,11 @@ def test_a_stopped_batch_ends_its_kernels_says_what_it_did_and_resumes(probe, cu
     assert 2 <= len(done) < len(accounts)
     assert summary["not_run"] == [a for a in accounts if a not in done]
     assert {f"{a}.html" for a in done} == {p.name for p in out.glob("*.html")}
-    # --resume runs only the accounts not done, in the same folder
+    # --resume with the same options runs only the accounts not done, in the same folder
     kept = {a: (out / f"{a}.html").stat().st_mtime_ns for a in done}
     again = cxkit("batch", str(probe), "--accounts", ",".join(accounts), "--workers", "2",
-                  "-p", "rendezvous", str(meet), "--out", str(out), "--resume")
+                  "-p", "rendezvous", str(meet), "-p", "pause", "4", "--out", str(out),
+                  "--resume")
     assert again.returncode == 0, again.stderr
     summary = json.loads((out / "batch.json").read_text())
     assert summary["status"] == "complete" and summary["not_run"] == []
@@ -362,3 +386,39 @@ def test_resume_refuses_a_folder_of_another_notebook(probe, current, tmp_path):
     (out / "batch.json").write_text(json.dumps({"notebook": "key_account_plan", "runs": []}))
     proc = cxkit("batch", str(probe), "--accounts", current[0], "--out", str(out), "--resume")
     assert proc.returncode == 1 and "is a batch of 'key_account_plan', not 'probe'" in proc.stderr
+
+
+def test_resume_refuses_when_the_data_or_the_settings_changed(probe, current, small_dir,
+                                                              tmp_path):
+    """A resumed batch never mixes data: batch.json records what its reports were made from
+    (the data files, the settings, cxkit's version); another key is refused, naming what
+    changed, and a run without --resume makes every report again."""
+    import shutil
+
+    from cxkit.errors import CxkitError
+    data = tmp_path / "data"
+    shutil.copytree(small_dir, data)
+    out = tmp_path / "out"
+    first = run_batch(probe, current[:1], out_dir=out, workers=1,
+                      overrides={"data_dir": str(data)})
+    assert first.ok
+    key = json.loads((out / "batch.json").read_text())["key"]
+    assert set(key) == {"data", "settings", "version", "files"} and key["files"]["revenue"]
+    # unchanged: resumes, nothing to run again
+    same = run_batch(probe, current[:2], out_dir=out, workers=1,
+                     overrides={"data_dir": str(data)}, resume=True)
+    assert same.ok and len(same.runs) == 2
+    revenue = next(data.glob("revenue.csv*"))
+    rev = pd.read_csv(revenue, dtype=str, keep_default_na=False)
+    rev.loc[rev["account_id"] == current[0], "revenue"] = "999999.0"  # tenfold, and more
+    rev.to_csv(revenue, index=False)
+    with pytest.raises(CxkitError, match=r"cannot resume: the data \(revenue\) changed"):
+        run_batch(probe, current[:2], out_dir=out, workers=1,
+                  overrides={"data_dir": str(data)}, resume=True)
+    with pytest.raises(CxkitError, match="the settings"):
+        run_batch(probe, current[:2], out_dir=out, workers=1,
+                  overrides={"data_dir": str(data), "pause": 0.01}, resume=True)
+    again = run_batch(probe, current[:2], out_dir=out, workers=1,
+                      overrides={"data_dir": str(data)})  # without --resume: all again
+    assert again.ok and json.loads((out / "batch.json").read_text())["key"]["data"] != \
+        key["data"]

@@ -76,8 +76,10 @@ def two_plans():
 
 def test_objectives_of_the_earlier_plan_are_read_again_on_the_later_one(two_plans):
     t = track_objectives(*two_plans)
+    # A9 is no customer on the later plan's date: its objective is counted, lost with it
     assert t["status"].tolist() == ["met", "moving", "not moving", "too soon", "not moving",
-                                    "too soon", "met", "too soon", "too soon"]
+                                    "too soon", "met", "too soon", "lost with the account"]
+    assert t.loc[8, "account_id"] == "A9"
     assert t["now"].iloc[:3].tolist() == [72.0, 53.0, 41.0]  # the item's side of the lens
     assert t.loc[1, "progress"] == pytest.approx(0.3)
     assert t.loc[4, "progress"] == pytest.approx(-0.25)  # CHI went the wrong way
@@ -105,8 +107,11 @@ def test_tracking_on_the_sample_reads_every_objective():
     fresh = t[(t["new_answers"] > 0) | (t["new_periods"] > 0)]
     assert fresh["now"].notna().mean() > 0.9  # an answer may leave out the item measured
     assert (fresh.dropna(subset=["now"])["status"] != "too soon").all()
-    assert (t.loc[t["now"].isna(), "status"] == "too soon").all()
-    assert (t.loc[t["rule"] == "engagement", "status"] == "too soon").all()
+    # no reading is too soon, or an account lost since: its objectives go with it
+    gone = ~t["account_id"].isin(later.accounts_.index)
+    assert gone.any() and (t.loc[gone, "status"] == "lost with the account").all()
+    assert (t.loc[t["now"].isna() & ~gone, "status"] == "too soon").all()
+    assert (t.loc[(t["rule"] == "engagement") & ~gone, "status"] == "too soon").all()
 
 
 # ---------------------------------------------------------------- pieces

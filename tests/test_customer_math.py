@@ -225,7 +225,7 @@ def test_negative_revenue_loads_and_is_listed(data_copy):
     corrupt("revenue", credit)
     tables = load(folder, optional=["revenue", "lost_customers"])
     assert tables["revenue"]["revenue"].min() == -125.5
-    c = cm.CustomerMath(reconciliation="show").fit(tables)
+    c = cm.CustomerMath(contradictions="show").fit(tables)
     assert len(c.credits_) == 1 and "credit notes" in " ".join(c.headlines())
 
 
@@ -466,11 +466,11 @@ def test_a_reason_in_neither_list_and_contradictions(tables):
     bad = {**tables, "accounts": accounts}
     with pytest.raises(DataError, match="revenue after the account's lost_date"):
         cm.CustomerMath(**REASONS).fit(bad)
-    shown = cm.CustomerMath(reconciliation="show", **REASONS).fit(bad)
+    shown = cm.CustomerMath(contradictions="show", **REASONS).fit(bad)
     assert len(shown.reconciliation_) > 0 and "contradiction" in shown.headlines()[-1]
-    assert accounts.loc[gone, "account_id"] in shown.contradictions()[0]
-    with pytest.raises(ParameterError, match="reconciliation must be error or show"):
-        cm.CustomerMath(reconciliation="ignore").fit(tables)
+    assert accounts.loc[gone, "account_id"] in shown.contradiction_sentences()[0]
+    with pytest.raises(ParameterError, match="contradictions must be error or show"):
+        cm.CustomerMath(contradictions="ignore").fit(tables)
 
 
 def test_renewal_cohorts_by_hand():

@@ -646,3 +646,316 @@ def test_batch_json_survives_an_account_called_batch(tmp_path, small_dir, monkey
     assert summary["n_reports"] == 5 and result.ok
     names = [p.name.casefold() for p in out.iterdir()]
     assert len(names) == len(set(names)) == 1 + 3 * len(accounts)
+
+
+# =========================================================================== contradictions
+# Each class of cxkit.io.contradictions, built as the probe built it: a valid table made
+# to contradict itself or another, the command, the one-line error (or, with the rule
+# `show`, the contradiction listed). Inputs are byte-identical afterwards (_refused).
+def _table(folder: Path, name: str) -> pd.DataFrame:
+    return pd.read_csv(folder / f"{name}.csv", dtype=str, keep_default_na=False)
+
+
+def _write(folder: Path, name: str, df: pd.DataFrame) -> None:
+    df.to_csv(folder / f"{name}.csv", index=False)
+
+
+def _paying(folder: Path) -> str:
+    """An active account with revenue in every period of the table."""
+    rev = _table(folder, "revenue")
+    acc = _table(folder, "accounts")
+    every = rev.groupby("account_id")["period"].nunique() == rev["period"].nunique()
+    active = set(acc.loc[acc["status"] == "active", "account_id"])
+    return sorted(a for a in every[every].index if a in active)[0]
+
+
+def test_a_declared_period_that_differs_from_the_labels_is_refused(capsys, folder, tmp_path):
+    """Quarterly revenue run as months: refused before a kernel starts (was EUR 1,271M)."""
+    before = _digests(folder)
+    code, _, err = _cli(capsys, "run", "customer_math", "-p", "data_dir", str(folder),
+                        "-p", "period", "M", "--out", str(tmp_path / "out"))
+    assert code == 1
+    [line] = _one_line_errors(err)
+    assert "parameter 'period' is 'M'" in line and "labelled in quarters" in line
+    assert not (tmp_path / "out").exists() and _digests(folder) == before
+
+
+def test_monthly_revenue_is_read_as_months(folder):
+    """The period comes from the labels: monthly revenue gives monthly flows and rates."""
+    from cxkit.customer_math import CustomerMath
+    rev = _table(folder, "revenue")
+    months = []
+    for r in rev.itertuples():
+        q = pd.Period(r.period, freq="Q")
+        for m in range(3):
+            months.append({"account_id": r.account_id,
+                           "period": str(q.asfreq("M", "start") + m),
+                           "revenue": float(r.revenue) / 3})
+    monthly = pd.DataFrame(months)
+    acc = _table(folder, "accounts")  # a lost account pays up to the month of its loss
+    lost = pd.to_datetime(acc.set_index("account_id")["lost_date"].replace("", None))
+    month_of_loss = lost.dt.strftime("%Y-%m").reindex(monthly["account_id"]).fillna("9999-12")
+    monthly = monthly[monthly["period"].to_numpy() <= month_of_loss.to_numpy()]
+    _write(folder, "revenue", monthly)
+    tables = load(folder, tables=["accounts", "revenue"])
+    math = CustomerMath().fit(tables)
+    assert math.period_ == "M" and math.flows_.index[0] == monthly["period"].min()
+    # independent: customers at the start are those paying in the first month
+    first = monthly[monthly["period"] == monthly["period"].min()]
+    assert math.flows_["end"].iloc[0] == first.loc[first["revenue"] > 0, "account_id"].nunique()
+    assert any("Per month" in h or "per month" in h for h in math.headlines())
+    assert len(acc) == len(tables["accounts"])
+
+
+@pytest.mark.parametrize("column, value, words", [
+    ("lost_date", "2099-01-01", "after the data ends"),
+    ("customer_since", "2099-03-01", "after the data ends"),
+    ("customer_since", "1900-01-01", "is a date exports write for 'unknown'"),
+])
+def test_dates_outside_the_data_are_contradictions(capsys, folder, column, value, words):
+    """A departure in 2099 for an account that pays every quarter; a customer since 2099; a
+    sentinel 1900-01-01 that refitted the lifetime model for everyone."""
+    acc = _table(folder, "accounts")
+    who = _paying(folder)
+    acc.loc[acc["account_id"] == who, column] = value
+    if column == "lost_date":
+        acc.loc[acc["account_id"] == who, "status"] = "lost"
+    _write(folder, "accounts", acc)
+    text = _refused(capsys, folder, "accounts.csv", f"column '{column}'", words, who)
+    assert "contradictions: show" in text
+
+
+def _pays_after_its_loss(folder: Path) -> tuple[str, str]:
+    """A lost account given revenue in the table's last period: (account, period)."""
+    acc, rev = _table(folder, "accounts"), _table(folder, "revenue")
+    who = acc.loc[acc["status"] == "lost", "account_id"].iloc[0]
+    last = rev["period"].max()
+    rev = pd.concat([rev[~((rev["account_id"] == who) & (rev["period"] == last))],
+                     pd.DataFrame([{"account_id": who, "period": last, "revenue": "1000.0"}])])
+    _write(folder, "revenue", rev)
+    return who, last
+
+
+def test_a_lost_account_that_keeps_paying_is_a_contradiction(capsys, folder):
+    who, last = _pays_after_its_loss(folder)
+    _refused(capsys, folder, "revenue.csv", "after the account's lost date", f"{who} in {last}")
+
+
+def test_follow_ups_dated_before_their_answer_are_contradictions(capsys, folder, small_dir):
+    shutil.copy(next(small_dir.glob("followups.csv*")), folder / "followups.csv")
+    f = _table(folder, "followups")
+    r = _table(folder, "responses").set_index("response_id")["response_date"]
+    answered = pd.to_datetime(r.reindex(f["response_id"]).to_numpy())
+    rows = f.index[pd.notna(answered)][:3]
+    early = (answered - pd.Timedelta(days=30)).strftime("%Y-%m-%d")
+    f.loc[rows, "followup_date"] = early[rows]
+    _write(folder, "followups", f)
+    _refused(capsys, folder, "followups.csv", "column 'followup_date'",
+             "before the date of the answer", "in 3 rows")
+
+
+def test_a_missing_quarter_is_named(capsys, folder):
+    rev = _table(folder, "revenue")
+    gap = sorted(rev["period"].unique())[4]
+    _write(folder, "revenue", rev[rev["period"] != gap])
+    _refused(capsys, folder, "revenue.csv", f"has no rows for {gap}")
+
+
+def test_names_in_two_unicode_forms_are_one_name(folder):
+    """'José Núñez' half composed, half decomposed (as macOS writes it) is one manager."""
+    import unicodedata
+    acc = _table(folder, "accounts")
+    name = "Jos\u00e9 N\u00fa\u00f1ez"
+    mine = acc.index[:10]
+    acc.loc[mine, "account_manager"] = name
+    acc.loc[mine[::2], "account_manager"] = unicodedata.normalize("NFD", name)
+    assert acc["account_manager"].nunique() > acc.loc[mine, "account_manager"].nunique() - 1
+    _write(folder, "accounts", acc)
+    tables = load(folder)
+    assert (tables["accounts"]["account_manager"] == name).sum() == 10
+    assert not tables.contradictions
+
+
+def test_names_that_differ_only_by_case_or_invisible_characters_are_named(capsys, folder):
+    acc = _table(folder, "accounts")
+    acc.loc[acc.index[:4], "account_manager"] = "Ana Silva"
+    acc.loc[acc.index[4], "account_manager"] = "ANA SILVA"
+    acc.loc[acc.index[5], "account_manager"] = "Ana\u200b Silva"
+    _write(folder, "accounts", acc)
+    _refused(capsys, folder, "column 'account_manager'", "differ only by case",
+             "'Ana Silva' and 'ANA SILVA'")
+
+
+def test_with_the_rule_show_contradictions_are_listed_in_the_report(capsys, folder, tmp_path):
+    """contradictions: show runs; validate, the report and its results file list them."""
+    from cxkit.runner import run_notebook
+    who, last = _pays_after_its_loss(folder)
+    (folder / "cxkit.yaml").write_text("contradictions: show\n", encoding="utf-8")
+    before = _digests(folder)
+    code, out, err = _cli(capsys, "validate", str(folder))
+    assert code == 0, err
+    assert "Contradictions" in out and f"{who} in {last}" in out
+    result = run_notebook("data_overview", overrides={"data_dir": str(folder)},
+                          out_dir=tmp_path / "out")
+    html = result.html.read_text(encoding="utf-8")
+    assert "Where the data contradicts itself" in html and who in html
+    saved = json.loads(result.results.read_text(encoding="utf-8"))
+    [c] = saved["contradictions"]
+    assert c["kind"] == "paying_after_lost" and c["table"] == "revenue" and who in c["text"]
+    assert _digests(folder) == before
+
+
+def test_a_report_that_cannot_run_is_not_known_in_the_board_pack(small_dir, tmp_path):
+    """One revenue row after a lost account's date, customer math set to stop at it: the
+    pack says at its top what it lacks and why, and prints no EUR 0 or 0 of 5."""
+    from cxkit.board import BoardPack
+    from cxkit.reports import tables_of
+    folder = tmp_path / "data"
+    shutil.copytree(small_dir, folder)
+    who, last = _pays_after_its_loss(folder)
+    tables = load(folder, contradictions="show", **tables_of("board_pack"))
+    pack = BoardPack(currency="EUR", data_dir=str(folder),
+                     settings={"customer_math": {"contradictions": "error"}}).fit(tables)
+    lead = pack.headlines()
+    assert lead[0].startswith("This pack is not complete") and "Customer math" in lead[0]
+    assert "after the account's lost_date" in lead[0]
+    text = " ".join(s for n in pack.sections_ for s in pack.sentences(n))
+    assert "EUR 0 " not in text and "0 with a detractor" not in text
+    assert "revenue table" not in text  # it has one: the cause is named instead
+    risk = pack.key_results()["sections"]["losses"].get("at_risk")
+    if risk:
+        assert risk["annual_revenue"] is None and risk["detractors_waiting"] is None
+    assert pack.key_results()["not_known"]["customer_math"]
+
+
+def test_revenue_lost_unknown_is_said_as_unknown(small_dir):
+    """revenue_lost empty in every row: no 'nan%', the reasons by count."""
+    import numpy as np
+
+    from cxkit.customer_math import CustomerMath
+    tables = load(small_dir, tables=["accounts", "revenue"], optional=["lost_customers"])
+    tables["lost_customers"] = tables["lost_customers"].assign(revenue_lost=np.nan)
+    reasons = sorted(tables["lost_customers"]["primary_reason"].str.lower().unique())
+    math = CustomerMath(experience_reasons=reasons[:2], other_reasons=reasons[2:]).fit(tables)
+    text = " ".join(math.headlines())
+    assert "nan" not in text and "not recorded" in text
+    assert math.key_results().get("experience_share_of_lost_revenue") is None
+    assert math.lost_by_reason_["revenue_lost"].isna().all()
+
+
+def test_a_revenue_table_of_one_period_is_named(folder):
+    from cxkit.customer_math import CustomerMath
+    rev = _table(folder, "revenue")
+    _write(folder, "revenue", rev[rev["period"] == rev["period"].max()])
+    with pytest.raises(DataError, match="revenue in two periods at least"):
+        CustomerMath().fit(load(folder, tables=["accounts", "revenue"]))
+
+
+def test_a_departure_no_lost_customers_row_explains_is_a_contradiction(small_dir):
+    """An account won back and lost again: its second departure is named."""
+    from cxkit.customer_math import CustomerMath, reconcile
+    tables = load(small_dir, tables=["accounts", "revenue"], optional=["lost_customers"])
+    math = CustomerMath(contradictions="show").fit(tables)
+    gone = math.movements_[math.movements_["movement"] == "lost"].iloc[0]
+    lc = tables["lost_customers"]
+    lc = lc[lc["account_id"] != gone["account_id"]]  # its reason is not recorded
+    acc = tables["accounts"].copy()
+    acc.loc[acc["account_id"] == gone["account_id"], ["status", "lost_date"]] = \
+        ["active", pd.NaT]
+    found = reconcile(tables["revenue"], acc, "Q", lc, None, math.movements_)
+    hit = found[found["problem"] == "departure_without_reason"]
+    assert (hit["account_id"] == gone["account_id"]).any()
+    assert (hit["period"] == str(gone["period"])).any()
+    assert reconcile(tables["revenue"], tables["accounts"], "Q", tables["lost_customers"],
+                     None, math.movements_).query("problem == 'departure_without_reason'").empty
+
+
+@pytest.mark.parametrize("name, value, words", [
+    ("followup_days", "1000000", "must be from 0 to 3650"),
+    ("discount_rate", "1e308", "must be above 0 and at most 1"),
+])
+def test_parameters_out_of_bounds_are_refused_before_a_kernel(capsys, tmp_path, name, value,
+                                                              words):
+    code, _, err = _cli(capsys, "run", "customer_math", "-p", name, value,
+                        "--out", str(tmp_path / "out"))
+    assert code == 1
+    [line] = _one_line_errors(err)
+    assert f"parameter '{name}'" in line and words in line
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_comparison_period_not_before_the_report_period_is_refused(capsys, tmp_path):
+    code, _, err = _cli(capsys, "run", "board_pack", "-p", "report_period", "2025",
+                        "-p", "comparison_period", "2025Q3", "--out", str(tmp_path / "out"))
+    assert code == 1
+    [line] = _one_line_errors(err)
+    assert "comparison_period" in line and "does not end before" in line
+
+
+def test_a_line_break_in_a_value_stays_on_one_line(capsys, tmp_path):
+    code, _, err = _cli(capsys, "run", "key_account_plan", "-p", "account_id", "A0001\nX",
+                        "--out", str(tmp_path / "out"))
+    assert code == 1
+    [line] = _one_line_errors(err)
+    assert "A0001\\nX" in line
+
+
+def test_a_link_out_of_the_data_folder_is_not_followed(capsys, folder, tmp_path):
+    secret = tmp_path / "secret.csv"
+    secret.write_text("root:*:20228:0:99999:7:::\n", encoding="utf-8")
+    (folder / "accounts.csv").unlink()
+    (folder / "accounts.csv").symlink_to(secret)
+    text = _refused(capsys, folder, "accounts.csv", "a link to a file outside the data folder")
+    assert "root:" not in text and "20228" not in text
+
+
+def test_bidi_controls_from_the_data_do_not_reach_the_html():
+    from cxkit.present.html import without_bidi_controls
+    from cxkit.present.show import bullets
+    name = "Acme \u202egpj.exe"
+    assert "\u202e" not in bullets([name]).data
+    assert without_bidi_controls(f"<td>{name}</td>") == "<td>Acme gpj.exe</td>"
+
+
+def test_prospect_values_are_read_in_the_accounts_form_and_unseen_ones_never_win():
+    """'software' is 'Software'; 'zzzz', a Cyrillic look-alike or a zero-width space is a
+    value no customer has: it meets no rule, so it never ranks above a real match."""
+    import numpy as np
+
+    from cxkit.prospects import Condition, Rule, score_prospects
+    rule = Rule((Condition("industry", ("Software",)), Condition("region", ("EMEA",))))
+    prospects = pd.DataFrame({
+        "prospect_id": ["P1", "P2", "P3", "P4", "P5"],
+        "industry": ["Software", "software", "zzzz", "S\u043eftware", "Soft\u200bware"],
+        "region": ["EMEA"] * 5})
+    known = {"industry": {"Software", "Logistics"}, "region": {"EMEA", "APAC"}}
+    s = score_prospects(prospects, [rule], pd.Series([0.6]), 0.1, ["industry", "region"],
+                        known=known).set_index("prospect_id")
+    assert s.loc["P1", "fit_score"] == s.loc["P2", "fit_score"] == 0.6  # case folded
+    assert s.loc["P5", "fit_score"] == 0.6  # an invisible character is not a new industry
+    for p in ("P3", "P4"):  # unseen: no match, flagged, below every real match
+        assert s.loc[p, "fit_score"] == 0.1 and s.loc[p, "unseen"] == "industry"
+        assert np.isnan(s.loc[p, "best_rule"]) if not pd.isna(s.loc[p, "best_rule"]) else True
+    assert s.loc["P3", "rank"] > s.loc["P2", "rank"]
+
+
+def test_a_table_longer_than_a_sheet_keeps_its_top_and_is_written_whole_beside(tmp_path,
+                                                                                 monkeypatch):
+    """More prospects than an Excel sheet holds (1,048,576 rows): the report is written;
+    the sheet holds the first rows and says where the rest is (the limit is patched to
+    keep the test fast: the same code runs at Excel's)."""
+    import openpyxl
+
+    from cxkit.present import excel
+    monkeypatch.setattr(excel, "EXCEL_ROWS", 30)
+    df = pd.DataFrame({"rank": range(1, 101), "name": ["=HYPERLINK(\"x\")"] + ["Acme"] * 99})
+    path = excel.write_workbook(tmp_path / "prospects.xlsx", {"Prospects": df})
+    ws = openpyxl.load_workbook(path)["Prospects"]
+    assert ws.max_row == 30 and "first 27 of 100 rows" in ws.cell(30, 1).value
+    assert [ws.cell(r, 1).value for r in (2, 28)] == [1, 27]
+    full = pd.read_csv(tmp_path / "prospects.Prospects.csv", encoding="utf-8-sig")
+    assert len(full) == 100 and full["rank"].tolist() == list(range(1, 101))
+    assert full["name"].iloc[0].startswith("'=")  # text, not a formula, in a spreadsheet
+    monkeypatch.setattr(excel, "EXCEL_ROWS", 101)  # exactly at the limit: nothing dropped
+    path = excel.write_workbook(tmp_path / "at_limit.xlsx", {"Prospects": df})
+    assert openpyxl.load_workbook(path)["Prospects"].max_row == 101

@@ -134,9 +134,10 @@ def test_scoring_prospects_is_by_the_best_rule_and_flags_gaps():
     assert (s["unseen"] == "").all()
 
 
-def test_a_value_no_customer_has_is_scored_as_missing_and_flagged():
-    """An industry no account is in says nothing about fit: the prospect is judged on its
-    size, flagged partial and named; without ``known`` the value simply matches nothing."""
+def test_a_value_no_customer_has_meets_no_rule_and_is_flagged():
+    """An industry no account is in says nothing about fit: it meets no condition on the
+    industry (it is not a wildcard), so the prospect never ranks above one with a known
+    value; it is flagged partial and named; without ``known`` it simply matches nothing."""
     rules = [pr.parse_rule("industry in [Software] and employees 200-2000")]
     prospects = pd.DataFrame({"prospect_id": ["P1", "P2", "P3"],
                               "industry": ["Aerospace", "Retail", "Software"],
@@ -144,10 +145,12 @@ def test_a_value_no_customer_has_is_scored_as_missing_and_flagged():
     args = (prospects, rules, pd.Series([0.4]), 0.05, ["industry", "employees"])
     s = pr.score_prospects(*args, known={"industry": {"Software", "Retail"}}
                            ).set_index("prospect_id")
-    assert s.loc["P1", "best_rule"] == 1 and s.loc["P1", "partial"]
-    assert s.loc["P1", "unseen"] == "industry" and s.loc["P1", "complete"] == 0.5
+    assert pd.isna(s.loc["P1", "best_rule"]) and s.loc["P1", "fit_score"] == 0.05
+    assert s.loc["P1", "partial"] and s.loc["P1", "unseen"] == "industry"
+    assert s.loc["P1", "complete"] == 0.5
     assert pd.isna(s.loc["P2", "best_rule"]) and not s.loc["P2", "partial"]
-    assert list(s.sort_values("rank").index[:2]) == ["P3", "P1"]  # complete first
+    assert s.loc["P3", "best_rule"] == 1 and s.loc["P3", "fit_score"] == 0.4
+    assert list(s.sort_values("rank").index) == ["P3", "P2", "P1"]  # the unseen one last
     assert prospects["industry"].iloc[0] == "Aerospace"  # the input is not changed
     plain = pr.score_prospects(*args).set_index("prospect_id")
     assert pd.isna(plain.loc["P1", "best_rule"])
@@ -195,7 +198,7 @@ def test_the_analysis_on_the_sample_and_its_workbook(sample_dir, tmp_path):
     p.loc[p.index[:3], "industry"] = "Aerospace"
     m2 = pr.ProspectProfiler().fit({**tables, "prospects": p})
     assert m2.key_results()["prospects_unseen_value"] == 3
-    assert "3 with an attribute value no customer has" in m2.headlines()[-1]
+    assert "3 have a value no customer has" in m2.headlines()[-1]
     assert "unseen" in m2.top_prospects(5) and "unseen" not in m.top_prospects(5)
 
 

@@ -32,7 +32,7 @@ ANALYSES = [
     KeyAccountPlanner(),
     AccountPlan(),
     PortfolioPlan(segment="key"),
-    CustomerMath(reconciliation="show"),
+    CustomerMath(contradictions="show"),
     ProspectProfiler(),
     BoardPack(settings={"driver_analysis": {"n_boot": 20}, "chi_scorecard": {"n_boot": 20}}),
 ]

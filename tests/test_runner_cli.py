@@ -9,7 +9,7 @@ import nbformat
 import papermill as pm
 import pytest
 
-from cxkit.errors import RunError
+from cxkit.errors import DataError, RunError
 from cxkit.runner import list_notebooks, run_notebook
 
 from .conftest import SMALL_ACCOUNTS
@@ -70,8 +70,12 @@ def test_failed_run_keeps_error_notebook_and_previous_report(tmp_path, data_copy
     run_notebook("data_overview", overrides={"data_dir": str(small_dir)}, out_dir=out)
     good = (out / "data_overview.html").read_bytes()
     corrupt("responses", lambda d: d.assign(ltr="11"))
-    with pytest.raises(RunError) as err:
+    with pytest.raises(DataError, match="column 'ltr'"):  # before a kernel starts
         run_notebook("data_overview", overrides={"data_dir": str(folder)}, out_dir=out)
+    assert not (out / "data_overview.failed.ipynb").exists()
+    with pytest.raises(RunError) as err:  # unchecked (as a batch's runs are): in the kernel
+        run_notebook("data_overview", overrides={"data_dir": str(folder)}, out_dir=out,
+                     checked=True)
     message = str(err.value)
     assert "data_overview failed in cell" in message
     assert "DataError" in message and "column 'ltr'" in message

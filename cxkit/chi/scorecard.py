@@ -12,10 +12,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import periods
 from ..analysis import Analysis
 from ..errors import ParameterError
-from ..io.datamodel import change_direction, current_accounts, kpi_wide
+from ..io.datamodel import change_direction, current_accounts, kpi_wide, reporting_period
 from .derive import derive_kpis, load_definitions
 from .model import BAND_NAMES, ChiModel, load_model
 from .proof import OUTCOMES, outcome_panel, predictive_power, suggest_weights
@@ -90,7 +89,7 @@ class ChiScorecard(Analysis):
     title = "Customer Health Index scorecard"
 
     def __init__(self, *, model="params/chi_model.yaml", derive: bool = False,
-                 definitions="params/chi_kpis.yaml", data_dir=None, period: str = "Q",
+                 definitions="params/chi_kpis.yaml", data_dir=None, period: str = "",
                  trend_threshold: float = 2.0, account_id: str = "", n_boot: int = 500,
                  random_state=None):
         self.model = model
@@ -105,7 +104,7 @@ class ChiScorecard(Analysis):
 
     def fit(self, tables) -> "ChiScorecard":
         """Score ``tables`` (validated, with ``kpis`` and ``accounts``); returns self."""
-        periods.check(self.period)
+        self.period_ = reporting_period(tables, self.period)
         model = self.model if isinstance(self.model, ChiModel) else load_model(
             self.model or "params/chi_model.yaml")
         for name in ("kpis", "accounts"):
@@ -144,7 +143,7 @@ class ChiScorecard(Analysis):
 
     def _prove(self, tables) -> None:
         panel = outcome_panel(self.scores_, tables["accounts"], tables.get("responses"),
-                              self.period, revenue=tables.get("revenue"),
+                              self.period_, revenue=tables.get("revenue"),
                               opportunities=tables.get("crm_opportunities"))
         sets = {"CHI": ["chi"], "NPS": ["ltr"], "CHI + NPS": ["chi", "ltr"]}
         if "ltr" not in panel.columns:
@@ -183,7 +182,7 @@ class ChiScorecard(Analysis):
         prev = (s[s["period"] == self.previous_period_].set_index("account_id")["chi"]
                 if self.previous_period_ else pd.Series(dtype=float))
         info = accounts.set_index("account_id")
-        live = current_accounts(info, self.latest_period_, self.period)
+        live = current_accounts(info, self.latest_period_, self.period_)
         cur = cur[cur.index.isin(info.index[live])]
         out = info.loc[cur.index, ["name", "segment", "account_manager"]].copy()
         out["chi"] = cur["chi"]

@@ -20,7 +20,7 @@ import pandas as pd
 from .. import periods
 from ..analysis import Analysis
 from ..errors import CxkitWarning, ParameterError
-from ..io.datamodel import rating_scale
+from ..io.datamodel import rating_scale, reporting_period
 from ..io.tables import read_info
 from ..nps import NpsAnalysis
 from .choice import choose_drivers
@@ -118,7 +118,7 @@ class DriverAnalysis(Analysis):
 
     def __init__(self, *, outcome: str = "ltr", drivers=None, method: str = "shapley",
                  missing: str = "listwise", weights: str | None = None, scheme: str = "all",
-                 role_weights: Mapping[str, float] | None = None, period: str = "Q",
+                 role_weights: Mapping[str, float] | None = None, period: str = "",
                  n_boot: int = 1000, resample_accounts: bool = True, confidence: float = 0.95,
                  measures: Mapping[str, list] | None = None, top_n: int = 3,
                  revenue_predictor: str = "ltr", random_state=None):
@@ -140,7 +140,7 @@ class DriverAnalysis(Analysis):
 
     def fit(self, tables: Mapping[str, pd.DataFrame]) -> "DriverAnalysis":
         """Run every part on validated tables (:func:`cxkit.io.load`); returns self."""
-        periods.check(self.period)
+        self.period_ = reporting_period(tables, self.period)
         if self.n_boot < 10:
             raise ParameterError(f"n_boot must be at least 10, got {self.n_boot}")
         responses, contacts = tables["responses"], tables.get("contacts")
@@ -164,7 +164,7 @@ class DriverAnalysis(Analysis):
             warnings.simplefilter("always", CxkitWarning)
             self.nps_analysis_ = NpsAnalysis(
                 score=self.outcome, scheme=self.scheme, role_weights=self.role_weights,
-                weights=self.weights, period=self.period,
+                weights=self.weights, period=self.period_,
                 confidence=self.confidence).fit(tables)
             notes += self.nps_analysis_.notes()
             self.nps_ = self.nps_analysis_.nps_
@@ -191,7 +191,7 @@ class DriverAnalysis(Analysis):
             self.revenue_ = None
             if "revenue" in tables and "accounts" in tables:
                 self.panel_ = account_periods(responses, tables["revenue"], tables["accounts"],
-                                              contacts, self.period, self.outcome, self.scheme,
+                                              contacts, self.period_, self.outcome, self.scheme,
                                               self.role_weights or None)
                 if len(self.panel_) >= 10:
                     self.revenue_ = RevenueLink(self.revenue_predictor,
@@ -208,7 +208,7 @@ class DriverAnalysis(Analysis):
                 mapping = {d: ms for d, ms in mapping.items() if ms}
                 if mapping:
                     self.links_ = measure_links(responses, tables["operations"], mapping,
-                                                self.period, self.confidence)
+                                                self.period_, self.confidence)
         for c in caught:
             if issubclass(c.category, CxkitWarning) and str(c.message) not in notes:
                 notes.append(str(c.message))
@@ -320,7 +320,7 @@ class DriverAnalysis(Analysis):
                     "No revenue table in the data folder: the revenue link was skipped."]
         from ..present import findings
         return findings.revenue_sentences(self.revenue_, self.economics_,
-                                          periods.unit(self.period))
+                                          periods.unit(self.period_))
 
     def measure_sentences(self) -> list[str]:
         """What the operational measures of the top drivers say, or why there is nothing."""
@@ -450,4 +450,4 @@ class DriverAnalysis(Analysis):
             return empty_chart(ax, self.measure_sentences()[0])
         driver, measure = pair
         return plot_measure_link(self.responses_, self.operations_, driver, measure,
-                                 self.period, ax=ax)
+                                 self.period_, ax=ax)

@@ -4,6 +4,10 @@
 - :func:`names_outcome`: whether a column's name says it is an outcome (loyalty), not a
   driver;
 - :func:`rating_scale`: the scale a rating column was read on;
+- :func:`data_span`: the first and last period and date the tables hold, and their period
+  length;
+- :func:`reporting_period`: the period length a report reads (from the labels, checked
+  against a declared one);
 - :func:`current_accounts`: which accounts are customers at a date or in a period;
 - :func:`yearly_revenue`: each account's spend over a year and its growth on the year before;
 - :func:`kpi_wide`: long KPI observations as one row per account and period;
@@ -23,16 +27,26 @@ Examples
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from .. import periods
+from ..errors import ParameterError
 from .folder import DEFAULT_SCALE, Scale
 from .schemas import TABLES
-from .tables import read_info
+from .problems import read_info
 
 DIRECTIONS = ("up", "down", "flat")
+#: the tables whose rows are labelled with the reporting period (raw source tables such as
+#: ``product_usage`` keep their own)
+PERIOD_TABLES = ("revenue", "kpis", "operations")
+#: dates that record an observation made while the data was collected; they set the data's
+#: span (with the periods of :data:`PERIOD_TABLES`), unless they lie after the day of the run
+OBSERVATION_DATES = {"responses": "response_date", "complaints": "complaint_date",
+                     "support_tickets": "opened_at", "erp_invoices": "invoice_date",
+                     "web_events": "event_date", "crm_opportunities": "created_date"}
 #: words that open a word of a column's name that says the rating is an outcome (loyalty,
 #: satisfaction, likelihood to recommend), not a driver
 OUTCOME_WORDS = ("recommend", "loyal", "satisf", "likel", "nps", "overall", "repurchase",
@@ -92,6 +106,146 @@ def scale_declared(table: pd.DataFrame, column: str) -> bool:
     info = read_info(table)
     return column in info.get("declared_scales", []) or (
         "default" in info.get("declared_scales", []))
+
+
+@dataclass(frozen=True)
+class DataSpan:
+    """What the tables hold: the period length of their labels and the first and last
+    period and date.
+
+    ``freq`` is None where no table is labelled with periods; ``first_period`` and
+    ``last_period`` are then empty. ``first_date`` and ``last_date`` cover the periods
+    (the first one's first day, the last one's last day) and the observations
+    (:data:`OBSERVATION_DATES`) up to ``today``; None where the tables hold neither.
+    """
+
+    freq: str | None
+    first_period: str
+    last_period: str
+    first_date: pd.Timestamp | None
+    last_date: pd.Timestamp | None
+    sources: tuple[str, ...] = ()
+
+    def sentence(self) -> str:
+        """The span in words: ``"The data runs from 2023-01-01 to 2025-12-31 (quarters
+        2023Q1 to 2025Q4)."``"""
+        if self.last_date is None:
+            return "The data holds no dated rows."
+        text = (f"The data runs from {self.first_date:%Y-%m-%d} to {self.last_date:%Y-%m-%d}")
+        if self.freq:
+            text += (f" ({periods.unit(self.freq)}s {self.first_period} to "
+                     f"{self.last_period})")
+        return text + "."
+
+
+def data_span(tables, today=None) -> DataSpan:
+    """The data's span: the one definition every check of dates and periods reads.
+
+    Parameters
+    ----------
+    tables : mapping of str to DataFrame
+        Validated tables by name (those not there are left out).
+    today : date, optional
+        The day of the run; observations after it are not part of the span (they are
+        contradictions). Default: today.
+
+    Returns
+    -------
+    DataSpan
+
+    Examples
+    --------
+    >>> rev = pd.DataFrame({"account_id": ["A", "A"], "period": ["2024Q4", "2025Q1"],
+    ...                     "revenue": [1.0, 1.0]})
+    >>> resp = pd.DataFrame({"response_date": pd.to_datetime(["2024-11-02", "2099-01-01"])})
+    >>> span = data_span({"revenue": rev, "responses": resp}, today="2026-01-01")
+    >>> span.freq, span.first_period, span.last_period, str(span.last_date.date())
+    ('Q', '2024Q4', '2025Q1', '2025-03-31')
+    >>> span.sentence()
+    'The data runs from 2024-10-01 to 2025-03-31 (quarters 2024Q4 to 2025Q1).'
+    """
+    today = pd.Timestamp(today if today is not None else pd.Timestamp.today()).normalize()
+    freq, labels, sources = None, [], []
+    for name in PERIOD_TABLES:
+        df = tables.get(name)
+        if df is None or "period" not in df.columns or df.empty:
+            continue
+        own = df["period"].dropna().astype(str)
+        if own.empty:
+            continue
+        freq = freq or periods.freq_of(own)
+        if periods.freq_of(own) != freq:
+            continue  # said by reporting_period
+        labels += [own.min(), own.max()]
+        sources.append(name)
+    dates = []
+    if labels:
+        dates += [pd.Period(min(labels), freq=freq).start_time,
+                  pd.Period(max(labels), freq=freq).end_time.normalize()]
+    for name, column in OBSERVATION_DATES.items():
+        df = tables.get(name)
+        if df is None or column not in df.columns:
+            continue
+        seen = pd.to_datetime(df[column], errors="coerce").dropna()
+        seen = seen[seen.dt.normalize() <= today]
+        if len(seen):
+            dates += [seen.min().normalize(), seen.max().normalize()]
+            sources.append(name)
+    return DataSpan(freq, min(labels) if labels else "", max(labels) if labels else "",
+                    min(dates) if dates else None, max(dates) if dates else None,
+                    tuple(sources))
+
+
+def reporting_period(tables, declared: str = "") -> str:
+    """The period length a report reads: the one its tables' labels are written in.
+
+    Parameters
+    ----------
+    tables : mapping of str to DataFrame
+    declared : {"", "Q", "M", "Y"}
+        The ``period`` setting; empty: from the labels (quarters where no table is
+        labelled).
+
+    Raises
+    ------
+    ParameterError
+        If a declared period differs from the labels, or two tables are labelled with
+        different period lengths: reading monthly revenue as quarters would call a
+        monthly rate quarterly and drop the departures that match no quarter.
+
+    Examples
+    --------
+    >>> rev = pd.DataFrame({"period": ["2025-01", "2025-02"]})
+    >>> reporting_period({"revenue": rev}), reporting_period({"revenue": rev}, "M")
+    ('M', 'M')
+    >>> reporting_period({"revenue": rev}, "Q")
+    Traceback (most recent call last):
+    ...
+    cxkit.errors.ParameterError: parameter 'period' is 'Q' (quarters), but the revenue table is labelled in months (2025-01); leave period empty to read it from the labels, or set it to M
+    """
+    found = {}
+    for name in PERIOD_TABLES:
+        df = tables.get(name)
+        if df is not None and "period" in df.columns:
+            freq = periods.freq_of(df["period"].dropna().astype(str))
+            if freq:
+                found[name] = (freq, str(df["period"].dropna().iloc[0]))
+    lengths = sorted({f for f, _ in found.values()})
+    if len(lengths) > 1:
+        said = ", ".join(f"{n} in {periods.unit(f)}s ({label})" for n, (f, label)
+                         in found.items())
+        raise ParameterError(f"the tables are labelled with different periods ({said}); "
+                             "label them with one period length")
+    if declared:
+        periods.check(declared)
+        if lengths and lengths[0] != declared:
+            name, (freq, label) = next(iter(found.items()))
+            raise ParameterError(
+                f"parameter 'period' is '{declared}' ({periods.unit(declared)}s), but the "
+                f"{name} table is labelled in {periods.unit(freq)}s ({label}); leave period "
+                f"empty to read it from the labels, or set it to {freq}")
+        return declared
+    return lengths[0] if lengths else "Q"
 
 
 def current_accounts(accounts: pd.DataFrame, at=None, freq: str | None = None) -> pd.Series:

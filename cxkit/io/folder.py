@@ -13,6 +13,7 @@ file in the folder says how to read them, so that ``cxkit validate``, ``cxkit ru
         not_drivers: [CUSL1, CUSA1]           # rating columns that are outcomes, not drivers
         text: [verbatim]                      # free-text columns kept as text
     date_format: DD/MM/YYYY
+    contradictions: error                     # or show: run and list them in every report
     parameters:                               # notebook parameters that belong to this data
       currency: EUR
     notebooks:                                # ... and those of one notebook only
@@ -52,6 +53,9 @@ from ..yamlfile import read_yaml_mapping
 from .schemas import TABLES
 
 DESCRIPTION = "cxkit.yaml"
+#: the rule for data that contradicts itself (:mod:`cxkit.io.contradictions`): stop and name
+#: it, or go on and list it in every report
+CONTRADICTIONS = ("error", "show")
 #: values that exports use for "no answer" and that never lie on a rating scale
 CODE_LIKE = (-999.0, -99.0, -98.0, -97.0, -9.0, -8.0, -1.0, 97.0, 98.0, 99.0, 999.0, 9999.0)
 
@@ -101,6 +105,7 @@ class _TableSettings(Settings):
 class _FolderSettings(Settings):
     tables: dict[str, _TableSettings] = {}
     date_format: str = ""
+    contradictions: str = ""
     parameters: dict[str, Any] = {}
     notebooks: dict[str, dict[str, Any]] = {}
 
@@ -140,6 +145,12 @@ class DataFolder:
     date_format: str = ""
     parameters: Mapping[str, Any] = field(default_factory=dict)
     notebooks: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    contradictions: str = ""  # empty: not said (error)
+
+    @property
+    def rule_file(self) -> str:
+        """The file that sets (or would set) the rule for contradictions."""
+        return self.source or display(self.path / DESCRIPTION)
 
     def table(self, name: str) -> TableSource:
         return self.tables.get(name) or TableSource(name)
@@ -156,6 +167,8 @@ class DataFolder:
             out["columns"] = self.columns()
         if self.date_format:
             out["date_format"] = self.date_format
+        if self.contradictions:
+            out["contradictions"] = self.contradictions
         out.update(self.parameters)
         out.update(self.notebooks.get(notebook) or {})
         return {k: v for k, v in out.items() if k in declared}
@@ -199,10 +212,15 @@ def describe(data_dir: str | os.PathLike) -> DataFolder:
             check_format(settings.date_format)
         except ParameterError as exc:
             raise ParameterError(f"{shown}: date_format: {exc}") from None
+    if settings.contradictions not in ("", *CONTRADICTIONS):
+        raise ParameterError(f"{shown}: contradictions: {settings.contradictions!r} is not a "
+                             "rule; write error (stop and name them) or show (run and list "
+                             "them in every report)")
     tables = {name: _table(name, t, folder, f"{shown}: tables.{name}")
               for name, t in settings.tables.items()}
     return DataFolder(folder, shown, tables, settings.date_format, dict(settings.parameters),
-                      {k: dict(v) for k, v in settings.notebooks.items()})
+                      {k: dict(v) for k, v in settings.notebooks.items()},
+                      settings.contradictions)
 
 
 def _table(name: str, t: _TableSettings, folder: Path, where: str) -> TableSource:
@@ -261,5 +279,5 @@ def merge_columns(*levels: Mapping[str, Mapping[str, str]] | None) -> dict[str, 
     return out
 
 
-__all__ = ["DESCRIPTION", "CODE_LIKE", "Scale", "DEFAULT_SCALE", "TableSource", "DataFolder",
+__all__ = ["DESCRIPTION", "CONTRADICTIONS", "CODE_LIKE", "Scale", "DEFAULT_SCALE", "TableSource", "DataFolder",
            "describe", "merge_columns"]

@@ -21,72 +21,27 @@ import gzip
 import os
 import unicodedata
 import warnings
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError, visible
+from ..errors import DataError
 from ..paths import resolve
 from .dates import check_format, parse_dates
+from . import contradictions as _contradictions
+from .datamodel import DataSpan, data_span
+from .problems import MAX_ROWS_SHOWN, Problem, raise_problems, read_info
 from .folder import CODE_LIKE, DESCRIPTION, TableSource, describe, merge_columns
 from .folder import display as _display
 from .schemas import OPTIONAL_TABLES, REQUIRED_TABLES, TABLES, TableSpec, pandera_schema
 
 SUFFIXES = (".csv", ".csv.gz", ".parquet", ".xlsx", ".xls")
-MAX_ROWS_SHOWN = 5
 
 _TRUE = {"true", "t", "yes", "y", "1", "1.0"}
 _FALSE = {"false", "f", "no", "n", "0", "0.0"}
-
-
-# --------------------------------------------------------------------------- problems
-@dataclass
-class Problem:
-    """One thing wrong with one column (or the whole file) of one table."""
-
-    file: str
-    message: str
-    column: str | None = None
-    rows: list[tuple[int, object]] = field(default_factory=list)  # (row number, value)
-    n_rows: int = 0
-    file_column: str | None = None  # the file's own name, where a mapping renamed it
-
-    def __str__(self) -> str:
-        where = f"{self.file}, column '{self.column}'" if self.column else self.file
-        if self.column and self.file_column and self.file_column != self.column:
-            where += f" (the file's '{self.file_column}')"
-        text = f"{where}: {self.message}"
-        if self.n_rows:
-            shown = ", ".join(f"row {r}{' of the file' if i == 0 else ''}: {_show(v)}"
-                              for i, (r, v) in enumerate(self.rows[:MAX_ROWS_SHOWN]))
-            more = self.n_rows - min(len(self.rows), MAX_ROWS_SHOWN)
-            plural = "s" if self.n_rows != 1 else ""
-            text += f" in {self.n_rows} row{plural} ({shown}{f', and {more} more' if more else ''})"
-        return visible(text)
-
-
-def _show(value) -> str:
-    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
-        return "empty"
-    text = str(value)
-    if len(text) > 40:
-        text = text[:37] + "..."
-    if isinstance(value, str):
-        try:
-            float(value)
-            return text  # a number read as text: show it as the number
-        except ValueError:
-            return repr(text)
-    return text
-
-
-def raise_problems(problems: list[Problem]) -> None:
-    """Raise one :class:`DataError` listing every problem, one per line."""
-    if problems:
-        raise DataError("\n".join(str(p) for p in problems))
 
 
 # --------------------------------------------------------------------------- files
@@ -113,7 +68,7 @@ def find_table(data_dir: str | os.PathLike, name: str, file: str | None = None) 
         if not path.name.lower().endswith(SUFFIXES):
             raise DataError(f"{_display(path)}: table '{name}' must be a CSV, Parquet or "
                             "Excel file (.csv, .csv.gz, .parquet, .xlsx)")
-        return path
+        return _inside(folder, path, name)
     for s in SUFFIXES:
         candidate = folder / f"{name}{s}"
         if candidate.is_symlink() and not candidate.exists():
@@ -129,7 +84,17 @@ def find_table(data_dir: str | os.PathLike, name: str, file: str | None = None) 
     if len(found) > 1:
         raise DataError(f"{_display(folder)}: table '{name}' is ambiguous: "
                         f"{', '.join(p.name for p in found)}; keep one")
-    return found[0]
+    return _inside(folder, found[0], name)
+
+
+def _inside(folder: Path, path: Path, name: str) -> Path:
+    """``path`` if it is a file of the data folder: a link to a file elsewhere (a client's
+    ``accounts.csv`` pointing at ``/etc/shadow``) is not read."""
+    real, home = path.resolve(), folder.resolve()
+    if home not in real.parents:
+        raise DataError(f"{_display(path)}: table '{name}' is a link to a file outside the "
+                        "data folder, which cxkit does not read; copy the file into the folder")
+    return path
 
 
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
@@ -295,7 +260,8 @@ def _normalise(df: pd.DataFrame, spec: TableSpec, file: str, offset: int,
                kinds_found: dict | None = None) -> list[Problem]:
     """Type every column in place; report the values that are not what the model says.
 
-    Text is stripped (blank is missing), categories lower-cased, yes/no parsed, dates read
+    Text is stripped (blank is missing) and put in one Unicode form (NFC), categories
+    lower-cased, yes/no parsed, dates read
     by :func:`~cxkit.io.dates.parse_dates` (one format per column), and numbers parsed as
     finite numbers (whole ones where the model says so); ratings must lie on their scale
     (``source``: the folder's ``cxkit.yaml``; 0–10 by default). Columns beyond the model's
@@ -316,7 +282,7 @@ def _normalise(df: pd.DataFrame, spec: TableSpec, file: str, offset: int,
             continue
         col = df[name]
         if kind in ("id", "text", "category", "period"):
-            text = col.astype("string").str.strip()
+            text = _nfc(col.astype("string").str.strip())
             if kind == "category":
                 text = text.str.lower().str.replace("_", " ", regex=False)
             df[name] = text.replace("", pd.NA)
@@ -343,6 +309,14 @@ def _normalise(df: pd.DataFrame, spec: TableSpec, file: str, offset: int,
             if kind == "score":
                 problems += _off_scale(df[name], col, name, source, file, offset)
     return problems
+
+
+def _nfc(text: pd.Series) -> pd.Series:
+    """Text in one Unicode form (NFC): "José" typed on Windows and written by macOS
+    (``e`` and a combining accent) are one name, as they look."""
+    odd = {v: unicodedata.normalize("NFC", v) for v in pd.unique(text.dropna())
+           if not v.isascii() and not unicodedata.is_normalized("NFC", v)}
+    return text.replace(odd) if odd else text
 
 
 def _parsed(col: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -570,7 +544,7 @@ def validate_table(raw: pd.DataFrame, name: str, file: str = "<table>",
         return None, _own_names(problems, source)
     extra = spec.extra_columns(df.columns) if spec.extra == "score" else []
     df.attrs["cxkit"] = {
-        "table": name, "file": file,
+        "table": name, "file": file, "offset": offset,
         "scales": {c: list(source.scale_of(c)) for c, k in kinds.items() if k == "score"},
         "declared_scales": sorted(source.scales),
         "ratings": [c for c in extra if kinds.get(c) == "score"],
@@ -582,21 +556,6 @@ def validate_table(raw: pd.DataFrame, name: str, file: str = "<table>",
         "renamed": {target: own for own, target in source.columns.items()},
     }
     return df, []
-
-
-def read_info(table: pd.DataFrame) -> dict:
-    """How a loaded table was read: ``scales`` of its ratings (``[low, high]``),
-    ``declared_scales``, the extra columns found to be ``ratings``, ``numbers`` or
-    ``texts``, ``not_drivers``, ``missing_codes`` (answers set to missing, per column) and
-    ``derived`` ids (``{"account_id": "response_id"}``: each respondent its own account),
-    and ``renamed`` columns (cxkit's name to the file's).
-    Empty for a table not read by :func:`validate_table`.
-
-    >>> from cxkit.io import load_table
-    >>> read_info(load_table("data/sample", "responses"))["scales"]["ltr"]
-    [0, 10]
-    """
-    return dict(table.attrs.get("cxkit") or {})
 
 
 def _missing_codes(df: pd.DataFrame, spec: TableSpec, source: TableSource) -> dict[str, int]:
@@ -789,10 +748,55 @@ def check_references(tables: Mapping[str, pd.DataFrame],
     return problems
 
 
+class Tables(dict):
+    """Validated tables by name (a dict), with what was found across them.
+
+    Attributes
+    ----------
+    contradictions : list of :class:`~cxkit.io.contradictions.Contradiction`
+        Where the tables contradict themselves or each other (empty when they agree).
+    rule : {"error", "show"}
+        The data folder's rule for them; with ``error`` none is left (loading stopped).
+    rule_file : str
+        The file that sets the rule (the data folder's ``cxkit.yaml``).
+    span : DataSpan
+        The first and last period and date the tables hold
+        (:func:`~cxkit.io.datamodel.data_span`).
+    """
+
+    def __init__(self, tables=(), contradictions=(), rule: str = "error", rule_file: str = "",
+                 span: DataSpan | None = None):
+        super().__init__(tables)
+        self.contradictions = list(contradictions)
+        self.rule = rule
+        self.rule_file = rule_file
+        self.span = span if span is not None else data_span(self)
+
+    def __reduce__(self):  # pickled with its attributes (a batch's prepared work)
+        return (Tables, (dict(self), self.contradictions, self.rule, self.rule_file, self.span))
+
+
+def like(source: Mapping[str, pd.DataFrame], tables: Mapping[str, pd.DataFrame]):
+    """``tables`` (some of ``source``'s, or cut to some accounts) with what :func:`load`
+    found across ``source``: its contradictions, rule and span; a plain dict where
+    ``source`` was not loaded by it."""
+    if isinstance(source, Tables):
+        return Tables(tables, source.contradictions, source.rule, source.rule_file, source.span)
+    return dict(tables)
+
+
+def contradictions_of(tables: Mapping[str, pd.DataFrame]) -> list:
+    """The contradictions :func:`load` found in ``tables``; found now for tables not read
+    by it (a dict built by hand)."""
+    if isinstance(tables, Tables):
+        return tables.contradictions
+    return _contradictions.find(tables)
+
+
 def load(data_dir: str | os.PathLike = "data/sample", tables: Iterable[str] | None = None,
          columns: Mapping[str, Mapping[str, str]] | None = None,
-         optional: Iterable[str] = (), date_format: str | None = None
-         ) -> dict[str, pd.DataFrame]:
+         optional: Iterable[str] = (), date_format: str | None = None,
+         contradictions: str | None = None) -> Tables:
     """Load and validate several tables of a data folder, and the links between them.
 
     Parameters
@@ -811,16 +815,22 @@ def load(data_dir: str | os.PathLike = "data/sample", tables: Iterable[str] | No
         How ambiguous dates are written, for every table: ``"DD/MM/YYYY"``,
         ``"MM/DD/YYYY"`` or a ``strftime`` format; default inferred per column (see
         :func:`load_table`).
+    contradictions : {"error", "show"}, optional
+        What to do where the tables contradict each other
+        (:mod:`cxkit.io.contradictions`); default the data folder's ``cxkit.yaml``
+        (``error`` without one).
 
     Returns
     -------
-    dict of str to DataFrame
-        Validated tables by name.
+    Tables
+        Validated tables by name (a dict), with the contradictions found and the data's
+        span.
 
     Raises
     ------
     DataError
-        Listing every problem found, one per line.
+        Listing every problem found, one per line; or, with the rule ``error``, every
+        contradiction.
 
     Examples
     --------
@@ -864,7 +874,11 @@ def load(data_dir: str | os.PathLike = "data/sample", tables: Iterable[str] | No
     if not problems:
         problems += check_references(out, files, offsets)
     raise_problems(problems)
-    return out
+    rule = _contradictions.mode_of(contradictions or described.contradictions)
+    found = _contradictions.find(out)
+    if rule == "error":
+        _contradictions.raise_contradictions(found, described.rule_file)
+    return Tables(out, found, rule, described.rule_file)
 
 
 def validate_folder(data_dir: str | os.PathLike,
@@ -881,7 +895,7 @@ def validate_folder(data_dir: str | os.PathLike,
 
 def load_folder(data_dir: str | os.PathLike,
                 columns: Mapping[str, Mapping[str, str]] | None = None,
-                date_format: str | None = None) -> dict[str, pd.DataFrame]:
+                date_format: str | None = None, contradictions: str | None = None) -> Tables:
     """Every table a data folder holds, validated (:func:`load` with all of them optional).
 
     Raises
@@ -890,7 +904,7 @@ def load_folder(data_dir: str | os.PathLike,
         Listing every problem, or if the folder holds none of the tables.
     """
     tables = load(data_dir, tables=[], optional=(*REQUIRED_TABLES, *OPTIONAL_TABLES),
-                  columns=columns, date_format=date_format)
+                  columns=columns, date_format=date_format, contradictions=contradictions)
     if not tables:
         folder = resolve(data_dir)
         files = sorted(p.name for p in folder.iterdir() if p.is_file()) if folder.is_dir() \

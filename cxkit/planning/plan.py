@@ -15,10 +15,12 @@ from typing import Iterator
 import numpy as np
 import pandas as pd
 
-from .. import nps, periods
+from .. import nps
 from ..analysis import Analysis
 from ..errors import ParameterError
-from ..io.datamodel import change_direction, current_accounts, driver_columns, yearly_revenue
+from ..io.tables import contradictions_of
+from ..io.datamodel import (change_direction, current_accounts, driver_columns,
+                            reporting_period, yearly_revenue)
 from .advocacy import account_rungs, coverage, ladder
 from .config import PlanningConfig, check_config, load_config
 from .keyweight import key_weight
@@ -123,6 +125,11 @@ class KeyAccountPlanner(Analysis):
     Attributes
     ----------
     config_ : PlanningConfig
+    period_ : str
+        The period length read (``period``, or the tables' labels).
+    data_contradictions_ : list
+        The contradictions in the tables (:mod:`cxkit.io.contradictions`), which the
+        account plans list when the data folder's rule is ``show``.
     plan_date_ : Timestamp
     window_ : tuple of Timestamp
         The planning window (start exclusive, end inclusive).
@@ -165,7 +172,7 @@ class KeyAccountPlanner(Analysis):
     title = "Key-account planning"
 
     def __init__(self, *, config="params/planning.yaml", plan_date: str = "",
-                 model: str = "params/chi_model.yaml", period: str = "Q",
+                 model: str = "params/chi_model.yaml", period: str = "",
                  trend_threshold: float = 2.0):
         self.config = config
         self.plan_date = plan_date
@@ -175,7 +182,8 @@ class KeyAccountPlanner(Analysis):
 
     def fit(self, tables: dict) -> "KeyAccountPlanner":
         """Prepare every account's plan from validated tables; returns self."""
-        periods.check(self.period)
+        self.period_ = reporting_period(tables, self.period)
+        self.data_contradictions_ = list(contradictions_of(tables))
         cfg = (check_config(self.config, "config")
                if isinstance(self.config, (dict, PlanningConfig)) else load_config(self.config))
         for name in ("accounts", "responses"):
@@ -188,7 +196,7 @@ class KeyAccountPlanner(Analysis):
                            else responses["response_date"].max().normalize())
         start = self.plan_date_ - pd.DateOffset(months=cfg.window_months)
         self.window_ = (start, self.plan_date_)
-        self.plan_period_ = str(self.plan_date_.to_period(self.period))
+        self.plan_period_ = str(self.plan_date_.to_period(self.period_))
         live = current_accounts(accounts, self.plan_date_)
         kw = key_weight(accounts[live].reset_index(), self.plan_date_, cfg)
         self.key_weights_ = kw
@@ -207,7 +215,7 @@ class KeyAccountPlanner(Analysis):
         self.lenses_ = account_lenses(win, self.accounts_, cfg)
         self.rungs_ = account_rungs(win, cfg.advocacy.satisfied_from)
         rev = tables.get("revenue")
-        self.economics_ = (yearly_revenue(rev, self.plan_period_, self.period)
+        self.economics_ = (yearly_revenue(rev, self.plan_period_, self.period_)
                            .reindex(self.accounts_.index) if rev is not None else
                            pd.DataFrame(index=self.accounts_.index,
                                         columns=["spend", "previous", "growth"], dtype=float))
@@ -430,7 +438,7 @@ class AccountPlan(_ReadsPlanner, Analysis):
     title = "Key-account plan"
 
     def __init__(self, *, account_id: str = "", config="params/planning.yaml",
-                 plan_date: str = "", model: str = "params/chi_model.yaml", period: str = "Q",
+                 plan_date: str = "", model: str = "params/chi_model.yaml", period: str = "",
                  trend_threshold: float = 2.0, currency: str = ""):
         self.account_id = account_id
         self.currency = currency

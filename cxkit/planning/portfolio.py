@@ -53,7 +53,7 @@ class PortfolioPlan(_ReadsPlanner, Analysis):
 
     def __init__(self, *, account_manager: str = "", segment: str = "",
                  config="params/planning.yaml", plan_date: str = "",
-                 model: str = "params/chi_model.yaml", period: str = "Q",
+                 model: str = "params/chi_model.yaml", period: str = "",
                  trend_threshold: float = 2.0, currency: str = ""):
         self.account_manager = account_manager
         self.currency = currency

@@ -22,13 +22,14 @@ from .plan import AccountPlan, KeyAccountPlanner
 TABLES = list(REPORTS["key_account_plan"].needs)
 OPTIONAL = list(REPORTS["key_account_plan"].uses)
 #: the notebook parameters the portfolio depends on (all but account_id and currency)
-SETTINGS = ("data_dir", "columns", "date_format", "config", "plan_date", "model", "period")
+SETTINGS = ("data_dir", "columns", "date_format", "contradictions", "config", "plan_date", "model",
+            "period")
 
 
 def portfolio_key(data_dir: str | os.PathLike = "data/sample", *,
                   columns: Mapping | None = None, date_format: str = "",
-                  config: Any = "params/planning.yaml", plan_date: str = "",
-                  model: str = "params/chi_model.yaml", period: str = "Q",
+                  contradictions: str = "", config: Any = "params/planning.yaml",
+                  plan_date: str = "", model: str = "params/chi_model.yaml", period: str = "",
                   trend_threshold: float = 2.0, known: Mapping | None = None) -> str | None:
     """The content key of a fitted portfolio: the tables' and settings files' bytes, the
     settings, cxkit's version (:func:`cxkit.prepared.content_key`).
@@ -40,15 +41,15 @@ def portfolio_key(data_dir: str | os.PathLike = "data/sample", *,
     str or None
         None when a table's file cannot be found (the fit then says why).
     """
-    found = _inputs(data_dir, columns=columns, date_format=date_format, config=config,
-                    plan_date=plan_date, model=model, period=period,
-                    trend_threshold=trend_threshold)
+    found = _inputs(data_dir, columns=columns, date_format=date_format,
+                    contradictions=contradictions, config=config, plan_date=plan_date,
+                    model=model, period=period, trend_threshold=trend_threshold)
     return None if found is None else prepared.content_key(*found, known=known)
 
 
-def _inputs(data_dir, *, columns=None, date_format="", config="params/planning.yaml",
-            plan_date="", model="params/chi_model.yaml", period="Q", trend_threshold=2.0
-            ) -> tuple[dict, dict] | None:
+def _inputs(data_dir, *, columns=None, date_format="", contradictions="",
+            config="params/planning.yaml", plan_date="", model="params/chi_model.yaml",
+            period="", trend_threshold=2.0) -> tuple[dict, dict] | None:
     """The settings and the files a portfolio's fit depends on (None: a file is missing)."""
     from ..errors import CxkitError
     from ..io import find_table
@@ -69,7 +70,8 @@ def _inputs(data_dir, *, columns=None, date_format="", config="params/planning.y
     described = resolve(data_dir) / DESCRIPTION
     files[DESCRIPTION] = described if described.is_file() else None
     settings: dict[str, Any] = {"data_dir": str(resolve(data_dir)), "columns": columns or {},
-                                "date_format": date_format or "", "plan_date": plan_date,
+                                "date_format": date_format or "",
+                                "contradictions": contradictions or "", "plan_date": plan_date,
                                 "period": period, "trend_threshold": trend_threshold}
     for name, value in (("config", config), ("model", model)):
         path = resolve(value) if isinstance(value, str) and value else None
@@ -83,18 +85,18 @@ def _inputs(data_dir, *, columns=None, date_format="", config="params/planning.y
     return settings, files
 
 
-def _fit(data_dir, columns, date_format, settings) -> KeyAccountPlanner:
+def _fit(data_dir, columns, date_format, settings, contradictions="") -> KeyAccountPlanner:
     from .. import io
 
     tables = io.load(data_dir, columns=columns or {}, date_format=date_format or None,
-                     tables=TABLES, optional=OPTIONAL)
+                     tables=TABLES, optional=OPTIONAL, contradictions=contradictions or None)
     return KeyAccountPlanner(**settings).fit(tables)
 
 
 def account_plan(data_dir: str | os.PathLike = "data/sample", *, account_id: str = "",
                  columns: Mapping | None = None, date_format: str = "",
-                 config: Any = "params/planning.yaml", plan_date: str = "",
-                 model: str = "params/chi_model.yaml", period: str = "Q",
+                 contradictions: str = "", config: Any = "params/planning.yaml",
+                 plan_date: str = "", model: str = "params/chi_model.yaml", period: str = "",
                  trend_threshold: float = 2.0, currency: str = "") -> AccountPlan:
     """The fitted :class:`AccountPlan` of one account.
 
@@ -105,7 +107,7 @@ def account_plan(data_dir: str | os.PathLike = "data/sample", *, account_id: str
 
     Parameters
     ----------
-    data_dir, columns, date_format
+    data_dir, columns, date_format, contradictions
         As for :func:`cxkit.io.load`.
     account_id, config, plan_date, model, period, trend_threshold, currency
         As for :class:`AccountPlan`.
@@ -123,12 +125,13 @@ def account_plan(data_dir: str | os.PathLike = "data/sample", *, account_id: str
     settings = dict(config=config, plan_date=plan_date, model=model, period=period,
                     trend_threshold=trend_threshold)
     if account_id and os.environ.get(prepared.ENV_VAR):
-        key = portfolio_key(data_dir, columns=columns, date_format=date_format, **settings,
+        key = portfolio_key(data_dir, columns=columns, date_format=date_format,
+                            contradictions=contradictions, **settings,
                             known=prepared.known_digests())
         part = prepared.fetch(key, account_id)
         if part is not None:
             return AccountPlan.from_planner(part, account_id, currency)
-    planner = _fit(data_dir, columns, date_format, settings)
+    planner = _fit(data_dir, columns, date_format, settings, contradictions)
     return AccountPlan.from_planner(planner, account_id, currency)
 
 
@@ -142,7 +145,8 @@ def prepare_batch(folder: str | os.PathLike, values: Mapping[str, Any],
         The batch's private folder (:func:`cxkit.prepared.private_folder`).
     values : mapping
         The notebook's parameter values (its defaults, then the params file, then
-        ``-p``): ``data_dir``, ``columns``, ``date_format``, ``config``, ``plan_date``,
+        ``-p``): ``data_dir``, ``columns``, ``date_format``, ``contradictions``, ``config``,
+        ``plan_date``,
         ``model``, ``period``.
     accounts : iterable of str
         The batch's accounts; those that are not customers on the plan date get no slice
@@ -161,13 +165,15 @@ def prepare_batch(folder: str | os.PathLike, values: Mapping[str, Any],
     v = {k: values.get(k) for k in SETTINGS}
     settings = {k: v[k] for k in ("config", "plan_date", "model", "period") if v[k] is not None}
     found = _inputs(v["data_dir"] or "data/sample", columns=v["columns"],
-                    date_format=v["date_format"] or "", **settings)
+                    date_format=v["date_format"] or "",
+                    contradictions=v["contradictions"] or "", **settings)
     if found is None:
         return 0
     # hashed before the fit reads them: a file changed meanwhile gives the runs another key
     known = prepared.record_digests(folder, [p for p in found[1].values() if p is not None])
     key = prepared.content_key(*found, known=known)
-    planner = _fit(v["data_dir"] or "data/sample", v["columns"], v["date_format"], settings)
+    planner = _fit(v["data_dir"] or "data/sample", v["columns"], v["date_format"], settings,
+                   v["contradictions"] or "")
     return prepared.store(folder, key, planner.slices(accounts))
 
 

@@ -26,7 +26,9 @@ import pandas as pd
 from .objectives import CONTACTS_A_YEAR
 
 #: the statuses, best first
-STATUSES = ("met", "moving", "not moving", "too soon")
+STATUSES = ("met", "moving", "not moving", "too soon", "lost with the account")
+#: an objective whose account is no longer a customer on the later plan's date
+LOST = STATUSES[-1]
 #: the columns of :func:`track_objectives`
 COLUMNS = ["account_id", "rule", "objective", "owner", "measure", "unit", "before", "target",
            "now", "progress", "new_answers", "new_periods", "status", "due"]
@@ -167,7 +169,9 @@ def track_objectives(before, now, moving_share: float = 0.25) -> pd.DataFrame:
         One row per objective of ``before``: :data:`COLUMNS`. ``before`` is the measure on
         the earlier plan date, ``now`` on the later one, ``progress`` the share of the way
         to the target covered (1 is the target reached; negative: the wrong way),
-        ``status`` one of :data:`STATUSES` (see the module's notes).
+        ``status`` one of :data:`STATUSES` (see the module's notes): ``lost with the
+        account`` where the account is no longer a customer on the later plan's date, so
+        that every objective of the earlier plan is counted.
 
     Examples
     --------
@@ -192,4 +196,5 @@ def track_objectives(before, now, moving_share: float = 0.25) -> pd.DataFrame:
         "status": objective_status(o["current"], o["target"], read["now"],
                                    read["new_evidence"], moving_share),
         "due": o["due"]})
+    out.loc[~o["account_id"].isin(now.accounts_.index), "status"] = LOST
     return out[COLUMNS].reset_index(drop=True)

@@ -31,6 +31,8 @@ NEEDS = {"revenue": "a revenue table (revenue.csv)",
          "prospects": "a prospects table to score (prospects.csv)",
          "operations": "operational measures per account and period (operations.csv)",
          "followups": "the follow-up calls to detractors (followups.csv)",
+         "revenue_lost": "the annual revenue each departed customer took (the lost-customers "
+                         "table's revenue_lost is empty)",
          "lifetime_model": "renewal history long enough to fit lifetime value (acquisition "
                            "years seen over at least three years)",
          "proof": "losses in enough periods to test whether CHI predicts them",
@@ -47,12 +49,15 @@ PRACTICE_NAMES = {
     "segmentation": ("Segmenting by value or experience",
                      "current customers placed in the value × experience grid")}
 STATUS_COLOURS = {"met": "#55a868", "moving": "#8fd19e", "not moving": "#c44e52",
-                  "too soon": "#bbbbbb"}
+                  "too soon": "#bbbbbb", "lost with the account": "#6e6e6e"}
 BENCHMARK = ("Fewer than one B2B company in four applies each of these practices "
              "company-wide (ClearAction B2B Customer Experience Benchmarking Study, 2010).")
 
 
 def _need_text(code: str) -> str:
+    if code.startswith("failed:"):
+        report = code[len("failed:"):]
+        return f"the {DETAIL.get(report, report)} report, which could not run"
     if code.startswith("needs:"):
         return " and ".join(NEEDS.get(t, t) for t in code[6:].split(";"))
     return NEEDS.get(code, code)
@@ -72,11 +77,35 @@ def _span_text(span) -> str:
 def needs_sentence(pack, name: str) -> str:
     """What a section lacks, in one sentence ("" when nothing)."""
     s = pack.section(name)
-    parts = [_need_text(n) for n in s.needs]
-    if not parts:
+    failed = [_need_text(n) for n in dict.fromkeys(s.needs) if n.startswith("failed:")]
+    parts = [_need_text(n) for n in s.needs if not n.startswith("failed:")]
+    out = []
+    if failed:
+        out.append(("Not known" if not s.available else "Left out, not known") + ": "
+                   + "; ".join(failed) + ".")
+    if parts:
+        lead = "This section needs " if not s.available else "Left out for want of "
+        out.append(lead + "; ".join(dict.fromkeys(parts)) + ".")
+    return " ".join(out)
+
+
+def incomplete_sentence(pack) -> str:
+    """What the pack lacks although it had the data: the detailed reports that could not
+    run, and the sections they leave unknown ("" when every report ran)."""
+    failed = {r: why for r, why in pack.failures_.items() if r in DETAIL}
+    if not failed:
         return ""
-    lead = "This section needs " if not s.available else "Left out for want of "
-    return lead + "; ".join(dict.fromkeys(parts)) + "."
+    hit = [TITLES[n] for n, sec in pack.sections_.items()
+           if any(r in failed for r in sec.reports)]
+    reports = " ".join(f"The {DETAIL[r]} report could not run: {why}." for r, why
+                       in failed.items())
+    return (f"This pack is not complete, although the data folder has the tables for it. "
+            f"{reports} Its numbers are not known in: {_and(hit)}.")
+
+
+def _and(items) -> str:
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _asset(pack) -> list[str]:
@@ -112,7 +141,10 @@ def _asset(pack) -> list[str]:
 def _losses(pack) -> list[str]:
     n, c = pack.section("losses").numbers, pack.currency_
     out = []
-    if "lost_revenue" in n:
+    if "lost_revenue" in n and n["lost_revenue"] is None:
+        out.append(f"{plural(n['lost_accounts'], 'departed customer')}; the revenue they took "
+                   f"is not recorded. The reason given most: {n['top_reason']}.")
+    elif "lost_revenue" in n:
         share = n.get("experience_share")
         years = list(n["by_year"])
         since = f"From {years[0]} to {years[-1]}, " if len(years) > 1 else ""
@@ -133,12 +165,21 @@ def _losses(pack) -> list[str]:
                        f"{fmt(a['experience_share'], 'share')} the year before).")
     if "at_risk" in n:
         r = n["at_risk"]
-        out.append(f"At risk now: {plural(r['accounts'], 'account')} with "
-                   f"{money(r['annual_revenue'], c)} of annual revenue and "
-                   f"{money(r['lifetime_value'], c)} of lifetime value: {r['chi_red']} in the "
-                   f"CHI red band, {r['chi_falling']} with CHI falling ({r['red_and_falling']} "
-                   f"both), {r['detractors_waiting']} with a detractor waiting for a call. The "
-                   "most valuable are listed below.")
+        worth = (f" with {money(r['annual_revenue'], c)} of annual revenue"
+                 if r["annual_revenue"] is not None else "")
+        if r["lifetime_value"] is not None:
+            worth += f" and {money(r['lifetime_value'], c)} of lifetime value"
+        unknown = [w for w, k in (("revenue", "annual_revenue"),
+                                  ("lifetime value", "lifetime_value"),
+                                  ("detractors waiting for a call", "detractors_waiting"))
+                   if r[k] is None]
+        waiting = (f", {r['detractors_waiting']} with a detractor waiting for a call"
+                   if r["detractors_waiting"] is not None else "")
+        out.append(f"At risk now: {plural(r['accounts'], 'account')}{worth}: {r['chi_red']} "
+                   f"in the CHI red band, {r['chi_falling']} with CHI falling "
+                   f"({r['red_and_falling']} both){waiting}."
+                   + (f" Their {_and(unknown)} {'is' if len(unknown) == 1 else 'are'} not "
+                      "known." if unknown else " The most valuable are listed below."))
     return out
 
 
@@ -199,10 +240,14 @@ def _plans(pack) -> list[str]:
     total = sum(t.values())
     if "previous_plan_date" in n:
         if total:
+            parts = [f"{t['met']:,} met", f"{t['moving']:,} moving toward their target",
+                     f"{t['not moving']:,} not moving",
+                     f"{t['too soon']:,} too soon to tell (no new evidence on their measure "
+                     "since)"]
+            if t.get("lost with the account"):
+                parts.append(f"{t['lost with the account']:,} lost with their account")
             out.append(f"Of the {total:,} objectives of the plan of {n['previous_plan_date']}: "
-                       f"{t['met']:,} met, {t['moving']:,} moving toward their target, "
-                       f"{t['not moving']:,} not moving, and {t['too soon']:,} too soon to tell "
-                       "(no new evidence on their measure since).")
+                       f"{_and(parts)}.")
         else:
             out.append(f"The plan of {n['previous_plan_date']} had no objectives for these "
                        "accounts.")
@@ -229,10 +274,17 @@ def _growth(pack) -> list[str]:
 def _practices(pack) -> list[str]:
     n = pack.section("practices").numbers
     wide = [p for p in PRACTICE_NAMES if n[p]["company_wide"]]
-    out = [f"{len(wide)} of the 5 practices reach {fmt(n['company_wide_from'], 'share')} "
-           "coverage here"
+    measured = [p for p in PRACTICE_NAMES if n[p]["coverage"] is not None]
+    of = (f"the {len(measured)} practices measured here" if len(measured) < len(PRACTICE_NAMES)
+          else f"the {len(PRACTICE_NAMES)} practices")
+    if len(measured) == 1:
+        of = "the 1 practice measured here"
+    out = [f"{len(wide)} of {of} reach{'es' if len(measured) == 1 else ''} "
+           f"{fmt(n['company_wide_from'], 'share')} coverage"
            + (": " + ", ".join(PRACTICE_NAMES[p][0].lower() for p in wide) + "." if wide
-              else "."), BENCHMARK]
+              else ".")
+           + (f" The other {len(PRACTICE_NAMES) - len(measured)} cannot be measured from "
+              "this data." if len(measured) < len(PRACTICE_NAMES) else ""), BENCHMARK]
     weakest = [p for p in PRACTICE_NAMES if n[p]["coverage"] is not None]
     if weakest:
         w = min(weakest, key=lambda p: n[p]["coverage"])
@@ -259,8 +311,9 @@ def section_sentences(pack, name: str) -> list[str]:
 
 
 def lead_sentences(pack) -> list[str]:
-    """The headline: the first sentence of each section, or what it needs."""
-    out = []
+    """The headline: what the pack lacks although it had the data, then the first sentence
+    of each section, or what it needs."""
+    out = [incomplete_sentence(pack)] if incomplete_sentence(pack) else []
     for name in pack.sections_:
         first = globals()[f"_{name}"](pack)[:1] if pack.section(name).available else []
         out.append(first[0] if first else
@@ -399,6 +452,8 @@ def plot_plans(pack, ax=None):
     left = np.zeros(len(t))
     labels = [pretty(r) for r in t.index]
     for status, colour in STATUS_COLOURS.items():
+        if status == "lost with the account" and not t[status].any():
+            continue  # in the key only where an objective was lost with its account
         ax.barh(labels, t[status], left=left, color=colour, label=status, edgecolor="white")
         left += t[status].to_numpy()
     ax.invert_yaxis()

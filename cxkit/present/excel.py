@@ -41,7 +41,9 @@ def write_workbook(path, sheets, percent=None, bands=None, charts=None, kinds=No
     as numbers with a number format by kind; flags read yes / no and codes of the data
     model (``account_manager``) words. Headers are bold, frozen and repeated on every
     printed page; each sheet prints one page wide (landscape when wide), charts whole.
-    Band columns are coloured red / amber / green.
+    Band columns are coloured red / amber / green. A table longer than a sheet holds
+    (:data:`EXCEL_ROWS`) keeps its first rows, says so in the sheet, and is written whole
+    as CSV beside the workbook (``<workbook>.<sheet>.csv``).
 
     Parameters
     ----------
@@ -70,10 +72,11 @@ def write_workbook(path, sheets, percent=None, bands=None, charts=None, kinds=No
     Path
     """
     import io
+    from pathlib import Path
 
     import pandas as pd
 
-    from ..paths import atomic_write_bytes
+    from ..paths import atomic_write_bytes, file_stem
 
     percent, bands, charts = percent or {}, bands or {}, charts or {}
     buf = io.BytesIO()
@@ -108,6 +111,16 @@ def write_workbook(path, sheets, percent=None, bands=None, charts=None, kinds=No
                 continue
             has_index = any(n is not None for n in content.index.names)
             df = content.reset_index() if has_index else content.reset_index(drop=True)
+            note = None
+            if len(df) > EXCEL_ROWS - 1:  # beyond a sheet: the top rows, and all of them beside
+                ending = f".{file_stem(name)}.csv"  # beside it, as a run's outputs are
+                full = Path(path).with_name(Path(path).stem + ending)
+                atomic_write_bytes(full, _inert_csv(content, has_index))
+                kept = EXCEL_ROWS - 3  # the header, a blank row and the note
+                note = (f"The first {kept:,} of {len(df):,} rows: more than an Excel sheet "
+                        f"holds. Every row is in the CSV file beside this workbook, named "
+                        f"like it with {ending} at the end.")
+                df = df.head(kept)
             df.columns = [" ".join(map(str, c)) if isinstance(c, tuple) else c
                           for c in df.columns]
             by_kind = _kinds(df, set(percent.get(raw_name, ())), kinds.get(raw_name, {}))
@@ -119,6 +132,8 @@ def write_workbook(path, sheets, percent=None, bands=None, charts=None, kinds=No
             _layout(ws, df, {pretty(c): k for c, k in by_kind.items()}, head, wb, currency)
             if len(df):  # every table can be sorted and filtered
                 ws.autofilter(0, 0, len(df), len(df.columns) - 1)
+            if note:
+                ws.write_string(len(df) + 2, 0, note)
             if raw_name in bands and len(df):
                 _band_colours(ws, df, *bands[raw_name], fills)
             specs = charts.get(raw_name, ()) if len(df) else ()
@@ -129,6 +144,23 @@ def write_workbook(path, sheets, percent=None, bands=None, charts=None, kinds=No
     return atomic_write_bytes(path, buf.getvalue())
 
 
+def _inert_csv(df, index: bool) -> bytes:
+    """A table as CSV that a spreadsheet opens as text: a cell that would start a formula
+    (``=``, ``+``, ``-``, ``@``, tab, carriage return) gets a leading ``'``, as OWASP
+    advises for CSV files (numbers are left as they are)."""
+    import pandas as pd
+
+    out = df.copy()
+    for c in out.columns:
+        if out[c].dtype == object or pd.api.types.is_string_dtype(out[c].dtype):
+            text = out[c].astype("string")
+            risky = text.str.match(r"[=+\-@\t\r]").fillna(False).astype(bool)
+            out[c] = text.where(~risky, "'" + text)
+    return out.to_csv(index=index).encode("utf-8-sig")  # BOM: Excel reads it as UTF-8
+
+
+#: rows of an Excel sheet, its header included
+EXCEL_ROWS = 1_048_576
 SENTENCE_WIDTH = 64  # characters per line of a sentence sheet: within a portrait page
 
 

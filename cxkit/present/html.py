@@ -57,7 +57,23 @@ def html_report(notebook: nbformat.NotebookNode | str | os.PathLike, title: str 
                             exclude_output_prompt=True, extra_loaders=[_report_template()],
                             template_file=_REPORT_TEMPLATE)
     body, _ = exporter.from_notebook_node(nb)
-    return body
+    return without_bidi_controls(body)
+
+
+#: the characters that reorder text (embeddings, overrides, isolates): from the data, a
+#: right-to-left override turns "Acme gpj.exe" into a name that reads otherwise
+BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068"
+                                       "\u2069"), None)
+
+
+def without_bidi_controls(text: str) -> str:
+    """``text`` without the controls that reorder it (:data:`BIDI_CONTROLS`): a report
+    shows the characters of a name in the order they were written.
+
+    >>> without_bidi_controls("Acme \u202egpj.exe")
+    'Acme gpj.exe'
+    """
+    return text.translate(BIDI_CONTROLS)
 
 
 _REPORT_TEMPLATE = "cxkit_report.html.j2"

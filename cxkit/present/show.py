@@ -7,6 +7,7 @@ markup: sentences and tables are escaped HTML marked so that no math typesetter 
 """
 from __future__ import annotations
 
+from .html import without_bidi_controls
 from .labels import pretty
 
 
@@ -49,8 +50,37 @@ def bullets(sentences):
 
     from IPython.display import HTML
 
-    items = "".join(f"<li>{html.escape(str(s))}</li>\n" for s in sentences)
+    items = "".join(f"<li>{html.escape(without_bidi_controls(str(s)))}</li>\n"
+                    for s in sentences)
     return HTML(f'<ul class="cxkit-bullets {NO_MATH}">\n{items}</ul>')
+
+
+CONTRADICTIONS_HEADING = "Where the data contradicts itself"
+
+
+def contradictions(found):
+    """The contradictions in the data, as a section of the report: a heading, a sentence
+    on what the numbers used, and one bullet each; nothing at all when there are none.
+
+    ``found``: loaded tables (:class:`cxkit.io.Tables`) or their contradictions.
+
+    Examples
+    --------
+    >>> contradictions([]).data
+    ''
+    """
+    import html
+
+    from IPython.display import HTML
+
+    found = list(getattr(found, "contradictions", found))
+    if not found:
+        return HTML("")
+    items = "".join(f"<li>{html.escape(without_bidi_controls(c.sentence()))}</li>\n" for c in found)
+    return HTML(f"<h2>{CONTRADICTIONS_HEADING}</h2>\n<p>The data folder is set to show "
+                "contradictions rather than stop at them: the numbers below use the data as "
+                f"it is, and these rows may make some of them wrong.</p>\n"
+                f'<ul class="cxkit-bullets {NO_MATH}">\n{items}</ul>')
 
 
 def inert(styler):
