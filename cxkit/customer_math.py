@@ -1755,8 +1755,10 @@ class CustomerMath(Analysis):
                        f"invoices ({m(self.credits_['revenue'].sum())}); they count as "
                        "periods without revenue and are listed.")
         if self.n_contradictions():
-            out.append(f"{plural(self.n_contradictions(), 'contradiction')} in the data "
-                       "are listed below; the numbers use the data as it is.")
+            n = self.n_contradictions()
+            out.append(f"{plural(n, 'contradiction')} in the data "
+                       f"{'is' if n == 1 else 'are'} listed below; the numbers use the data "
+                       "as it is.")
         return out
 
     def summary_tables(self) -> dict:

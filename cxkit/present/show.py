@@ -77,9 +77,9 @@ def contradictions(found):
     if not found:
         return HTML("")
     items = "".join(f"<li>{html.escape(without_bidi_controls(c.sentence()))}</li>\n" for c in found)
-    return HTML(f"<h2>{CONTRADICTIONS_HEADING}</h2>\n<p>The data folder is set to show "
-                "contradictions rather than stop at them: the numbers below use the data as "
-                f"it is, and these rows may make some of them wrong.</p>\n"
+    return HTML(f"<h2>{CONTRADICTIONS_HEADING}</h2>\n<p>This report was set to show "
+                "contradictions in the data rather than stop at them: the numbers below use "
+                f"the data as it is, and these rows may make some of them wrong.</p>\n"
                 f'<ul class="cxkit-bullets {NO_MATH}">\n{items}</ul>')
 
 
