@@ -1030,7 +1030,7 @@ def _asset_values(model, accounts: pd.DataFrame, movements: pd.DataFrame, period
     return _AssetValues(ids, labels, active, annual, renewals, derl, value)
 
 
-def customer_asset(model, accounts: pd.DataFrame, movements: pd.DataFrame, period: str = "",
+def customer_asset(model, accounts: pd.DataFrame, movements: pd.DataFrame, period: str = "Q",
                    margin: float = 0.3, discount_rate: float = 0.1, renewal: str = "Y"
                    ) -> pd.DataFrame:
     """Each current customer's residual lifetime value: margin × annual revenue × DERL.
@@ -1063,7 +1063,7 @@ def _asset_table(v: _AssetValues) -> pd.DataFrame:
                         index=pd.Index(np.asarray(v.ids)[now], name="account_id"))
 
 
-def asset_change(model, accounts: pd.DataFrame, movements: pd.DataFrame, period: str = "",
+def asset_change(model, accounts: pd.DataFrame, movements: pd.DataFrame, period: str = "Q",
                  margin: float = 0.3, discount_rate: float = 0.1, renewal: str = "Y"
                  ) -> pd.DataFrame:
     """The customer asset at the end of each period and what changed it.

@@ -328,7 +328,8 @@ def _forms(tables) -> list[Contradiction]:
     return out
 
 
-def find(tables: Mapping[str, pd.DataFrame], today=None) -> list[Contradiction]:
+def find(tables: Mapping[str, pd.DataFrame], today=None, span: DataSpan | None = None
+         ) -> list[Contradiction]:
     """Every contradiction in ``tables`` (validated tables by name), class by class.
 
     Parameters
@@ -336,13 +337,15 @@ def find(tables: Mapping[str, pd.DataFrame], today=None) -> list[Contradiction]:
     tables : mapping of str to DataFrame
     today : date, optional
         The day of the run (see :func:`cxkit.io.datamodel.data_span`).
+    span : DataSpan, optional
+        The tables' span, where it was taken already (default: taken here).
 
     Returns
     -------
     list of Contradiction
         Empty when the tables agree.
     """
-    span = data_span(tables, today)
+    span = span if span is not None else data_span(tables, today)
     return (_dates(tables, span) + _paying_after_lost(tables) + _followups(tables, span)
             + _missing_periods(tables) + _forms(tables))
 

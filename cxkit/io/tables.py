@@ -875,10 +875,11 @@ def load(data_dir: str | os.PathLike = "data/sample", tables: Iterable[str] | No
         problems += check_references(out, files, offsets)
     raise_problems(problems)
     rule = _contradictions.mode_of(contradictions or described.contradictions)
-    found = _contradictions.find(out)
+    span = data_span(out)
+    found = _contradictions.find(out, span=span)
     if rule == "error":
         _contradictions.raise_contradictions(found, described.rule_file)
-    return Tables(out, found, rule, described.rule_file)
+    return Tables(out, found, rule, described.rule_file, span)
 
 
 def validate_folder(data_dir: str | os.PathLike,
