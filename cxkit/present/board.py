@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .formats import fmt, money
-from .labels import plural, pretty
+from .labels import and_list, plural, pretty
 
 #: the section titles, as the notebook's headings
 TITLES = {"asset": "The customer asset", "losses": "What drives it away",
@@ -100,12 +100,7 @@ def incomplete_sentence(pack) -> str:
     reports = " ".join(f"The {DETAIL[r]} report could not run: {why}." for r, why
                        in failed.items())
     return (f"This pack is not complete, although the data folder has the tables for it. "
-            f"{reports} Its numbers are not known in: {_and(hit)}.")
-
-
-def _and(items) -> str:
-    items = list(items)
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+            f"{reports} Its numbers are not known in: {and_list(hit)}.")
 
 
 def _asset(pack) -> list[str]:
@@ -178,7 +173,7 @@ def _losses(pack) -> list[str]:
         out.append(f"At risk now: {plural(r['accounts'], 'account')}{worth}: {r['chi_red']} "
                    f"in the CHI red band, {r['chi_falling']} with CHI falling "
                    f"({r['red_and_falling']} both){waiting}."
-                   + (f" Their {_and(unknown)} {'is' if len(unknown) == 1 else 'are'} not "
+                   + (f" Their {and_list(unknown)} {'is' if len(unknown) == 1 else 'are'} not "
                       "known." if unknown else " The most valuable are listed below."))
     return out
 
@@ -247,7 +242,7 @@ def _plans(pack) -> list[str]:
             if t.get("lost with the account"):
                 parts.append(f"{t['lost with the account']:,} lost with their account")
             out.append(f"Of the {total:,} objectives of the plan of {n['previous_plan_date']}: "
-                       f"{_and(parts)}.")
+                       f"{and_list(parts)}.")
         else:
             out.append(f"The plan of {n['previous_plan_date']} had no objectives for these "
                        "accounts.")

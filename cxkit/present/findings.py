@@ -7,21 +7,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .labels import pretty, sentence_start
+from .labels import and_list, pretty, sentence_start
 
 
 def _pct(x: float, signed: bool = False) -> str:
     return f"{x:+.1f}%" if signed else f"{x:.0f}%"
 
 
-def _and(items) -> str:
-    """``a``, ``a and b``, ``a, b and c``."""
-    items = list(items)
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
 def _list(names) -> str:
-    return _and(pretty(n) for n in names)
+    return and_list(pretty(n) for n in names)
 
 
 def importance_sentences(result, top_n: int = 3, against: pd.DataFrame | None = None
@@ -96,7 +90,7 @@ def priority_sentence(matrix: pd.DataFrame) -> str:
     if fix.empty:
         return (f"No important driver is among the lower-rated half of the {n} drivers: "
                 "maintain the leaders.")
-    listed = _and(f"{pretty(d)} (rated {r['performance']:.1f})" for d, r in fix.iterrows())
+    listed = and_list(f"{pretty(d)} (rated {r['performance']:.1f})" for d, r in fix.iterrows())
     return (f"Fix now: {listed}: important, and among the lower-rated half of the {n} "
             "drivers.")
 

@@ -62,6 +62,16 @@ def sentence_start(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def and_list(items) -> str:
+    """Words joined as a sentence lists them: ``a``, ``a and b``, ``a, b and c``.
+
+    >>> and_list(["revenue", "lifetime value", "detractors waiting"])
+    'revenue, lifetime value and detractors waiting'
+    """
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
 def pretty(name: str) -> str:
     """A column name as words: ``on_time_shipment_pct`` → ``on-time shipment %``.
 
